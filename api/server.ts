@@ -1,0 +1,95 @@
+/**
+ * One HTTP server: GraphQL at /graphql, the built board (web/dist) at /.
+ * Thin on purpose: the schema lives in api/schema, the context in api/context.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { createYoga } from 'graphql-yoga';
+import type { AppServices, Context } from './context.ts';
+import { schema } from './schema/index.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const WEB_DIST = path.resolve(here, '..', 'web', 'dist');
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+export interface RunningServer {
+  url: string;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+export function createYogaApp(services: AppServices) {
+  return createYoga<{ req: http.IncomingMessage }, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    context: ({ request }) => ({ ...services, request, user: null }),
+  });
+}
+
+/** Serve a file from web/dist; unknown paths fall back to index.html (client-side routes). */
+function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, root: string): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const rel = decodeURIComponent(url.pathname).replace(/^\/+/, '');
+  let file = path.resolve(root, rel);
+  if (!file.startsWith(root)) {
+    res.writeHead(400).end('Bad path');
+    return;
+  }
+  if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(root, 'index.html');
+  if (!fs.existsSync(file)) {
+    res
+      .writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
+      .end('看板尚未构建，请运行 npm run build:web。\nThe board is not built yet: run npm run build:web.');
+    return;
+  }
+  const ext = path.extname(file);
+  const immutable = rel.startsWith('assets/');
+  res.writeHead(200, {
+    'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
+    'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+  });
+  fs.createReadStream(file).pipe(res);
+}
+
+export async function startServer(
+  services: AppServices,
+  opts: { port: number; host: string; webRoot?: string },
+): Promise<RunningServer> {
+  const yoga = createYogaApp(services);
+  const webRoot = opts.webRoot ?? WEB_DIST;
+  const server = http.createServer((req, res) => {
+    if ((req.url ?? '').startsWith('/graphql')) {
+      void yoga.handle(req, res, { req });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405).end();
+      return;
+    }
+    serveStatic(req, res, webRoot);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${opts.host}:${port}`,
+    server,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,112 @@
+// Shared domain types. Dates are calendar days in Asia/Shanghai written
+// 'YYYY-MM-DD' (type IsoDate); instants are ISO-8601 UTC strings (type Instant).
+
+/** A calendar day in Asia/Shanghai, 'YYYY-MM-DD'. */
+export type IsoDate = string;
+/** A point in time, ISO-8601 in UTC, e.g. '2026-02-04T01:00:00.000Z'. */
+export type Instant = string;
+
+export type TaskStatus = 'DRAFT' | 'ASSIGNED' | 'IN_PROGRESS' | 'CLOSURE_REQUESTED' | 'CLOSED' | 'CANCELLED';
+
+export const OPEN_STATUSES: readonly TaskStatus[] = ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'];
+
+export function isOpenStatus(status: TaskStatus): boolean {
+  return status !== 'CLOSED' && status !== 'CANCELLED';
+}
+
+/** Traffic light (红黄绿灯). */
+export type Health = 'GREEN' | 'YELLOW' | 'RED';
+
+export type Role = 'OFFICE' | 'DEPARTMENT' | 'SUPERVISOR' | 'ADMIN';
+
+/** Who a notice goes to; resolved to people by the caller. */
+export type NoticeRecipient = 'LEAD_DEPARTMENT' | 'DEPARTMENT_HEAD' | 'OFFICE' | 'SUPERVISOR';
+
+export type NoticeKind = 'ACK_REMINDER' | 'WARNING' | 'LEVEL1' | 'LEVEL2' | 'LEVEL3';
+
+/** Escalation thresholds in working days (all configurable per plan). */
+export interface EscalationThresholds {
+  /** Reminder when not acknowledged this many working days after assignment. */
+  ackReminderDays: number;
+  /** Warning (YELLOW) this many working days before the deadline. */
+  warningDaysBefore: number;
+  /** Level 1 催办 on the N-th working day after the due date (1 = first working day after). */
+  level1DaysOverdue: number;
+  /** Level 2 督办单 on the N-th working day after the due date. */
+  level2DaysOverdue: number;
+  /** Level 3 约谈/通报 on the N-th working day after the due date. */
+  level3DaysOverdue: number;
+}
+
+export const DEFAULT_THRESHOLDS: EscalationThresholds = Object.freeze({
+  ackReminderDays: 2,
+  warningDaysBefore: 5,
+  level1DaysOverdue: 1,
+  level2DaysOverdue: 3,
+  level3DaysOverdue: 10,
+});
+
+/** Local time of day notices fire, 'HH:MM' Asia/Shanghai. */
+export const DEFAULT_NOTICE_TIME = '09:00';
+
+/** Weights of the quarterly evaluation score (see rounds.ts). */
+export interface ScoreWeights {
+  onTimeReports: number;
+  onTrack: number;
+  completion: number;
+  indicators: number;
+  /** Points (0..100 scale) subtracted per overdue task share, see rounds.ts. */
+  overduePenalty: number;
+}
+
+export const DEFAULT_SCORE_WEIGHTS: ScoreWeights = Object.freeze({
+  onTimeReports: 0.3,
+  onTrack: 0.3,
+  completion: 0.2,
+  indicators: 0.2,
+  overduePenalty: 0,
+});
+
+/** Per-plan settings (ADMIN edits them). */
+export interface PlanSettings {
+  thresholds: EscalationThresholds;
+  /** Quarterly report due this many working days after the quarter's last day. */
+  reportDueWorkingDays: number;
+  noticeTime: string;
+  scoreWeights: ScoreWeights;
+}
+
+export const DEFAULT_PLAN_SETTINGS: PlanSettings = Object.freeze({
+  thresholds: DEFAULT_THRESHOLDS,
+  reportDueWorkingDays: 5,
+  noticeTime: DEFAULT_NOTICE_TIME,
+  scoreWeights: DEFAULT_SCORE_WEIGHTS,
+});
+
+/** Merge partial settings over the defaults. */
+export function planSettings(partial: Partial<Omit<PlanSettings, 'thresholds' | 'scoreWeights'>> & {
+  thresholds?: Partial<EscalationThresholds>;
+  scoreWeights?: Partial<ScoreWeights>;
+} = {}): PlanSettings {
+  return {
+    ...DEFAULT_PLAN_SETTINGS,
+    ...partial,
+    thresholds: { ...DEFAULT_THRESHOLDS, ...(partial.thresholds ?? {}) },
+    scoreWeights: { ...DEFAULT_SCORE_WEIGHTS, ...(partial.scoreWeights ?? {}) },
+  };
+}
+
+/** An intermediate date with optional expected progress (时间节点). */
+export interface Milestone {
+  id?: string;
+  title?: string;
+  dueDate: IsoDate;
+  /** Day it was reached; null/undefined while pending. */
+  completedOn?: IsoDate | null;
+  /** Progress (0..100) expected by dueDate; reaching it counts as met. */
+  targetProgress?: number;
+}
+
+export type Comparator = '>=' | '<=' | '=' | '>' | '<' | '~' | 'range';
+
+export type Recurrence = 'weekly' | 'monthly' | 'quarterly' | 'annual' | 'biennial';

@@ -1,0 +1,101 @@
+// Protobuf plumbing: the Temporal API root shipped with @temporalio/proto, plus
+// small helpers for the conversions the engine does everywhere (Long/number,
+// Duration/ms, Timestamp/ms). Requests are decoded to plain objects with int64
+// as JS numbers (safe: ids and times stay far below 2^53) and responses are
+// encoded straight from plain objects, which protobufjs accepts.
+import { createRequire } from 'node:module';
+import type * as protobuf from 'protobufjs';
+
+const require = createRequire(import.meta.url);
+// The unpatched json-module root: lookups by fully-qualified name work on it.
+export const root: protobuf.Root = require('@temporalio/proto/protos/json-module.js');
+
+const typeCache = new Map<string, protobuf.Type>();
+export function type(name: string): protobuf.Type {
+  let t = typeCache.get(name);
+  if (!t) {
+    t = root.lookupType(name.startsWith('temporal.') || name.startsWith('google.') ? name : `temporal.api.${name}`);
+    typeCache.set(name, t);
+  }
+  return t;
+}
+
+const toObjectOpts = { longs: Number, enums: Number, defaults: false } as const;
+export function decode(t: protobuf.Type, buf: Uint8Array): any {
+  return t.toObject(t.decode(buf), toObjectOpts);
+}
+export function encode(t: protobuf.Type, obj: any): Buffer {
+  return Buffer.from(t.encode(obj).finish());
+}
+
+export function num(v: any): number {
+  if (v == null) return 0;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return Number(v);
+  if (typeof v.toNumber === 'function') return v.toNumber();
+  return Number(v);
+}
+export function durMs(d: any): number {
+  if (!d) return 0;
+  return num(d.seconds) * 1000 + Math.floor(num(d.nanos) / 1e6);
+}
+export function msDur(ms: number): { seconds: number; nanos: number } | undefined {
+  if (!ms || ms <= 0) return undefined;
+  return { seconds: Math.floor(ms / 1000), nanos: Math.round(ms % 1000) * 1e6 };
+}
+export function ts(ms: number): { seconds: number; nanos: number } {
+  return { seconds: Math.floor(ms / 1000), nanos: Math.round(((ms % 1000) + 1000) % 1000) * 1e6 };
+}
+export function tsMs(t: any): number {
+  if (!t) return 0;
+  return num(t.seconds) * 1000 + Math.floor(num(t.nanos) / 1e6);
+}
+
+function enumValues(name: string): Record<string, number> {
+  return (root.lookup(`temporal.api.enums.v1.${name}`) as protobuf.Enum).values;
+}
+/** Enum lookup by short name, e.g. ev('WORKFLOW_TASK_SCHEDULED'). */
+function prefixed(name: string, prefix: string): (k: string) => number {
+  const vals = enumValues(name);
+  return (k: string) => {
+    const v = vals[prefix + k];
+    if (v === undefined) throw new Error(`unknown enum ${name}.${k}`);
+    return v;
+  };
+}
+export const EventType = enumValues('EventType');
+export const ev = prefixed('EventType', 'EVENT_TYPE_');
+export const cmdType = prefixed('CommandType', 'COMMAND_TYPE_');
+export const status = prefixed('WorkflowExecutionStatus', 'WORKFLOW_EXECUTION_STATUS_');
+export const wftCause = prefixed('WorkflowTaskFailedCause', 'WORKFLOW_TASK_FAILED_CAUSE_');
+export const timeoutType = prefixed('TimeoutType', 'TIMEOUT_TYPE_');
+export const retryState = prefixed('RetryState', 'RETRY_STATE_');
+
+/** Attribute field name on HistoryEvent for an event type number. */
+const attrNameCache = new Map<number, string>();
+export function attrField(eventType: number): string {
+  let n = attrNameCache.get(eventType);
+  if (!n) {
+    const key = Object.entries(EventType).find(([, v]) => v === eventType)![0].replace('EVENT_TYPE_', '');
+    n = key.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) + 'EventAttributes';
+    attrNameCache.set(eventType, n);
+  }
+  return n;
+}
+
+export const T = {
+  HistoryEvent: () => type('history.v1.HistoryEvent'),
+  History: () => type('history.v1.History'),
+  Payloads: () => type('common.v1.Payloads'),
+  Payload: () => type('common.v1.Payload'),
+  Failure: () => type('failure.v1.Failure'),
+};
+
+export function anyPack(typeName: string, obj: any): { typeUrl: string; value: Buffer } {
+  return { typeUrl: `type.googleapis.com/${typeName}`, value: encode(type(typeName), obj) };
+}
+export function anyUnpack(any: any): { typeName: string; value: any } | undefined {
+  if (!any?.typeUrl) return undefined;
+  const typeName = String(any.typeUrl).split('/').pop()!;
+  return { typeName, value: decode(type(typeName), any.value ?? new Uint8Array()) };
+}

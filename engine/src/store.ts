@@ -1,0 +1,99 @@
+// Persistence. Per-execution state lives in memory; every accepted change is
+// written synchronously to SQLite (one transaction per RPC or timer firing)
+// before the RPC answers. Events are stored as encoded protobuf HistoryEvents,
+// mutable state as JSON (binary payloads base64-encoded).
+import Database from 'better-sqlite3';
+
+export interface StoredExecution {
+  runId: string;
+  state: any;
+  events: Uint8Array[];
+}
+
+export interface Store {
+  loadNamespaces(): any[];
+  saveNamespace(name: string, data: any): void;
+  loadExecutions(): StoredExecution[];
+  /** Writes state rows and appended events atomically. */
+  commit(rows: { runId: string; ns: string; workflowId: string; state: any; newEvents: { id: number; data: Uint8Array }[] }[]): void;
+  close(): void;
+}
+
+export function jsonEncode(v: any): string {
+  return JSON.stringify(v, function (this: any, k: string, val: any) {
+    const orig = this[k];
+    if (orig instanceof Uint8Array) return { $b: Buffer.from(orig).toString('base64') };
+    return val;
+  });
+}
+export function jsonDecode(s: string): any {
+  return JSON.parse(s, (_k, v) => (v && typeof v === 'object' && typeof v.$b === 'string' ? Buffer.from(v.$b, 'base64') : v));
+}
+
+export class MemoryStore implements Store {
+  loadNamespaces() {
+    return [];
+  }
+  saveNamespace() {}
+  loadExecutions() {
+    return [];
+  }
+  commit() {}
+  close() {}
+}
+
+export class SqliteStore implements Store {
+  private db: Database.Database;
+  private upsertExec: Database.Statement;
+  private insertEvent: Database.Statement;
+  private tx: (rows: Parameters<Store['commit']>[0]) => void;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a committed transaction survives a process crash
+    // (kill -9); only an OS crash/power loss can lose the last commits.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS executions (run_id TEXT PRIMARY KEY, ns TEXT NOT NULL, workflow_id TEXT NOT NULL, state TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS events (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID;
+    `);
+    this.upsertExec = this.db.prepare(
+      'INSERT INTO executions (run_id, ns, workflow_id, state) VALUES (?, ?, ?, ?) ON CONFLICT(run_id) DO UPDATE SET state = excluded.state',
+    );
+    this.insertEvent = this.db.prepare('INSERT OR REPLACE INTO events (run_id, event_id, data) VALUES (?, ?, ?)');
+    this.tx = this.db.transaction((rows: Parameters<Store['commit']>[0]) => {
+      for (const r of rows) {
+        this.upsertExec.run(r.runId, r.ns, r.workflowId, jsonEncode(r.state));
+        for (const e of r.newEvents) this.insertEvent.run(r.runId, e.id, e.data);
+      }
+    });
+  }
+
+  loadNamespaces(): any[] {
+    return (this.db.prepare('SELECT data FROM namespaces').all() as { data: string }[]).map((r) => JSON.parse(r.data));
+  }
+  saveNamespace(name: string, data: any): void {
+    this.db.prepare('INSERT OR REPLACE INTO namespaces (name, data) VALUES (?, ?)').run(name, JSON.stringify(data));
+  }
+  loadExecutions(): StoredExecution[] {
+    const byRun = new Map<string, StoredExecution>();
+    for (const r of this.db.prepare('SELECT run_id, state FROM executions').iterate() as Iterable<{ run_id: string; state: string }>) {
+      byRun.set(r.run_id, { runId: r.run_id, state: jsonDecode(r.state), events: [] });
+    }
+    for (const r of this.db.prepare('SELECT run_id, data FROM events ORDER BY run_id, event_id').iterate() as Iterable<{
+      run_id: string;
+      data: Buffer;
+    }>) {
+      byRun.get(r.run_id)?.events.push(r.data);
+    }
+    return [...byRun.values()];
+  }
+  commit(rows: Parameters<Store['commit']>[0]): void {
+    if (rows.length) this.tx(rows);
+  }
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * `npm start`: build what needs building, migrate the database, bring up the
+ * embedded Temporal engine (unless TEMPORAL_ADDRESS is set), the worker and the
+ * HTTP server (GraphQL at /graphql, the board at /), then print the URL.
+ */
+import { loadConfig } from '../temporal.config.ts';
+import { createPrisma, prepareDatabase } from '../prisma/client.ts';
+import { startServer } from '../api/server.ts';
+import { buildWebIfStale, connectTemporal } from './runtime.ts';
+import { startWorker } from './worker.ts';
+
+const log = (line: string) => console.log(`[duban] ${line}`);
+
+const config = loadConfig();
+await buildWebIfStale(log);
+const { applied } = await prepareDatabase(config.databaseUrl);
+log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database is up to date.');
+const prisma = createPrisma(config.databaseUrl);
+const temporal = await connectTemporal(config, log);
+const worker = await startWorker(config, temporal.connection, prisma);
+log(`Worker polling task queue "${config.temporal.taskQueue}"`);
+const server = await startServer({ prisma, config, temporal: temporal.client }, { port: config.port, host: config.host });
+log(`Duban 督办 is running at ${server.url}/  (GraphQL: ${server.url}/graphql)`);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: shutting down…`);
+  await server.close();
+  await worker.stop();
+  await temporal.stop();
+  await prisma.$disconnect();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
