@@ -8,15 +8,20 @@ import ValidationPlugin from '@pothos/plugin-validation';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import type { Context } from './context.ts';
+import { DubanError } from './errors.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
-  AuthScopes: { signedIn: boolean; office: boolean; admin: boolean; supervisor: boolean; department: boolean };
-  Scalars: { DateTime: { Input: Date; Output: Date } };
+  AuthScopes: { signedIn: boolean; office: boolean; admin: boolean; supervisor: boolean; department: boolean; reader: boolean };
+  Scalars: { DateTime: { Input: Date; Output: Date }; File: { Input: File; Output: never } };
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: true;
 }>({
   // Scope auth must come first so it wraps every other plugin's resolvers.
   plugins: [ScopeAuthPlugin, ErrorsPlugin, ValidationPlugin, RelayPlugin, PrismaPlugin],
+  defaultFieldNullability: false,
+  defaultInputFieldRequiredness: true,
   scopeAuth: {
     authScopes: (ctx) => ({
       signedIn: ctx.user !== null,
@@ -24,10 +29,20 @@ export const builder = new SchemaBuilder<{
       admin: ctx.user?.role === 'ADMIN',
       supervisor: ctx.user?.role === 'SUPERVISOR',
       department: ctx.user?.role === 'DEPARTMENT',
+      /** Everyone but department staff reads every plan and task. */
+      reader: ctx.user !== null && ctx.user.role !== 'DEPARTMENT',
     }),
+    unauthorizedError: (_parent, ctx) => (ctx.user ? new DubanError('FORBIDDEN') : new DubanError('UNAUTHENTICATED')),
   },
-  errors: { defaultTypes: [Error] },
-  relay: {},
+  errors: { defaultTypes: [] },
+  relay: { clientMutationId: 'omit', cursorType: 'String' },
+  validation: {
+    validationError: (failure) => {
+      const first = failure.issues[0];
+      const where = first?.path?.map((p) => (typeof p === 'object' ? String(p.key) : String(p))).join('.') ?? '';
+      return new DubanError('INVALID_INPUT', {}, { zh: `${where}：${first?.message ?? ''}`, en: `${where}: ${first?.message ?? ''}` });
+    },
+  },
   prisma: {
     client: (ctx) => ctx.prisma,
     dmmf: getDatamodel(),
@@ -41,9 +56,11 @@ builder.scalarType('DateTime', {
   serialize: (value) => value.toISOString(),
   parseValue: (value) => {
     const d = new Date(String(value));
-    if (Number.isNaN(d.getTime())) throw new Error(`Invalid DateTime: ${String(value)}`);
+    if (Number.isNaN(d.getTime())) throw new DubanError('INVALID_INPUT', {}, { zh: `无效的时间：${String(value)}`, en: `Invalid DateTime: ${String(value)}` });
     return d;
   },
 });
 
 builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});

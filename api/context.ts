@@ -2,6 +2,8 @@
 import type { Client as TemporalClient } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { DubanConfig } from '../temporal.config.ts';
+import type { LoginLimiter } from './auth.ts';
+import type { EventBus } from './events.ts';
 
 export type Role = 'OFFICE' | 'DEPARTMENT' | 'SUPERVISOR' | 'ADMIN';
 
@@ -18,9 +20,18 @@ export interface AppServices {
   config: DubanConfig;
   /** Absent only while Temporal is unreachable; resolvers that change task state then fail clearly. */
   temporal: TemporalClient | undefined;
+  limiter?: LoginLimiter;
+  events?: EventBus;
 }
 
 export interface Context extends AppServices {
   user: SessionUser | null;
+  /** The raw session token of this request (for logout). */
+  token: string | null;
   request: Request;
+  clientAddress: string;
+  /** Set-Cookie headers to add to the response. */
+  setCookies: string[];
+  limiter: LoginLimiter;
+  events: EventBus;
 }

@@ -8,6 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { createYoga } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { LoginLimiter, tokenFromRequest, userFromToken } from './auth.ts';
+import { DubanError } from './errors.ts';
+import { createEventBus } from './events.ts';
 import type { AppServices, Context } from './context.ts';
 import { schema } from './schema/index.ts';
 
@@ -32,12 +36,85 @@ export interface RunningServer {
 }
 
 export function createYogaApp(services: AppServices) {
+  const limiter = services.limiter ?? new LoginLimiter();
+  const events = services.events ?? createEventBus();
+  const cookiesFor = new WeakMap<Request, string[]>();
   return createYoga<{ req: http.IncomingMessage }, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    context: ({ request }) => ({ ...services, request, user: null }),
+    graphiql: false,
+    maskedErrors: { maskError: maskUnexpected },
+    plugins: [
+      useDepthLimit(12),
+      {
+        // CSRF: a cookie-authenticated POST must be JSON (which a cross-site form cannot send
+        // without a CORS preflight) or carry our header. Bearer tokens are not sent by browsers on their own.
+        onRequest({ request, fetchAPI, endResponse }) {
+          if (request.method !== 'POST') return;
+          const via = tokenFromRequest(request)?.via;
+          const type = request.headers.get('content-type') ?? '';
+          if (via === 'cookie' && !type.startsWith('application/json') && !request.headers.get('x-duban-csrf')) {
+            endResponse(
+              new fetchAPI.Response(JSON.stringify({ errors: [{ message: '请求被拒绝（缺少 CSRF 头）。 / Request refused: missing CSRF header.' }] }), {
+                status: 403,
+                headers: { 'content-type': 'application/json' },
+              }),
+            );
+          }
+        },
+        onResponse({ request, response }) {
+          for (const c of cookiesFor.get(request) ?? []) response.headers.append('set-cookie', c);
+        },
+      },
+    ],
+    context: async ({ request, req }): Promise<Context> => {
+      const found = tokenFromRequest(request);
+      const user = found ? await userFromToken(services.prisma, found.token) : null;
+      const setCookies: string[] = [];
+      cookiesFor.set(request, setCookies);
+      return {
+        ...services,
+        limiter,
+        events,
+        request,
+        user,
+        token: found?.token ?? null,
+        clientAddress: req?.socket?.remoteAddress ?? 'unknown',
+        setCookies,
+      };
+    },
   });
+}
+
+/** Unexpected errors never leak internals; typed DubanErrors keep their message. */
+function maskUnexpected(error: unknown, message: string): Error {
+  const original = (error as { originalError?: unknown })?.originalError;
+  if (original instanceof DubanError) {
+    return new GraphQLError(original.message, { extensions: { code: original.code, messageEn: original.messageEn } });
+  }
+  if (error instanceof GraphQLError && !original) return error;
+  console.error('[api]', original ?? error);
+  return new GraphQLError(message);
+}
+
+/** Refuse absurdly nested queries before they reach resolvers. */
+function useDepthLimit(maxDepth: number) {
+  const depth = (node: { selectionSet?: { selections: readonly any[] } }, level: number): number =>
+    node.selectionSet ? Math.max(level, ...node.selectionSet.selections.map((s) => depth(s, level + 1))) : level;
+  return {
+    onValidate({ params, addValidationRule }: any) {
+      void params;
+      addValidationRule((context: any) => ({
+        OperationDefinition(op: any) {
+          const d = depth(op, 0);
+          if (d > maxDepth) {
+            context.reportError(new GraphQLError(`查询嵌套过深（${d} 层，上限 ${maxDepth}）。 / Query too deep (${d} > ${maxDepth}).`));
+          }
+        },
+      }));
+    },
+  };
 }
 
 /** Serve a file from web/dist; unknown paths fall back to index.html (client-side routes). */

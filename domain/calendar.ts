@@ -141,13 +141,15 @@ export function endOfDay(date: IsoDate): Instant {
 
 /** The Asia/Shanghai calendar day of an instant (ISO string, epoch ms or Date). */
 export function shanghaiDate(instant: Instant | number | Date): IsoDate {
-  const ms = typeof instant === 'number' ? instant : typeof instant === 'string' ? Date.parse(instant) : instant.getTime();
+  const ms =
+    typeof instant === 'number' ? instant : typeof instant === 'string' ? Date.parse(instant) : instant.getTime();
   if (Number.isNaN(ms)) throw new RangeError(`invalid instant '${String(instant)}'`);
   return new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
 }
 
 function toMs(instant: Instant | number | Date): number {
-  const ms = typeof instant === 'number' ? instant : typeof instant === 'string' ? Date.parse(instant) : instant.getTime();
+  const ms =
+    typeof instant === 'number' ? instant : typeof instant === 'string' ? Date.parse(instant) : instant.getTime();
   if (Number.isNaN(ms)) throw new RangeError(`invalid instant '${String(instant)}'`);
   return ms;
 }
@@ -196,7 +198,8 @@ export function createCalendar(overrides: readonly DayOverride[] = [], options: 
   const isWorkingDay = (date: IsoDate) => dayInfo(date).working;
 
   const step = (date: IsoDate, n: number, dir: 1 | -1): IsoDate => {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`working-day count must be a non-negative integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new RangeError(`working-day count must be a non-negative integer, got ${n}`);
     let day = toDayNumber(date);
     let left = n;
     let scanned = 0;

@@ -57,11 +57,15 @@ export function quarterLastDay(q: Quarter): IsoDate {
 }
 
 export function nextQuarter(q: Quarter): Quarter {
-  return q.quarter === 4 ? { year: q.year + 1, quarter: 1 } : { year: q.year, quarter: (q.quarter + 1) as QuarterNumber };
+  return q.quarter === 4
+    ? { year: q.year + 1, quarter: 1 }
+    : { year: q.year, quarter: (q.quarter + 1) as QuarterNumber };
 }
 
 export function previousQuarter(q: Quarter): Quarter {
-  return q.quarter === 1 ? { year: q.year - 1, quarter: 4 } : { year: q.year, quarter: (q.quarter - 1) as QuarterNumber };
+  return q.quarter === 1
+    ? { year: q.year - 1, quarter: 4 }
+    : { year: q.year, quarter: (q.quarter - 1) as QuarterNumber };
 }
 
 /** '2026Q3' */

@@ -84,10 +84,12 @@ export const DEFAULT_PLAN_SETTINGS: PlanSettings = Object.freeze({
 });
 
 /** Merge partial settings over the defaults. */
-export function planSettings(partial: Partial<Omit<PlanSettings, 'thresholds' | 'scoreWeights'>> & {
-  thresholds?: Partial<EscalationThresholds>;
-  scoreWeights?: Partial<ScoreWeights>;
-} = {}): PlanSettings {
+export function planSettings(
+  partial: Partial<Omit<PlanSettings, 'thresholds' | 'scoreWeights'>> & {
+    thresholds?: Partial<EscalationThresholds>;
+    scoreWeights?: Partial<ScoreWeights>;
+  } = {},
+): PlanSettings {
   return {
     ...DEFAULT_PLAN_SETTINGS,
     ...partial,

@@ -8,6 +8,9 @@ import { createPrisma, prepareDatabase } from '../prisma/client.ts';
 import { startServer } from '../api/server.ts';
 import { buildWebIfStale, connectTemporal } from './runtime.ts';
 import { startWorker } from './worker.ts';
+import { seedDemo } from './demo.ts';
+import { startChangeFeed } from '../api/feed.ts';
+import { createEventBus } from '../api/events.ts';
 
 const log = (line: string) => console.log(`[duban] ${line}`);
 
@@ -19,14 +22,22 @@ const prisma = createPrisma(config.databaseUrl);
 const temporal = await connectTemporal(config, log);
 const worker = await startWorker(config, temporal.connection, prisma);
 log(`Worker polling task queue "${config.temporal.taskQueue}"`);
-const server = await startServer({ prisma, config, temporal: temporal.client }, { port: config.port, host: config.host });
+const demoUsers = await seedDemo(prisma, temporal.client, config);
+const events = createEventBus();
+const feed = startChangeFeed(prisma, events);
+const server = await startServer({ prisma, config, temporal: temporal.client, events }, { port: config.port, host: config.host });
 log(`Duban 督办 is running at ${server.url}/  (GraphQL: ${server.url}/graphql)`);
+if (demoUsers.length) {
+  log(`Demo plan imported. Sign in with password "${config.demo.password}" as:`);
+  for (const u of demoUsers) log(`  ${u.username.padEnd(11)} ${u.role}${u.department ? `  ${u.department}` : ''}`);
+}
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log(`${signal}: shutting down…`);
+  feed.stop();
   await server.close();
   await worker.stop();
   await temporal.stop();

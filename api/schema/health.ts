@@ -15,7 +15,7 @@ interface HealthShape {
   temporalReachable: boolean;
 }
 
-const Health = builder.objectRef<HealthShape>('Health').implement({
+const Health = builder.objectRef<HealthShape>('SystemHealth').implement({
   description: 'Versions and reachability of the parts Duban runs on.',
   fields: (t) => ({
     ok: t.exposeBoolean('ok'),

@@ -46,7 +46,7 @@ function toServiceError(err: unknown): Partial<grpc.StatusObject> {
  */
 export function addService(server: grpc.Server, serviceName: string, handlers: Record<string, Handler>): void {
   const svc = root.lookupService(serviceName);
-  const def: grpc.ServiceDefinition = {};
+  const def: Record<string, grpc.MethodDefinition<any, any>> = {};
   const impl: grpc.UntypedServiceImplementation = {};
   for (const m of Object.values(svc.methods) as protobuf.Method[]) {
     const reqT = type(m.resolvedRequestType ? m.resolvedRequestType.fullName.slice(1) : m.requestType);

@@ -74,7 +74,10 @@ describe('calendar: coverage and overrides', () => {
     expect(c.overrides).toHaveLength(2);
   });
   it('overrides also correct covered years, and change the ladder', () => {
-    const c = createCalendar([{ date: '2026-02-24', kind: 'HOLIDAY' }, { date: '2026-02-16', kind: 'WORKDAY' }]);
+    const c = createCalendar([
+      { date: '2026-02-24', kind: 'HOLIDAY' },
+      { date: '2026-02-16', kind: 'WORKDAY' },
+    ]);
     expect(c.isWorkingDay('2026-02-16')).toBe(true);
     expect(c.isWorkingDay('2026-02-24')).toBe(false);
     expect(c.addWorkingDays('2026-02-13', 3)).toBe('2026-02-25');

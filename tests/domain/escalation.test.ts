@@ -73,8 +73,15 @@ describe('planEscalation', () => {
     expect(ms[0].milestone?.id).toBe('m1');
   });
   it('serves a quarterly report: no ack step', () => {
-    const n = planEscalation({ subject: 'REPORT', assignedOn: '2026-10-08', dueDate: '2026-10-13', status: 'ASSIGNED' }, cal);
-    expect(n.map((x) => `${x.kind}@${x.date}`)).toEqual(['LEVEL1@2026-10-14', 'LEVEL2@2026-10-16', 'LEVEL3@2026-10-27']);
+    const n = planEscalation(
+      { subject: 'REPORT', assignedOn: '2026-10-08', dueDate: '2026-10-13', status: 'ASSIGNED' },
+      cal,
+    );
+    expect(n.map((x) => `${x.kind}@${x.date}`)).toEqual([
+      'LEVEL1@2026-10-14',
+      'LEVEL2@2026-10-16',
+      'LEVEL3@2026-10-27',
+    ]);
   });
   it('splits notices around now and reports the level reached', () => {
     const n = planEscalation(base, cal);

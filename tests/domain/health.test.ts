@@ -23,7 +23,13 @@ describe('health', () => {
     expect(computeHealth(t, '2026-03-31T12:00:00Z', cal)).toBe('GREEN');
     const r = assessHealth(t, '2026-04-01T12:00:00Z', cal);
     expect(r).toMatchObject({ health: 'YELLOW', reason: 'MILESTONE_BEHIND' });
-    expect(computeHealth({ ...t, milestones: [{ dueDate: '2026-03-31', completedOn: '2026-03-30' }] }, '2026-04-01T12:00:00Z', cal)).toBe('GREEN');
+    expect(
+      computeHealth(
+        { ...t, milestones: [{ dueDate: '2026-03-31', completedOn: '2026-03-30' }] },
+        '2026-04-01T12:00:00Z',
+        cal,
+      ),
+    ).toBe('GREEN');
     const withTarget = { ...t, milestones: [{ dueDate: '2026-03-31', targetProgress: 30 }] };
     expect(computeHealth({ ...withTarget, latestProgress: 40 }, '2026-04-01T12:00:00Z', cal)).toBe('GREEN');
     expect(computeHealth({ ...withTarget, latestProgress: 20 }, '2026-04-01T12:00:00Z', cal)).toBe('YELLOW');

@@ -58,7 +58,13 @@ describe('evaluateRound', () => {
         { taskId: 't4', department: '市医保局', submittedAt: '2026-10-09T08:00:00Z' },
       ],
       tasks: [
-        { taskId: 't1', leadDepartment: '市卫健局', status: 'IN_PROGRESS', health: 'GREEN', indicators: [{ target: 90, actual: 81, comparator: '>=' }] },
+        {
+          taskId: 't1',
+          leadDepartment: '市卫健局',
+          status: 'IN_PROGRESS',
+          health: 'GREEN',
+          indicators: [{ target: 90, actual: 81, comparator: '>=' }],
+        },
         { taskId: 't2', leadDepartment: '市卫健局', status: 'IN_PROGRESS', health: 'RED' },
         { taskId: 't3', leadDepartment: '市财政局', status: 'IN_PROGRESS', health: 'GREEN' },
         { taskId: 't4', leadDepartment: '市医保局', status: 'IN_PROGRESS', health: 'GREEN' },
@@ -66,7 +72,15 @@ describe('evaluateRound', () => {
       ],
     });
     const by = Object.fromEntries(ev.departments.map((d) => [d.department, d]));
-    expect(by['市卫健局']).toMatchObject({ reportsDue: 2, reportsOnTime: 1, reportsLate: 1, onTimeRate: 0.5, onTrack: 1, overdue: 1, tasks: 2 });
+    expect(by['市卫健局']).toMatchObject({
+      reportsDue: 2,
+      reportsOnTime: 1,
+      reportsLate: 1,
+      onTimeRate: 0.5,
+      onTrack: 1,
+      overdue: 1,
+      tasks: 2,
+    });
     expect(by['市卫健局'].indicatorAttainment).toBeCloseTo(0.9);
     // (0.3*0.5 + 0.3*0.5 + 0.2*0 + 0.2*0.9) / 1.0 * 100 = 48
     expect(by['市卫健局'].score).toBe(48);

@@ -1,0 +1,372 @@
+/**
+ * Every side effect of the workflows: projecting state into the read model,
+ * delivering notices (in-app, email, webhook), and reading what workflows need
+ * from the database (calendar, settings, round progress). Each activity is
+ * idempotent: keys chosen by the workflow make a retried call write once.
+ */
+import type { PrismaClient } from '../prisma/client.ts';
+import type { DubanConfig } from '../temporal.config.ts';
+import { evaluateRound } from '../domain/rounds.ts';
+import type { Comparator, Health, TaskStatus } from '../domain/types.ts';
+import type { NoticeToSend } from '../workflows/types.ts';
+import { createMailer, type Mailer } from './mailer.ts';
+import { noticeBody, noticeSubject } from './messages.ts';
+import type { DubanActivities, ProjectTaskInput } from './types.ts';
+
+export type { DubanActivities } from './types.ts';
+
+export interface ActivityDeps {
+  prisma: PrismaClient;
+  config: DubanConfig;
+  /** Overrides the SMTP mailer built from config (tests, capture mode). */
+  mailer?: Mailer;
+  fetch?: typeof fetch;
+}
+
+const shanghaiMidnight = (date: string | null | undefined): Date | null =>
+  date ? new Date(`${date}T00:00:00+08:00`) : null;
+
+const COMPARATORS: Record<string, Comparator> = { GTE: '>=', LTE: '<=', EQ: '=', APPROX: '~', GT: '>', LT: '<' };
+
+export function createActivities(deps: ActivityDeps): DubanActivities {
+  const { prisma, config } = deps;
+  const mailer = deps.mailer ?? createMailer(config.mail.smtpUrl, config.mail.from);
+  const doFetch = deps.fetch ?? fetch;
+
+  async function projectTask({ task, event, extra = {} }: ProjectTaskInput): Promise<void> {
+    await prisma.$transaction(async (tx) => {
+      // Only a newer version overwrites the row: a retried or late projection never rolls state back.
+      const updated = await tx.task.updateMany({
+        where: { id: task.taskId, projectionSeq: { lt: task.seq } },
+        data: {
+          status: task.status,
+          health: task.health,
+          escalationLevel: task.escalationLevel,
+          leadDepartmentId: task.leadDepartmentId,
+          dueDate: task.dueDate,
+          progress: task.progress,
+          assignedAt: shanghaiMidnight(task.assignedOn),
+          acknowledgedAt: shanghaiMidnight(task.acknowledgedOn),
+          closedAt: task.status === 'CLOSED' ? new Date(event.at) : null,
+          needsAssignment: task.leadDepartmentId === null,
+          ...(extra.cancelReason ? { cancelReason: extra.cancelReason } : {}),
+          projectionSeq: task.seq,
+        },
+      });
+      if (updated.count > 0 && extra.cooperatingDepartmentIds) {
+        await tx.taskCooperator.deleteMany({ where: { taskId: task.taskId } });
+        await tx.taskCooperator.createMany({
+          data: extra.cooperatingDepartmentIds.map((departmentId, i) => ({ taskId: task.taskId, departmentId, sortOrder: i })),
+        });
+      }
+      if (updated.count > 0 && extra.milestones) {
+        await tx.milestone.deleteMany({ where: { taskId: task.taskId } });
+        await tx.milestone.createMany({
+          data: extra.milestones.map((m) => ({
+            taskId: task.taskId,
+            text: m.title ?? m.dueDate,
+            dueDate: m.dueDate,
+            doneAt: m.completedOn ? new Date(`${m.completedOn}T00:00:00+08:00`) : null,
+          })),
+        });
+      }
+      await tx.taskEvent.upsert({
+        where: { id: event.id },
+        update: {},
+        create: {
+          id: event.id,
+          taskId: task.taskId,
+          at: new Date(event.at),
+          actorId: event.actor?.userId ?? null,
+          actorRole: event.actor?.role ?? null,
+          kind: event.kind,
+          fromStatus: event.fromStatus ?? null,
+          toStatus: event.toStatus ?? null,
+          reason: event.reason ?? null,
+          data: JSON.stringify(event.data ?? {}),
+        },
+      });
+      const r = extra.report;
+      if (r && !(await tx.progressReport.findUnique({ where: { id: r.id } }))) {
+        const submittedAt = new Date(event.at);
+        const round =
+          r.kind === 'REPORT'
+            ? await tx.supervisionRound.findFirst({
+                where: { planId: task.planId, status: 'OPEN', opensAt: { lte: submittedAt } },
+                orderBy: { opensAt: 'desc' },
+              })
+            : null;
+        const dueEnd = round ? new Date(`${round.reportDueDate}T23:59:59.999+08:00`) : null;
+        await tx.progressReport.create({
+          data: {
+            id: r.id,
+            taskId: task.taskId,
+            roundId: round?.id ?? null,
+            departmentId: r.departmentId,
+            authorId: r.authorId,
+            kind: r.kind,
+            progress: r.progress,
+            narrative: r.narrative,
+            problems: r.problems ?? null,
+            nextSteps: r.nextSteps ?? null,
+            submittedAt,
+            onTime: dueEnd ? submittedAt <= dueEnd : true,
+          },
+        });
+        for (const a of r.actuals) {
+          await tx.indicatorActual.create({
+            data: { indicatorId: a.indicatorId, reportId: r.id, value: a.value, recordedAt: submittedAt },
+          });
+        }
+      }
+      const x = extra.extension;
+      if (x) {
+        const data = {
+          status: x.status,
+          decidedById: x.decidedBy ?? null,
+          decidedAt: x.decidedAt ? new Date(x.decidedAt) : null,
+          decisionReason: x.decisionReason ?? null,
+        };
+        await tx.extensionRequest.upsert({
+          where: { id: x.id },
+          update: data,
+          create: {
+            id: x.id,
+            taskId: task.taskId,
+            requestedById: x.requestedBy,
+            currentDueDate: x.currentDueDate,
+            requestedDueDate: x.requestedDueDate,
+            reason: x.reason,
+            createdAt: new Date(x.at),
+            ...data,
+          },
+        });
+      }
+      const c = extra.closure;
+      if (c) {
+        const data = {
+          status: c.status,
+          reviewerId: c.reviewerId ?? null,
+          reason: c.reason ?? null,
+          decidedAt: c.decidedAt ? new Date(c.decidedAt) : null,
+        };
+        await tx.closureReview.upsert({
+          where: { id: c.id },
+          update: data,
+          create: { id: c.id, taskId: task.taskId, requestedById: c.requestedBy, summary: c.summary, createdAt: new Date(c.at), ...data },
+        });
+      }
+      const ins = extra.instruction;
+      if (ins) {
+        await tx.instruction.upsert({
+          where: { id: ins.id },
+          update: {},
+          create: { id: ins.id, taskId: task.taskId, authorId: ins.authorId, text: ins.text, createdAt: new Date(event.at) },
+        });
+      }
+    });
+  }
+
+  /** Who receives a notice: users by role, and department staff of the named departments. */
+  async function recipientsOf(n: NoticeToSend) {
+    const or: object[] = [];
+    if (n.recipients.includes('LEAD_DEPARTMENT') || n.recipients.includes('DEPARTMENT_HEAD')) {
+      or.push({ role: 'DEPARTMENT', departmentId: { in: n.departmentIds } });
+    }
+    if (n.recipients.includes('OFFICE')) or.push({ role: 'OFFICE' });
+    if (n.recipients.includes('SUPERVISOR')) or.push({ role: 'SUPERVISOR' });
+    if (!or.length) return [];
+    return prisma.user.findMany({ where: { active: true, OR: or }, orderBy: { username: 'asc' } });
+  }
+
+  /** Run `send` once per key: a delivery already marked SENT is not repeated on retry. */
+  async function deliverOnce(key: string, channel: string, recipient: string, noticeId: string, send: () => Promise<void>) {
+    const existing = await prisma.delivery.findUnique({ where: { key } });
+    if (existing?.status === 'SENT') return false;
+    await prisma.delivery.upsert({
+      where: { key },
+      update: { attempts: { increment: 1 } },
+      create: { key, channel, recipient, noticeId, attempts: 1 },
+    });
+    try {
+      await send();
+    } catch (err) {
+      await prisma.delivery.update({ where: { key }, data: { status: 'FAILED', lastError: String(err) } });
+      throw err;
+    }
+    await prisma.delivery.update({ where: { key }, data: { status: 'SENT', sentAt: new Date(), lastError: null } });
+    return true;
+  }
+
+  async function deliverNotice(n: NoticeToSend) {
+    const subject = noticeSubject(n);
+    const link = config.publicUrl && n.taskId ? `${config.publicUrl}/tasks/${n.taskId}` : undefined;
+    const body = noticeBody(n, link);
+    await prisma.notice.upsert({
+      where: { id: n.key },
+      update: {},
+      create: {
+        id: n.key,
+        taskId: n.taskId ?? null,
+        roundId: n.roundId ?? null,
+        kind: n.kind,
+        level: n.level,
+        fireAt: new Date(n.fireAt),
+        sentAt: new Date(),
+        status: 'SENT',
+        recipients: JSON.stringify(n.recipients),
+        reason: n.reason ?? null,
+      },
+    });
+    const users = await recipientsOf(n);
+    for (const u of users) {
+      await prisma.notification.upsert({
+        where: { id: `${n.key}:${u.id}` },
+        update: {},
+        create: { id: `${n.key}:${u.id}`, userId: u.id, noticeId: n.key, title: subject, body, link: link ?? null },
+      });
+    }
+    let emails = 0;
+    if (mailer) {
+      for (const u of users.filter((x) => x.email)) {
+        const sent = await deliverOnce(`${n.key}:email:${u.email}`, 'EMAIL', u.email!, n.key, () =>
+          mailer.send({ to: u.email!, subject, text: body, messageId: `<${encodeURIComponent(n.key)}.${u.id}@duban>` }),
+        );
+        if (sent) emails++;
+      }
+    }
+    let webhooks = 0;
+    if (n.departmentIds.length) {
+      const depts = await prisma.department.findMany({ where: { id: { in: n.departmentIds }, webhook: { not: null } } });
+      for (const d of depts) {
+        const sent = await deliverOnce(`${n.key}:webhook:${d.id}`, 'WEBHOOK', d.webhook!, n.key, async () => {
+          // The text-message shape both DingTalk and WeCom group robots accept.
+          const res = await doFetch(d.webhook!, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'idempotency-key': n.key },
+            body: JSON.stringify({ msgtype: 'text', text: { content: `${subject}\n${body}` } }),
+          });
+          if (!res.ok) throw new Error(`Webhook ${d.name} answered HTTP ${res.status}`);
+        });
+        if (sent) webhooks++;
+      }
+    }
+    return { notifications: users.length, emails, webhooks };
+  }
+
+  async function loadCalendar() {
+    const rows = await prisma.calendarOverride.findMany({ orderBy: { date: 'asc' } });
+    const officialYears = [...new Set(rows.filter((r) => r.source === 'official').map((r) => Number(r.date.slice(0, 4))))];
+    return {
+      overrides: rows.map((r) => ({ date: r.date, kind: r.kind as 'WORKDAY' | 'HOLIDAY', ...(r.name ? { name: r.name } : {}) })),
+      officialYears,
+    };
+  }
+
+  async function loadPlanSettings(planId: string) {
+    const plan = await prisma.plan.findUnique({ where: { id: planId } });
+    const s = plan ? (JSON.parse(plan.settings) as Record<string, any>) : {};
+    return { thresholds: s.thresholds ?? {}, noticeTime: s.noticeTime, reportDueWorkingDays: s.reportDueWorkingDays ?? 5 };
+  }
+
+  async function openRound(input: { planId: string; year: number; quarter: number; opensAt: string; reportDueDate: string }) {
+    const round = await prisma.supervisionRound.upsert({
+      where: { planId_year_quarter: { planId: input.planId, year: input.year, quarter: input.quarter } },
+      update: {},
+      create: {
+        planId: input.planId,
+        year: input.year,
+        quarter: input.quarter,
+        opensAt: new Date(input.opensAt),
+        reportDueDate: input.reportDueDate,
+      },
+    });
+    const taskCount = await prisma.task.count({
+      where: { planId: input.planId, status: { in: ['ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'] } },
+    });
+    return { roundId: round.id, taskCount };
+  }
+
+  async function roundProgress(roundId: string) {
+    const round = await prisma.supervisionRound.findUniqueOrThrow({ where: { id: roundId } });
+    const tasks = await prisma.task.findMany({
+      where: {
+        planId: round.planId,
+        status: { in: ['ASSIGNED', 'IN_PROGRESS'] },
+        leadDepartmentId: { not: null },
+        reports: { none: { kind: 'REPORT', submittedAt: { gte: round.opensAt } } },
+      },
+      select: { id: true, leadDepartmentId: true },
+      orderBy: { sortOrder: 'asc' },
+    });
+    const byDept = new Map<string, string[]>();
+    for (const t of tasks) byDept.set(t.leadDepartmentId!, [...(byDept.get(t.leadDepartmentId!) ?? []), t.id]);
+    return { roundId, missing: [...byDept].map(([departmentId, taskIds]) => ({ departmentId, taskIds })) };
+  }
+
+  async function closeRound(roundId: string) {
+    const round = await prisma.supervisionRound.findUniqueOrThrow({ where: { id: roundId } });
+    if (round.status === 'CLOSED') return { departments: (await prisma.roundEvaluationRow.count({ where: { roundId } })) };
+    const plan = await prisma.plan.findUniqueOrThrow({ where: { id: round.planId } });
+    const settings = JSON.parse(plan.settings) as Record<string, any>;
+    const tasks = await prisma.task.findMany({
+      where: { planId: round.planId, leadDepartmentId: { not: null }, status: { not: 'DRAFT' } },
+      include: {
+        indicators: { include: { actuals: { orderBy: { recordedAt: 'desc' }, take: 1 } } },
+        reports: { where: { kind: 'REPORT', submittedAt: { gte: round.opensAt } }, orderBy: { submittedAt: 'asc' }, take: 1 },
+      },
+    });
+    const dueAt = new Date(`${round.reportDueDate}T23:59:59.999+08:00`);
+    dueAt.setMilliseconds(dueAt.getMilliseconds() + 1);
+    const evaluation = evaluateRound({
+      schedule: { reportDueAt: dueAt.toISOString() },
+      reports: tasks
+        .filter((t) => t.status !== 'CLOSED' && t.status !== 'CANCELLED' || t.reports.length > 0)
+        .filter((t) => t.status !== 'CANCELLED')
+        .map((t) => ({
+          taskId: t.id,
+          department: t.leadDepartmentId!,
+          submittedAt: t.reports[0]?.submittedAt.toISOString() ?? null,
+        })),
+      tasks: tasks.map((t) => ({
+        taskId: t.id,
+        leadDepartment: t.leadDepartmentId,
+        status: t.status as TaskStatus,
+        health: t.health as Health | null,
+        indicators: t.indicators.map((i) => ({
+          target: i.targetValue,
+          actual: i.actuals[0]?.value ?? null,
+          comparator: COMPARATORS[i.comparator] ?? (i.comparator as Comparator),
+        })),
+      })),
+      weights: settings.scoreWeights,
+    });
+    await prisma.$transaction(async (tx) => {
+      const fresh = await tx.supervisionRound.findUniqueOrThrow({ where: { id: roundId } });
+      if (fresh.status === 'CLOSED') return; // a closed round never changes
+      for (const d of evaluation.departments) {
+        await tx.roundEvaluationRow.create({
+          data: {
+            roundId,
+            departmentId: d.department,
+            onTimeRate: d.onTimeRate ?? 0,
+            onTrack: d.onTrack,
+            atRisk: d.atRisk,
+            overdue: d.overdue,
+            completed: d.completed,
+            attainment: d.indicatorAttainment ?? 0,
+            score: d.score ?? 0,
+            rank: d.rank,
+          },
+        });
+      }
+      await tx.supervisionRound.update({
+        where: { id: roundId },
+        data: { status: 'CLOSED', closedAt: new Date(), evaluation: JSON.stringify(evaluation) },
+      });
+    });
+    return { departments: evaluation.departments.length };
+  }
+
+  return { projectTask, deliverNotice, loadCalendar, loadPlanSettings, openRound, roundProgress, closeRound };
+}

@@ -1,0 +1,203 @@
+/**
+ * Writing an imported plan into the database and starting its workflows.
+ * The parser (domain/parser) turns text into a ParsedPlan; this module is the
+ * I/O half: departments (matched by name or alias, never invented beyond what
+ * the text names), plan, section tree, DRAFT tasks, indicators and targets,
+ * all in one transaction, then one reformTask workflow per task and one
+ * planSupervision workflow for the plan.
+ */
+import type { Client } from '@temporalio/client';
+import type { PrismaClient } from '../prisma/client.ts';
+import { planWorkflowId, taskWorkflowId } from '../workflows/definitions.ts';
+import type { Actor, ReformTaskInput } from '../workflows/types.ts';
+import type { PlanSupervisionInput } from '../workflows/planSupervision.ts';
+import type { ParsedPlan } from '../domain/parser/index.ts';
+
+export interface SavedPlan {
+  planId: string;
+  tasks: {
+    id: string;
+    title: string;
+    leadDepartmentId: string | null;
+    cooperatingDepartmentIds: string[];
+    dueDate: string | null;
+    milestones: { title: string; dueDate: string }[];
+    indicators: { id: string; text: string }[];
+  }[];
+  departmentsCreated: string[];
+}
+
+const COMPARATOR_CODES: Record<string, string> = { '>=': 'GTE', '<=': 'LTE', '=': 'EQ', '~': 'APPROX', '>': 'GT', '<': 'LT' };
+
+/** Strip a heading's numbering: "(二)创新…" → "(二)", "创新…". */
+function splitHeading(heading: string): { numbering: string; title: string } {
+  const m = /^\s*([一二三四五六七八九十百]+、|[(（][一二三四五六七八九十百]+[)）]|\d+[.．、]|[(（]\d+[)）])?\s*(.*)$/.exec(heading);
+  return { numbering: m?.[1] ?? '', title: (m?.[2] ?? heading).trim() || heading };
+}
+
+export async function savePlan(
+  prisma: PrismaClient,
+  parsed: ParsedPlan,
+  source: { text: string; format: string },
+  opts: { createdById?: string; settings?: object } = {},
+): Promise<SavedPlan> {
+  return prisma.$transaction(
+    async (tx) => {
+      // Departments: reuse by name or alias; create the ones the text names.
+      const existing = await tx.department.findMany();
+      const byName = new Map<string, string>();
+      for (const d of existing) {
+        byName.set(d.name, d.id);
+        for (const a of JSON.parse(d.aliases) as string[]) byName.set(a, d.id);
+      }
+      const created: string[] = [];
+      const names = [...parsed.departments, ...parsed.tasks.flatMap((t) => [...t.lead, ...t.cooperating])];
+      let order = existing.length;
+      for (const name of names) {
+        if (byName.has(name)) continue;
+        const d = await tx.department.create({ data: { name, sortOrder: order++ } });
+        byName.set(name, d.id);
+        created.push(name);
+      }
+      const plan = await tx.plan.create({
+        data: {
+          title: parsed.title ?? '未命名方案',
+          issuer: parsed.issuer,
+          docNumber: parsed.doc_number,
+          sourceText: source.text,
+          sourceFormat: source.format,
+          settings: JSON.stringify(opts.settings ?? {}),
+          createdById: opts.createdById ?? null,
+        },
+      });
+      for (const t of parsed.plan_targets) {
+        await tx.planTarget.create({
+          data: {
+            planId: plan.id,
+            text: t.text,
+            date: t.date ?? null,
+            metric: t.metric,
+            comparator: t.comparator ? (COMPARATOR_CODES[t.comparator] ?? t.comparator) : null,
+            value: t.value,
+            unit: t.unit,
+          },
+        });
+      }
+      // Sections: every path prefix above a task becomes a node of the tree.
+      const sectionIds = new Map<string, string>();
+      let sectionOrder = 0;
+      for (const task of parsed.tasks) {
+        for (let depth = 0; depth < task.path.length - 1; depth++) {
+          const key = task.path.slice(0, depth + 1).join(' › ');
+          if (sectionIds.has(key)) continue;
+          const parentKey = task.path.slice(0, depth).join(' › ');
+          const { numbering, title } = splitHeading(task.path[depth]!);
+          const s = await tx.section.create({
+            data: {
+              planId: plan.id,
+              parentId: depth ? sectionIds.get(parentKey)! : null,
+              path: key,
+              numbering,
+              title,
+              depth,
+              sortOrder: sectionOrder++,
+            },
+          });
+          sectionIds.set(key, s.id);
+        }
+      }
+      const tasks: SavedPlan['tasks'] = [];
+      for (const [i, t] of parsed.tasks.entries()) {
+        const leadId = t.lead[0] ? byName.get(t.lead[0])! : null;
+        const coop = [...t.lead.slice(1), ...t.cooperating].map((n) => byName.get(n)!).filter((id) => id !== leadId);
+        const dated = t.deadlines.filter((d) => d.date).map((d) => d.date!).sort();
+        const dueDate = dated.at(-1) ?? null;
+        const milestones = dated.slice(0, -1).map((date) => ({ title: t.deadlines.find((d) => d.date === date)!.text, dueDate: date }));
+        const task = await tx.task.create({
+          data: {
+            planId: plan.id,
+            sectionId: t.path.length > 1 ? sectionIds.get(t.path.slice(0, -1).join(' › ')) : null,
+            path: t.path.join(' › ') || String(i + 1),
+            sortOrder: i,
+            title: t.title,
+            text: t.body ?? t.title,
+            leadDepartmentId: leadId,
+            dueDate,
+            deadlineText: t.deadlines.map((d) => d.text).join('；') || null,
+            recurrence: t.recurrence,
+            needsAssignment: leadId === null,
+            workflowId: null,
+            cooperators: { create: [...new Set(coop)].map((departmentId, k) => ({ departmentId, sortOrder: k })) },
+            milestones: { create: milestones.map((m) => ({ text: m.title, dueDate: m.dueDate })) },
+          },
+        });
+        await tx.task.update({ where: { id: task.id }, data: { workflowId: taskWorkflowId(task.id) } });
+        const indicators: { id: string; text: string }[] = [];
+        for (const target of t.targets) {
+          const ind = await tx.indicator.create({
+            data: {
+              taskId: task.id,
+              text: target.text,
+              metric: target.metric || target.text,
+              comparator: (target.comparator && COMPARATOR_CODES[target.comparator]) || target.comparator || 'GTE',
+              targetValue: target.value,
+              unit: target.unit,
+            },
+          });
+          indicators.push({ id: ind.id, text: ind.text });
+        }
+        tasks.push({
+          id: task.id,
+          title: t.title,
+          leadDepartmentId: leadId,
+          cooperatingDepartmentIds: [...new Set(coop)],
+          dueDate,
+          milestones,
+          indicators,
+        });
+      }
+      await tx.auditLog.create({
+        data: {
+          actorId: opts.createdById ?? null,
+          action: 'IMPORT_PLAN',
+          entityType: 'Plan',
+          entityId: plan.id,
+          data: JSON.stringify({ tasks: tasks.length, departmentsCreated: created }),
+        },
+      });
+      return { planId: plan.id, tasks, departmentsCreated: created };
+    },
+    { timeout: 60_000 },
+  );
+}
+
+/** Start one reformTask per task (DRAFT) and the plan's supervision; idempotent by workflow id. */
+export async function startPlanWorkflows(
+  client: Client,
+  taskQueue: string,
+  saved: SavedPlan,
+  planTitle: string,
+  createdBy?: Actor,
+): Promise<void> {
+  const alreadyStarted = (err: unknown) => err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError';
+  for (const t of saved.tasks) {
+    const input: ReformTaskInput = {
+      taskId: t.id,
+      planId: saved.planId,
+      title: t.title,
+      leadDepartmentId: t.leadDepartmentId,
+      cooperatingDepartmentIds: t.cooperatingDepartmentIds,
+      dueDate: t.dueDate,
+      milestones: t.milestones,
+      indicators: t.indicators,
+      createdBy,
+    };
+    await client.workflow.start('reformTask', { taskQueue, workflowId: taskWorkflowId(t.id), args: [input] }).catch((err) => {
+      if (!alreadyStarted(err)) throw err;
+    });
+  }
+  const sup: PlanSupervisionInput = { planId: saved.planId, title: planTitle };
+  await client.workflow.start('planSupervision', { taskQueue, workflowId: planWorkflowId(saved.planId), args: [sup] }).catch((err) => {
+    if (!alreadyStarted(err)) throw err;
+  });
+}

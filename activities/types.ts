@@ -1,0 +1,92 @@
+/**
+ * The activities workflows may call. Workflows import this file with
+ * `import type` only: the implementations (all I/O) never enter the
+ * deterministic workflow bundle.
+ */
+import type { DayOverride } from '../domain/calendar';
+import type { EscalationThresholds, Health, IsoDate, Milestone } from '../domain/types';
+import type { IndicatorActualInput, NoticeToSend, TaskEventRecord, TaskSnapshot } from '../workflows/types';
+
+export interface ProjectTaskInput {
+  task: TaskSnapshot & { health: Health | null; milestones: Milestone[]; title: string; planId: string };
+  event: TaskEventRecord;
+  extra?: {
+    cooperatingDepartmentIds?: string[];
+    milestones?: Milestone[];
+    cancelReason?: string;
+    report?: {
+      id: string;
+      kind: 'REPORT' | 'CONTRIBUTION';
+      departmentId: string;
+      authorId: string;
+      progress: number;
+      narrative: string;
+      problems?: string;
+      nextSteps?: string;
+      actuals: IndicatorActualInput[];
+    };
+    extension?: {
+      id: string;
+      requestedBy: string;
+      requestedDueDate: IsoDate;
+      reason: string;
+      at: string;
+      currentDueDate: IsoDate | null;
+      status: 'PENDING' | 'APPROVED' | 'REJECTED';
+      decidedBy?: string;
+      decidedAt?: string;
+      decisionReason?: string;
+    };
+    closure?: {
+      id: string;
+      requestedBy: string;
+      summary: string;
+      at: string;
+      status: 'PENDING' | 'APPROVED' | 'RETURNED';
+      reviewerId?: string;
+      reason?: string;
+      decidedAt?: string;
+    };
+    instruction?: { id: string; authorId: string; text: string };
+  };
+}
+
+export interface CalendarData {
+  overrides: DayOverride[];
+  officialYears: number[];
+}
+
+export interface PlanTimingSettings {
+  thresholds: Partial<EscalationThresholds>;
+  noticeTime?: string;
+}
+
+export interface DeliveryResult {
+  notifications: number;
+  emails: number;
+  webhooks: number;
+}
+
+export interface OpenRoundInput {
+  planId: string;
+  year: number;
+  quarter: number;
+  opensAt: string;
+  reportDueDate: IsoDate;
+}
+
+export interface RoundProgress {
+  roundId: string;
+  /** Open tasks whose lead department has not reported since the round opened, by department. */
+  missing: { departmentId: string; taskIds: string[] }[];
+}
+
+export interface DubanActivities {
+  projectTask(input: ProjectTaskInput): Promise<void>;
+  deliverNotice(notice: NoticeToSend): Promise<DeliveryResult>;
+  loadCalendar(): Promise<CalendarData>;
+  loadPlanSettings(planId: string): Promise<PlanTimingSettings & { reportDueWorkingDays: number }>;
+  openRound(input: OpenRoundInput): Promise<{ roundId: string; taskCount: number }>;
+  roundProgress(roundId: string): Promise<RoundProgress>;
+  closeRound(roundId: string): Promise<{ departments: number }>;
+}

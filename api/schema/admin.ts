@@ -1,0 +1,286 @@
+/** Administration: users, departments (merging aliases), calendar overrides, plan settings. */
+import { z } from 'zod';
+import { calendarChangedSignal, settingsChangedSignal } from '../../workflows/definitions.ts';
+import { builder } from '../builder.ts';
+import { hashPassword } from '../auth.ts';
+import { actorOf } from '../commands.ts';
+import type { Context } from '../context.ts';
+import { invalidInput, notFound } from '../errors.ts';
+import { ERRORS } from './errors.ts';
+
+const RoleEnum = builder.enumType('Role', { values: ['OFFICE', 'DEPARTMENT', 'SUPERVISOR', 'ADMIN'] as const });
+const name = (max: number) => z.string().trim().min(1, 'required').max(max, `at most ${max} characters`);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+
+async function audit(ctx: Context, action: string, entityType: string, entityId: string | null, data: object = {}) {
+  const actor = actorOf(ctx);
+  await ctx.prisma.auditLog.create({
+    data: { actorId: actor.userId, actorRole: actor.role, action, entityType, entityId, data: JSON.stringify(data) },
+  });
+}
+
+/** Tell every open task workflow (of a plan, or all) to reload; signals are durable, so none is missed. */
+async function signalOpenTasks(
+  ctx: Context,
+  signal: typeof calendarChangedSignal | typeof settingsChangedSignal,
+  planId?: string,
+): Promise<number> {
+  if (!ctx.temporal) return 0;
+  const tasks = await ctx.prisma.task.findMany({
+    where: { status: { notIn: ['CLOSED', 'CANCELLED'] }, workflowId: { not: null }, ...(planId ? { planId } : {}) },
+    select: { workflowId: true },
+  });
+  await Promise.all(tasks.map((t) => ctx.temporal!.workflow.getHandle(t.workflowId!).signal(signal).catch(() => undefined)));
+  return tasks.length;
+}
+
+builder.queryField('users', (t) =>
+  t.prismaField({
+    type: ['User'],
+    authScopes: { admin: true },
+    resolve: (q, _r, _a, ctx) => ctx.prisma.user.findMany({ ...q, orderBy: { username: 'asc' } }),
+  }),
+);
+
+builder.mutationField('createUser', (t) =>
+  t.prismaField({
+    type: 'User',
+    errors: ERRORS,
+    authScopes: { admin: true },
+    args: {
+      username: t.arg.string({ validate: z.string().regex(/^[a-zA-Z0-9_.-]{2,64}$/, '2–64 letters, digits, _ . -') }),
+      displayName: t.arg.string({ validate: name(100) }),
+      password: t.arg.string({ validate: z.string().min(8, 'at least 8 characters').max(256, 'at most 256 characters') }),
+      role: t.arg({ type: RoleEnum }),
+      departmentId: t.arg.id({ required: false }),
+      email: t.arg.string({ required: false, validate: z.string().email('invalid email') }),
+    },
+    resolve: async (q, _r, a, ctx) => {
+      if (a.role === 'DEPARTMENT' && !a.departmentId) throw invalidInput('部门用户必须属于一个单位。', 'A DEPARTMENT user needs a department.');
+      if (await ctx.prisma.user.findUnique({ where: { username: a.username } })) {
+        throw invalidInput(`用户名已存在：${a.username}`, `Username taken: ${a.username}`);
+      }
+      if (a.departmentId && !(await ctx.prisma.department.findUnique({ where: { id: String(a.departmentId) } }))) {
+        throw notFound('单位', 'Department');
+      }
+      const user = await ctx.prisma.user.create({
+        ...q,
+        data: {
+          username: a.username,
+          displayName: a.displayName,
+          passwordHash: await hashPassword(a.password),
+          role: a.role,
+          departmentId: a.departmentId ? String(a.departmentId) : null,
+          email: a.email ?? null,
+        },
+      });
+      await audit(ctx, 'CREATE_USER', 'User', user.id, { username: a.username, role: a.role });
+      return user;
+    },
+  }),
+);
+
+builder.mutationField('updateUser', (t) =>
+  t.prismaField({
+    type: 'User',
+    errors: ERRORS,
+    authScopes: { admin: true },
+    args: {
+      userId: t.arg.id(),
+      displayName: t.arg.string({ required: false, validate: name(100) }),
+      password: t.arg.string({ required: false, validate: z.string().min(8, 'at least 8 characters').max(256, 'at most 256 characters') }),
+      role: t.arg({ type: RoleEnum, required: false }),
+      departmentId: t.arg.id({ required: false }),
+      email: t.arg.string({ required: false, validate: z.string().email('invalid email') }),
+      active: t.arg.boolean({ required: false }),
+    },
+    resolve: async (q, _r, a, ctx) => {
+      const user = await ctx.prisma.user.findUnique({ where: { id: String(a.userId) } });
+      if (!user) throw notFound('用户', 'User');
+      const role = a.role ?? user.role;
+      const departmentId = a.departmentId !== undefined && a.departmentId !== null ? String(a.departmentId) : user.departmentId;
+      if (role === 'DEPARTMENT' && !departmentId) throw invalidInput('部门用户必须属于一个单位。', 'A DEPARTMENT user needs a department.');
+      const updated = await ctx.prisma.user.update({
+        ...q,
+        where: { id: user.id },
+        data: {
+          ...(a.displayName ? { displayName: a.displayName } : {}),
+          ...(a.password ? { passwordHash: await hashPassword(a.password) } : {}),
+          role,
+          departmentId: role === 'DEPARTMENT' ? departmentId : null,
+          ...(a.email ? { email: a.email } : {}),
+          ...(a.active !== undefined && a.active !== null ? { active: a.active } : {}),
+        },
+      });
+      if (a.password || a.active === false) await ctx.prisma.session.deleteMany({ where: { userId: user.id } });
+      await audit(ctx, 'UPDATE_USER', 'User', user.id, { role, active: a.active });
+      return updated;
+    },
+  }),
+);
+
+builder.mutationField('createDepartment', (t) =>
+  t.prismaField({
+    type: 'Department',
+    errors: ERRORS,
+    authScopes: { admin: true },
+    args: { name: t.arg.string({ validate: name(100) }), shortName: t.arg.string({ required: false, validate: name(50) }) },
+    resolve: async (q, _r, a, ctx) => {
+      if (await ctx.prisma.department.findUnique({ where: { name: a.name } })) throw invalidInput(`单位已存在：${a.name}`, `Department exists: ${a.name}`);
+      const count = await ctx.prisma.department.count();
+      const d = await ctx.prisma.department.create({ ...q, data: { name: a.name, shortName: a.shortName ?? null, sortOrder: count } });
+      await audit(ctx, 'CREATE_DEPARTMENT', 'Department', d.id, { name: a.name });
+      return d;
+    },
+  }),
+);
+
+builder.mutationField('mergeDepartments', (t) =>
+  t.prismaField({
+    type: 'Department',
+    errors: ERRORS,
+    authScopes: { admin: true },
+    description:
+      'Merge an alias department (e.g. 旗卫健委) into the canonical one (旗卫生健康委员会): its name becomes an alias; its users and open tasks move. Task moves go through the workflows.',
+    args: { keepId: t.arg.id(), mergeId: t.arg.id() },
+    resolve: async (q, _r, { keepId, mergeId }, ctx) => {
+      if (String(keepId) === String(mergeId)) throw invalidInput('不能与自身合并。', 'Cannot merge a department into itself.');
+      const [keep, merge] = await Promise.all([
+        ctx.prisma.department.findUnique({ where: { id: String(keepId) } }),
+        ctx.prisma.department.findUnique({ where: { id: String(mergeId) } }),
+      ]);
+      if (!keep || !merge) throw notFound('单位', 'Department');
+      const led = await ctx.prisma.task.count({ where: { leadDepartmentId: merge.id, status: { notIn: ['CLOSED', 'CANCELLED'] } } });
+      const cooperating = await ctx.prisma.taskCooperator.count({ where: { departmentId: merge.id } });
+      if (led + cooperating > 0) {
+        throw invalidInput(
+          `该单位仍有 ${led + cooperating} 项任务，请先在任务中改派后再合并。`,
+          `The department still has ${led + cooperating} tasks; reassign them first.`,
+        );
+      }
+      const aliases = [...new Set([...(JSON.parse(keep.aliases) as string[]), merge.name, ...(JSON.parse(merge.aliases) as string[])])];
+      const result = await ctx.prisma.$transaction(async (tx) => {
+        await tx.user.updateMany({ where: { departmentId: merge.id }, data: { departmentId: keep.id } });
+        await tx.department.delete({ where: { id: merge.id } }).catch(async () => {
+          // Historic rows (closed tasks, reports) still point at it: keep it, renamed as an alias record.
+          await tx.department.update({ where: { id: merge.id }, data: { name: `${merge.name}（已并入${keep.name}）` } });
+        });
+        return tx.department.update({ ...q, where: { id: keep.id }, data: { aliases: JSON.stringify(aliases) } });
+      });
+      await audit(ctx, 'MERGE_DEPARTMENTS', 'Department', keep.id, { merged: merge.name });
+      return result;
+    },
+  }),
+);
+
+const CalendarDay = builder.objectRef<{ date: string; kind: string; name: string | null; source: string }>('CalendarOverride').implement({
+  fields: (t) => ({
+    date: t.exposeString('date'),
+    kind: t.exposeString('kind'),
+    name: t.exposeString('name', { nullable: true }),
+    source: t.exposeString('source'),
+  }),
+});
+const DayKindEnum = builder.enumType('DayKind', { values: ['WORKDAY', 'HOLIDAY'] as const });
+const CalendarDayInput = builder.inputType('CalendarDayInput', {
+  fields: (t) => ({
+    date: t.string({ validate: isoDate }),
+    kind: t.field({ type: DayKindEnum }),
+    name: t.string({ required: false, validate: z.string().max(50, 'at most 50 characters') }),
+  }),
+});
+
+builder.queryField('calendarOverrides', (t) =>
+  t.field({
+    type: [CalendarDay],
+    authScopes: { signedIn: true },
+    resolve: (_r, _a, ctx) => ctx.prisma.calendarOverride.findMany({ orderBy: { date: 'asc' } }),
+  }),
+);
+
+builder.mutationField('setCalendarDays', (t) =>
+  t.field({
+    type: [CalendarDay],
+    errors: ERRORS,
+    authScopes: { admin: true },
+    description:
+      'Mark single days, or load a year’s official schedule (official: true marks every listed day as official data for that year). Running tasks re-plan their notices.',
+    args: {
+      days: t.arg({ type: [CalendarDayInput] }),
+      official: t.arg.boolean({ required: false, defaultValue: false }),
+    },
+    resolve: async (_r, { days, official }, ctx) => {
+      if (!days.length) throw invalidInput('没有要设置的日期。', 'No days given.');
+      for (const d of days) if (Number.isNaN(Date.parse(d.date))) throw invalidInput(`无效日期：${d.date}`, `Invalid date: ${d.date}`);
+      await ctx.prisma.$transaction(
+        days.map((d) =>
+          ctx.prisma.calendarOverride.upsert({
+            where: { date: d.date },
+            update: { kind: d.kind, name: d.name ?? null, source: official ? 'official' : 'manual' },
+            create: { date: d.date, kind: d.kind, name: d.name ?? null, source: official ? 'official' : 'manual' },
+          }),
+        ),
+      );
+      await audit(ctx, 'SET_CALENDAR_DAYS', 'Calendar', null, { days: days.length, official });
+      await signalOpenTasks(ctx, calendarChangedSignal);
+      return ctx.prisma.calendarOverride.findMany({ orderBy: { date: 'asc' } });
+    },
+  }),
+);
+
+builder.mutationField('removeCalendarDay', (t) =>
+  t.boolean({
+    errors: ERRORS,
+    authScopes: { admin: true },
+    args: { date: t.arg.string({ validate: isoDate }) },
+    resolve: async (_r, { date }, ctx) => {
+      const deleted = await ctx.prisma.calendarOverride.deleteMany({ where: { date } });
+      if (!deleted.count) throw notFound('日历调整', 'Calendar override');
+      await audit(ctx, 'REMOVE_CALENDAR_DAY', 'Calendar', null, { date });
+      await signalOpenTasks(ctx, calendarChangedSignal);
+      return true;
+    },
+  }),
+);
+
+const ThresholdsInput = builder.inputType('PlanSettingsInput', {
+  fields: (t) => ({
+    ackReminderDays: t.int({ required: false, validate: z.number().int().min(0).max(60) }),
+    warningDaysBefore: t.int({ required: false, validate: z.number().int().min(0).max(60) }),
+    level1DaysOverdue: t.int({ required: false, validate: z.number().int().min(1).max(120) }),
+    level2DaysOverdue: t.int({ required: false, validate: z.number().int().min(1).max(120) }),
+    level3DaysOverdue: t.int({ required: false, validate: z.number().int().min(1).max(240) }),
+    reportDueWorkingDays: t.int({ required: false, validate: z.number().int().min(1).max(60) }),
+    noticeTime: t.string({ required: false, validate: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM') }),
+  }),
+});
+
+builder.mutationField('updatePlanSettings', (t) =>
+  t.prismaField({
+    type: 'Plan',
+    errors: ERRORS,
+    authScopes: { admin: true },
+    args: { planId: t.arg.id(), settings: t.arg({ type: ThresholdsInput }) },
+    resolve: async (q, _r, { planId, settings }, ctx) => {
+      const plan = await ctx.prisma.plan.findUnique({ where: { id: String(planId) } });
+      if (!plan) throw notFound('方案', 'Plan');
+      const current = JSON.parse(plan.settings) as Record<string, any>;
+      const { reportDueWorkingDays, noticeTime, ...thresholds } = settings;
+      const clean = Object.fromEntries(Object.entries(thresholds).filter(([, v]) => v !== null && v !== undefined));
+      const next = {
+        ...current,
+        thresholds: { ...(current.thresholds ?? {}), ...clean },
+        ...(reportDueWorkingDays ? { reportDueWorkingDays } : {}),
+        ...(noticeTime ? { noticeTime } : {}),
+      };
+      const t1 = next.thresholds;
+      if ((t1.level1DaysOverdue ?? 1) > (t1.level2DaysOverdue ?? 3) || (t1.level2DaysOverdue ?? 3) > (t1.level3DaysOverdue ?? 10)) {
+        throw invalidInput('督办等级的天数必须逐级递增。', 'Escalation levels must not decrease.');
+      }
+      const updated = await ctx.prisma.plan.update({ ...q, where: { id: plan.id }, data: { settings: JSON.stringify(next) } });
+      await audit(ctx, 'UPDATE_PLAN_SETTINGS', 'Plan', plan.id, next);
+      await signalOpenTasks(ctx, settingsChangedSignal, plan.id);
+      return updated;
+    },
+  }),
+);

@@ -1,0 +1,156 @@
+/** The supervisor's and office's overview, and the escalation preview. */
+import { createCalendar, type DayOverride } from '../../domain/calendar.ts';
+import { planEscalation } from '../../domain/escalation.ts';
+import type { TaskStatus } from '../../domain/types.ts';
+import { builder } from '../builder.ts';
+import { visibleTask } from '../commands.ts';
+import { invalidInput } from '../errors.ts';
+import { PlannedNoticeRef } from './objects.ts';
+import { taskVisibility } from './tasks.ts';
+
+interface DeptRow {
+  departmentId: string;
+  name: string;
+  total: number;
+  byStatus: Record<string, number>;
+  green: number;
+  yellow: number;
+  red: number;
+}
+
+const DepartmentSummary = builder.objectRef<DeptRow>('DepartmentSummary').implement({
+  fields: (t) => ({
+    department: t.prismaField({
+      type: 'Department',
+      resolve: (q, r, _a, ctx) => ctx.prisma.department.findUniqueOrThrow({ ...q, where: { id: r.departmentId } }),
+    }),
+    name: t.exposeString('name'),
+    total: t.exposeInt('total'),
+    draft: t.int({ resolve: (r) => r.byStatus.DRAFT ?? 0 }),
+    assigned: t.int({ resolve: (r) => r.byStatus.ASSIGNED ?? 0 }),
+    inProgress: t.int({ resolve: (r) => r.byStatus.IN_PROGRESS ?? 0 }),
+    closureRequested: t.int({ resolve: (r) => r.byStatus.CLOSURE_REQUESTED ?? 0 }),
+    closed: t.int({ resolve: (r) => r.byStatus.CLOSED ?? 0 }),
+    cancelled: t.int({ resolve: (r) => r.byStatus.CANCELLED ?? 0 }),
+    green: t.exposeInt('green'),
+    yellow: t.exposeInt('yellow'),
+    red: t.exposeInt('red'),
+  }),
+});
+
+const Dashboard = builder
+  .objectRef<{ planId: string | null; departments: DeptRow[]; overdueIds: string[]; latestRoundId: string | null }>('Dashboard')
+  .implement({
+    fields: (t) => ({
+      departments: t.field({ type: [DepartmentSummary], resolve: (d) => d.departments }),
+      overdue: t.prismaField({
+        type: ['Task'],
+        resolve: (q, d, _a, ctx) =>
+          ctx.prisma.task.findMany({ ...q, where: { id: { in: d.overdueIds } }, orderBy: [{ escalationLevel: 'desc' }, { dueDate: 'asc' }] }),
+      }),
+      ranking: t.prismaField({
+        type: ['RoundEvaluationRow'],
+        description: 'The ranking of the latest closed round.',
+        resolve: (q, d, _a, ctx) =>
+          d.latestRoundId ? ctx.prisma.roundEvaluationRow.findMany({ ...q, where: { roundId: d.latestRoundId }, orderBy: { rank: 'asc' } }) : [],
+      }),
+      latestRound: t.prismaField({
+        type: 'SupervisionRound',
+        nullable: true,
+        resolve: (q, d, _a, ctx) => (d.latestRoundId ? ctx.prisma.supervisionRound.findUnique({ ...q, where: { id: d.latestRoundId } }) : null),
+      }),
+    }),
+  });
+
+builder.queryField('dashboard', (t) =>
+  t.field({
+    type: Dashboard,
+    authScopes: { signedIn: true },
+    args: { planId: t.arg.id({ required: false }) },
+    resolve: async (_r, { planId }, ctx) => {
+      const where = { AND: [taskVisibility(ctx), planId ? { planId: String(planId) } : {}] };
+      const [groups, departments, overdue, latest] = await Promise.all([
+        ctx.prisma.task.groupBy({ by: ['leadDepartmentId', 'status', 'health'], where, _count: { _all: true } }),
+        ctx.prisma.department.findMany({ orderBy: { sortOrder: 'asc' } }),
+        ctx.prisma.task.findMany({ where: { AND: [where, { health: 'RED' }] }, select: { id: true } }),
+        ctx.prisma.supervisionRound.findFirst({
+          where: { status: 'CLOSED', ...(planId ? { planId: String(planId) } : {}) },
+          orderBy: [{ year: 'desc' }, { quarter: 'desc' }],
+        }),
+      ]);
+      const rows = new Map<string, DeptRow>();
+      for (const g of groups) {
+        if (!g.leadDepartmentId) continue;
+        const dept = departments.find((d) => d.id === g.leadDepartmentId);
+        const r =
+          rows.get(g.leadDepartmentId) ??
+          ({ departmentId: g.leadDepartmentId, name: dept?.name ?? '', total: 0, byStatus: {}, green: 0, yellow: 0, red: 0 } as DeptRow);
+        const n = g._count._all;
+        r.total += n;
+        r.byStatus[g.status] = (r.byStatus[g.status] ?? 0) + n;
+        if (g.health === 'GREEN') r.green += n;
+        if (g.health === 'YELLOW') r.yellow += n;
+        if (g.health === 'RED') r.red += n;
+        rows.set(g.leadDepartmentId, r);
+      }
+      const order = new Map(departments.map((d, i) => [d.id, i]));
+      return {
+        planId: planId ? String(planId) : null,
+        departments: [...rows.values()].sort((a, b) => (order.get(a.departmentId) ?? 0) - (order.get(b.departmentId) ?? 0)),
+        overdueIds: overdue.map((o) => o.id),
+        latestRoundId: latest?.id ?? null,
+      };
+    },
+  }),
+);
+
+builder.queryField('previewEscalation', (t) =>
+  t.field({
+    type: [PlannedNoticeRef],
+    authScopes: { signedIn: true },
+    description:
+      'The notices the escalation ladder would send: for a task as it stands, or for given dates. Same rules (domain/escalation) the workflow executes; `duban simulate` runs the workflow itself.',
+    args: {
+      taskId: t.arg.id({ required: false }),
+      assigned: t.arg.string({ required: false }),
+      due: t.arg.string({ required: false }),
+      acknowledged: t.arg.string({ required: false }),
+    },
+    resolve: async (_r, a, ctx) => {
+      const overrides = await ctx.prisma.calendarOverride.findMany();
+      const calendar = createCalendar(
+        overrides.map((o) => ({ date: o.date, kind: o.kind as DayOverride['kind'] })),
+        { officialYears: [...new Set(overrides.filter((o) => o.source === 'official').map((o) => Number(o.date.slice(0, 4))))] },
+      );
+      const iso = /^\d{4}-\d{2}-\d{2}$/;
+      let input;
+      let settings: Record<string, any> = {};
+      if (a.taskId) {
+        const task = await visibleTask(ctx, String(a.taskId));
+        const plan = await ctx.prisma.plan.findUniqueOrThrow({ where: { id: task.planId } });
+        settings = JSON.parse(plan.settings);
+        const day = (d: Date | null) => (d ? new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10) : null);
+        input = {
+          status: task.status as TaskStatus,
+          assignedOn: day(task.assignedAt),
+          acknowledgedOn: day(task.acknowledgedAt),
+          dueDate: task.dueDate,
+        };
+      } else {
+        for (const [k, v] of Object.entries({ assigned: a.assigned, due: a.due, acknowledged: a.acknowledged })) {
+          if (v && !iso.test(v)) throw invalidInput(`${k} 日期格式应为 YYYY-MM-DD：${v}`, `${k} must be YYYY-MM-DD: ${v}`);
+        }
+        if (!a.assigned || !a.due) throw invalidInput('请给出任务编号，或交办日期和完成时限。', 'Give a taskId, or assigned and due dates.');
+        input = { status: 'ASSIGNED' as TaskStatus, assignedOn: a.assigned, acknowledgedOn: a.acknowledged ?? null, dueDate: a.due };
+      }
+      return planEscalation(input, calendar, { thresholds: settings.thresholds, noticeTime: settings.noticeTime }).map((n) => ({
+        key: `${n.kind}:${n.date}`,
+        kind: n.kind,
+        level: n.level,
+        date: n.date,
+        fireAt: n.fireAt,
+        recipients: n.recipients,
+      }));
+    },
+  }),
+);

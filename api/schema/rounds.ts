@@ -1,0 +1,112 @@
+/** Quarterly supervision rounds: reading them, opening and closing them (through the plan's workflow). */
+import { z } from 'zod';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { closeRoundUpdate, planWorkflowId } from '../../workflows/definitions.ts';
+import { builder } from '../builder.ts';
+import { actorOf, toDubanError } from '../commands.ts';
+import { DubanError, notFound } from '../errors.ts';
+import { ERRORS } from './errors.ts';
+
+builder.prismaObject('RoundEvaluationRow', {
+  fields: (t) => ({
+    department: t.relation('department'),
+    onTimeRate: t.exposeFloat('onTimeRate'),
+    onTrack: t.exposeInt('onTrack'),
+    atRisk: t.exposeInt('atRisk'),
+    overdue: t.exposeInt('overdue'),
+    completed: t.exposeInt('completed'),
+    attainment: t.exposeFloat('attainment'),
+    score: t.exposeFloat('score'),
+    rank: t.exposeInt('rank'),
+  }),
+});
+
+builder.prismaObject('SupervisionRound', {
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    year: t.exposeInt('year'),
+    quarter: t.exposeInt('quarter'),
+    label: t.string({ resolve: (r) => `${r.year}年第${r.quarter}季度` }),
+    opensAt: t.expose('opensAt', { type: 'DateTime' }),
+    reportDueDate: t.exposeString('reportDueDate'),
+    status: t.exposeString('status'),
+    closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
+    plan: t.relation('plan'),
+    evaluation: t.relation('rows', { query: { orderBy: [{ rank: 'asc' }] } }),
+    reports: t.relation('reports', { query: { orderBy: { submittedAt: 'asc' } } }),
+    notices: t.relation('notices', { query: { orderBy: { fireAt: 'asc' } } }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  supervisionRounds: t.prismaField({
+    type: ['SupervisionRound'],
+    authScopes: { signedIn: true },
+    args: { planId: t.arg.id() },
+    resolve: (query, _r, { planId }, ctx) =>
+      ctx.prisma.supervisionRound.findMany({ ...query, where: { planId: String(planId) }, orderBy: [{ year: 'desc' }, { quarter: 'desc' }] }),
+  }),
+  round: t.prismaField({
+    type: 'SupervisionRound',
+    nullable: true,
+    authScopes: { signedIn: true },
+    args: { id: t.arg.id() },
+    resolve: (query, _r, { id }, ctx) => ctx.prisma.supervisionRound.findUnique({ ...query, where: { id: String(id) } }),
+  }),
+}));
+
+builder.mutationField('closeRound', (t) =>
+  t.prismaField({
+    type: 'SupervisionRound',
+    errors: ERRORS,
+    authScopes: { office: true },
+    description: 'Close an open round now; its evaluation is computed and frozen.',
+    args: { roundId: t.arg.id() },
+    resolve: async (query, _r, { roundId }, ctx) => {
+      const actor = actorOf(ctx);
+      const round = await ctx.prisma.supervisionRound.findUnique({ where: { id: String(roundId) } });
+      if (!round) throw notFound('督查轮次', 'Round');
+      if (round.status === 'CLOSED') throw new DubanError('INVALID_STATE', {}, { zh: '该轮次已关闭。', en: 'The round is already closed.' });
+      if (!ctx.temporal) throw new DubanError('TEMPORAL_UNAVAILABLE');
+      try {
+        await ctx.temporal.workflow.getHandle(planWorkflowId(round.planId)).executeUpdate(closeRoundUpdate, { args: [{ actor, roundId: round.id }] });
+      } catch (err) {
+        throw err instanceof WorkflowUpdateFailedError ? toDubanError(err) : toDubanError(err);
+      }
+      return ctx.prisma.supervisionRound.findUniqueOrThrow({ ...query, where: { id: round.id } });
+    },
+  }),
+);
+
+builder.mutationField('openRound', (t) =>
+  t.boolean({
+    errors: ERRORS,
+    authScopes: { office: true },
+    description:
+      'Rounds open by themselves at each quarter’s end (the plan’s supervision workflow). This (re)starts that workflow for the given quarter when it is not running.',
+    args: {
+      planId: t.arg.id(),
+      quarter: t.arg.string({ validate: z.string().regex(/^\d{4}-Q[1-4]$/, 'YYYY-Qn') }),
+    },
+    resolve: async (_r, { planId, quarter }, ctx) => {
+      actorOf(ctx);
+      const plan = await ctx.prisma.plan.findUnique({ where: { id: String(planId) } });
+      if (!plan) throw notFound('方案', 'Plan');
+      if (!ctx.temporal) throw new DubanError('TEMPORAL_UNAVAILABLE');
+      const [year, q] = quarter.split('-Q').map(Number) as [number, number];
+      try {
+        await ctx.temporal.workflow.start('planSupervision', {
+          taskQueue: ctx.config.temporal.taskQueue,
+          workflowId: planWorkflowId(plan.id),
+          args: [{ planId: plan.id, title: plan.title, quarter: { year, quarter: q } }],
+        });
+      } catch (err) {
+        if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') {
+          throw new DubanError('INVALID_STATE', {}, { zh: '该方案的季度督查已在运行。', en: 'The plan’s supervision is already running.' });
+        }
+        throw err;
+      }
+      return true;
+    },
+  }),
+);

@@ -1,0 +1,307 @@
+/** Tasks: the Task type, the `tasks` connection and `task`, and every task command (through its workflow). */
+import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import * as defs from '../../workflows/definitions.ts';
+import type { PlannedNotice, TaskStatus } from '../../workflows/types.ts';
+import type { Health } from '../../domain/types.ts';
+import { builder } from '../builder.ts';
+import { runTaskUpdate, visibleTask } from '../commands.ts';
+import type { Context } from '../context.ts';
+import { invalidInput } from '../errors.ts';
+import { ERRORS } from './errors.ts';
+import { PlannedNoticeRef } from './objects.ts';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(s)), 'invalid date');
+const text = (max: number) => z.string().trim().min(1, 'required').max(max, `at most ${max} characters`);
+
+export const TaskStatusEnum = builder.enumType('TaskStatus', {
+  values: ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED', 'CLOSED', 'CANCELLED'] as const,
+});
+export const HealthEnum = builder.enumType('Health', { values: ['GREEN', 'YELLOW', 'RED'] as const });
+export const TaskSortEnum = builder.enumType('TaskSort', {
+  values: ['DUE_DATE', 'HEALTH', 'PLAN_ORDER'] as const,
+});
+
+/** Department staff see only tasks their department leads or cooperates on. */
+export function taskVisibility(ctx: Context): Prisma.TaskWhereInput {
+  if (ctx.user?.role !== 'DEPARTMENT') return {};
+  const d = ctx.user.departmentId ?? '__none__';
+  return { OR: [{ leadDepartmentId: d }, { cooperators: { some: { departmentId: d } } }] };
+}
+
+export const Task = builder.prismaNode('Task', {
+  id: { field: 'id' },
+  fields: (t) => ({
+    taskId: t.exposeString('id', { description: 'The database id (the relay `id` is global).' }),
+    path: t.exposeString('path'),
+    title: t.exposeString('title'),
+    text: t.exposeString('text'),
+    status: t.field({ type: TaskStatusEnum, resolve: (task) => task.status as TaskStatus }),
+    health: t.field({ type: HealthEnum, nullable: true, resolve: (task) => task.health as Health | null }),
+    escalationLevel: t.exposeInt('escalationLevel'),
+    dueDate: t.exposeString('dueDate', { nullable: true }),
+    deadlineText: t.exposeString('deadlineText', { nullable: true }),
+    recurrence: t.exposeString('recurrence', { nullable: true }),
+    progress: t.exposeInt('progress'),
+    needsAssignment: t.exposeBoolean('needsAssignment'),
+    assignedAt: t.expose('assignedAt', { type: 'DateTime', nullable: true }),
+    acknowledgedAt: t.expose('acknowledgedAt', { type: 'DateTime', nullable: true }),
+    closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
+    cancelReason: t.exposeString('cancelReason', { nullable: true }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    plan: t.relation('plan'),
+    section: t.relation('section', { nullable: true }),
+    leadDepartment: t.relation('leadDepartment', { nullable: true }),
+    cooperatingDepartments: t.prismaField({
+      type: ['Department'],
+      select: { cooperators: { orderBy: { sortOrder: 'asc' }, select: { department: true } } },
+      resolve: (_q, task) => task.cooperators.map((c) => c.department),
+    }),
+    milestones: t.relation('milestones', { query: { orderBy: { dueDate: 'asc' } } }),
+    indicators: t.relation('indicators'),
+    reports: t.relation('reports', { query: { orderBy: { submittedAt: 'desc' } } }),
+    latestReport: t.prismaField({
+      type: 'ProgressReport',
+      nullable: true,
+      select: { reports: { where: { kind: 'REPORT' }, orderBy: { submittedAt: 'desc' }, take: 1 } },
+      resolve: (_q, task) => task.reports[0] ?? null,
+    }),
+    extensionRequests: t.relation('extensions', { query: { orderBy: { createdAt: 'desc' } } }),
+    closureReviews: t.relation('closures', { query: { orderBy: { createdAt: 'desc' } } }),
+    instructions: t.relation('instructions', { query: { orderBy: { createdAt: 'desc' } } }),
+    noticesSent: t.relation('notices', { query: { orderBy: { fireAt: 'asc' } } }),
+    timeline: t.relation('events', { query: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } }),
+    pendingNotices: t.field({
+      type: [PlannedNoticeRef],
+      description: 'Notices the escalation ladder will send unless the task changes first (from the workflow).',
+      select: { workflowId: true, status: true },
+      resolve: async (task, _args, ctx) => {
+        if (!ctx.temporal || !task.workflowId || task.status === 'CLOSED' || task.status === 'CANCELLED') return [];
+        try {
+          return await ctx.temporal.workflow.getHandle(task.workflowId).query(defs.pendingNoticesQuery);
+        } catch {
+          return [] as PlannedNotice[];
+        }
+      },
+    }),
+  }),
+});
+
+const TaskFilter = builder.inputType('TaskFilter', {
+  fields: (t) => ({
+    planId: t.id({ required: false }),
+    departmentId: t.id({ required: false, description: 'Lead or cooperating department' }),
+    status: t.field({ type: [TaskStatusEnum], required: false }),
+    health: t.field({ type: [HealthEnum], required: false }),
+    dueFrom: t.string({ required: false, validate: isoDate }),
+    dueTo: t.string({ required: false, validate: isoDate }),
+    search: t.string({ required: false, validate: z.string().max(100, 'at most 100 characters') }),
+    needsAssignment: t.boolean({ required: false }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  tasks: t.prismaConnection(
+    {
+      type: 'Task',
+      cursor: 'id',
+      maxSize: 500,
+      defaultSize: 50,
+      authScopes: { signedIn: true },
+      args: {
+        filter: t.arg({ type: TaskFilter, required: false }),
+        sort: t.arg({ type: TaskSortEnum, required: false, defaultValue: 'PLAN_ORDER' }),
+      },
+      resolve: (query, _root, { filter, sort }, ctx) => {
+        const and: Prisma.TaskWhereInput[] = [taskVisibility(ctx)];
+        if (filter?.planId) and.push({ planId: String(filter.planId) });
+        if (filter?.departmentId) {
+          const d = String(filter.departmentId);
+          and.push({ OR: [{ leadDepartmentId: d }, { cooperators: { some: { departmentId: d } } }] });
+        }
+        if (filter?.status?.length) and.push({ status: { in: filter.status } });
+        if (filter?.health?.length) and.push({ health: { in: filter.health } });
+        if (filter?.dueFrom) and.push({ dueDate: { gte: filter.dueFrom } });
+        if (filter?.dueTo) and.push({ dueDate: { lte: filter.dueTo } });
+        if (filter?.needsAssignment !== undefined && filter.needsAssignment !== null) and.push({ needsAssignment: filter.needsAssignment });
+        if (filter?.search) and.push({ OR: [{ title: { contains: filter.search } }, { text: { contains: filter.search } }] });
+        const orderBy: Prisma.TaskOrderByWithRelationInput[] =
+          sort === 'DUE_DATE'
+            ? [{ dueDate: { sort: 'asc', nulls: 'last' } }, { sortOrder: 'asc' }]
+            : sort === 'HEALTH'
+              ? [{ escalationLevel: 'desc' }, { health: { sort: 'desc', nulls: 'last' } }, { dueDate: { sort: 'asc', nulls: 'last' } }]
+              : [{ planId: 'asc' }, { sortOrder: 'asc' }];
+        return ctx.prisma.task.findMany({ ...query, where: { AND: and }, orderBy: [...orderBy, { id: 'asc' }] });
+      },
+    },
+    {},
+  ),
+  task: t.prismaField({
+    type: 'Task',
+    nullable: true,
+    authScopes: { signedIn: true },
+    args: { id: t.arg.id() },
+    resolve: async (query, _root, { id }, ctx) => {
+      const task = await ctx.prisma.task.findFirst({ ...query, where: { AND: [{ id: String(id) }, taskVisibility(ctx)] } });
+      return task;
+    },
+  }),
+}));
+
+/** A task mutation: validate input, run the workflow Update, return the fresh read-model row. */
+function taskMutation(
+  name: string,
+  opts: {
+    args: (t: any) => Record<string, any>;
+    scopes?: Record<string, boolean>;
+    run: (ctx: Context, args: any) => Promise<unknown>;
+    description: string;
+  },
+) {
+  builder.mutationField(name, (t) =>
+    t.prismaField({
+      type: 'Task',
+      description: opts.description,
+      errors: ERRORS,
+      authScopes: opts.scopes ?? { signedIn: true },
+      args: { taskId: t.arg.id(), ...opts.args(t) },
+      resolve: async (query, _root, args: any, ctx) => {
+        await opts.run(ctx, args);
+        return ctx.prisma.task.findUniqueOrThrow({ ...query, where: { id: String(args.taskId) } });
+      },
+    }),
+  );
+}
+
+const MilestoneInput = builder.inputType('MilestoneInput', {
+  fields: (t) => ({
+    text: t.string({ validate: text(200) }),
+    dueDate: t.string({ validate: isoDate }),
+  }),
+});
+const IndicatorValueInput = builder.inputType('IndicatorValueInput', {
+  fields: (t) => ({ indicatorId: t.id(), value: t.float() }),
+});
+
+taskMutation('assignTask', {
+  description: '交办 / reassign: lead and cooperating departments, due date, milestones (office).',
+  scopes: { office: true },
+  args: (t) => ({
+    leadDepartmentId: t.arg.id(),
+    cooperatingDepartmentIds: t.arg.idList({ required: false }),
+    dueDate: t.arg.string({ required: false, validate: isoDate }),
+    milestones: t.arg({ type: [MilestoneInput], required: false }),
+    reason: t.arg.string({ required: false, validate: z.string().max(500, 'at most 500 characters') }),
+  }),
+  run: async (ctx, a) => {
+    const ids = [String(a.leadDepartmentId), ...(a.cooperatingDepartmentIds ?? []).map(String)];
+    const found = await ctx.prisma.department.count({ where: { id: { in: ids } } });
+    if (found !== new Set(ids).size) throw invalidInput('未知的单位。', 'Unknown department.');
+    return runTaskUpdate(ctx, String(a.taskId), defs.assignUpdate, {
+      leadDepartmentId: String(a.leadDepartmentId),
+      cooperatingDepartmentIds: (a.cooperatingDepartmentIds ?? []).map(String),
+      ...(a.dueDate !== undefined && a.dueDate !== null ? { dueDate: a.dueDate } : {}),
+      ...(a.milestones ? { milestones: a.milestones.map((m: { text: string; dueDate: string }) => ({ title: m.text, dueDate: m.dueDate })) } : {}),
+      ...(a.reason ? { reason: a.reason } : {}),
+    });
+  },
+});
+
+taskMutation('acknowledgeTask', {
+  description: '签收 (lead department).',
+  args: () => ({}),
+  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), defs.acknowledgeUpdate, {}),
+});
+
+taskMutation('submitProgressReport', {
+  description: '进展反馈: the lead reports; cooperating departments add contributions.',
+  args: (t) => ({
+    progress: t.arg.int({ validate: z.number().int().min(0, '0–100').max(100, '0–100') }),
+    narrative: t.arg.string({ validate: text(5000) }),
+    problems: t.arg.string({ required: false, validate: z.string().max(2000, 'at most 2000 characters') }),
+    nextSteps: t.arg.string({ required: false, validate: z.string().max(2000, 'at most 2000 characters') }),
+    indicatorValues: t.arg({ type: [IndicatorValueInput], required: false }),
+  }),
+  run: (ctx, a) =>
+    runTaskUpdate(ctx, String(a.taskId), defs.submitReportUpdate, {
+      progress: a.progress,
+      narrative: a.narrative,
+      ...(a.problems ? { problems: a.problems } : {}),
+      ...(a.nextSteps ? { nextSteps: a.nextSteps } : {}),
+      actuals: (a.indicatorValues ?? []).map((v: { indicatorId: string; value: number }) => ({ indicatorId: String(v.indicatorId), value: v.value })),
+    }),
+});
+
+taskMutation('requestExtension', {
+  description: '延期申请 (lead department).',
+  args: (t) => ({ newDueDate: t.arg.string({ validate: isoDate }), reason: t.arg.string({ validate: text(1000) }) }),
+  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), defs.requestExtensionUpdate, { requestedDueDate: a.newDueDate, reason: a.reason }),
+});
+
+taskMutation('decideExtension', {
+  description: 'Approve or reject the pending extension request (office).',
+  scopes: { office: true },
+  args: (t) => ({ approve: t.arg.boolean(), comment: t.arg.string({ required: false, validate: z.string().max(1000, 'at most 1000 characters') }) }),
+  run: (ctx, a) =>
+    runTaskUpdate(ctx, String(a.taskId), defs.decideExtensionUpdate, { approve: a.approve, ...(a.comment ? { reason: a.comment } : {}) }),
+});
+
+taskMutation('requestClosure', {
+  description: '办结申请 (lead department).',
+  args: (t) => ({ summary: t.arg.string({ validate: text(5000) }) }),
+  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), defs.requestClosureUpdate, { summary: a.summary }),
+});
+
+taskMutation('reviewClosure', {
+  description: '审核: approve (销号) or return for rework (退回, with a reason) (office).',
+  scopes: { office: true },
+  args: (t) => ({ approve: t.arg.boolean(), comment: t.arg.string({ required: false, validate: z.string().max(1000, 'at most 1000 characters') }) }),
+  run: (ctx, a) =>
+    runTaskUpdate(ctx, String(a.taskId), defs.reviewClosureUpdate, { approve: a.approve, ...(a.comment ? { reason: a.comment } : {}) }),
+});
+
+taskMutation('escalateTask', {
+  description: 'Escalate by hand (office).',
+  scopes: { office: true },
+  args: (t) => ({
+    reason: t.arg.string({ validate: text(1000) }),
+    level: t.arg.int({ required: false, defaultValue: 1, validate: z.number().int().min(1, '1–3').max(3, '1–3') }),
+  }),
+  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), defs.escalateUpdate, { level: (a.level ?? 1) as 1 | 2 | 3, reason: a.reason }),
+});
+
+taskMutation('cancelTask', {
+  description: '撤销 (office, with a reason).',
+  scopes: { office: true },
+  args: (t) => ({ reason: t.arg.string({ validate: text(1000) }) }),
+  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), defs.cancelUpdate, { reason: a.reason }),
+});
+
+taskMutation('addInstruction', {
+  description: '批示 (supervisor).',
+  args: (t) => ({ text: t.arg.string({ validate: text(2000) }) }),
+  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), defs.addInstructionUpdate, { text: a.text }),
+});
+
+builder.subscriptionField('taskChanged', (t) =>
+  t.prismaField({
+    type: 'Task',
+    authScopes: { signedIn: true },
+    args: { planId: t.arg.id({ required: false }) },
+    subscribe: (_root, { planId }, ctx) =>
+      filterAsync(ctx.events.subscribe('taskChanged'), async (e) => {
+        if (planId && e.planId !== String(planId)) return false;
+        // Department staff only hear about tasks they may see.
+        return visibleTask(ctx, e.taskId).then(
+          () => true,
+          () => false,
+        );
+      }),
+    resolve: (query, event: { taskId: string }, _args, ctx) =>
+      ctx.prisma.task.findUniqueOrThrow({ ...query, where: { id: event.taskId } }),
+  }),
+);
+
+async function* filterAsync<T>(source: AsyncIterable<T>, keep: (x: T) => Promise<boolean>): AsyncGenerator<T> {
+  for await (const x of source) if (await keep(x)) yield x;
+}

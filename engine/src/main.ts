@@ -1,0 +1,69 @@
+// CLI entry, argument-compatible with the way the Temporal SDK launches servers:
+//   duban-temporal server start-dev --port P --namespace N --ip IP [--db-filename F] ...
+//   duban-temporal <port> [--enable-time-skipping] ...   (test server)
+// Unknown flags are accepted and ignored so newer SDK versions keep working.
+import { startEngine } from './server.js';
+
+function parse(argv: string[]) {
+  const flags = new Map<string, string[]>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      let k: string;
+      let v: string;
+      if (eq > 0) {
+        k = a.slice(2, eq);
+        v = a.slice(eq + 1);
+      } else {
+        k = a.slice(2);
+        const n = argv[i + 1];
+        const boolean = ['headless', 'enable-time-skipping'].includes(k);
+        if (!boolean && n !== undefined && !n.startsWith('--')) {
+          v = n;
+          i++;
+        } else v = 'true';
+      }
+      flags.set(k, [...(flags.get(k) ?? []), v]);
+    } else positional.push(a);
+  }
+  return { flags, positional };
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const { flags, positional } = parse(argv);
+  const get = (k: string) => flags.get(k)?.[flags.get(k)!.length - 1];
+  let opts;
+  const searchAttributes: Record<string, string> = {};
+  for (const sa of flags.get('search-attribute') ?? []) {
+    const [k, v] = sa.split('=');
+    if (k) searchAttributes[k] = v || 'Keyword';
+  }
+  if (positional[0] === 'server' && positional[1] === 'start-dev') {
+    opts = {
+      port: Number(get('port') ?? 7233),
+      host: get('ip') ?? '127.0.0.1',
+      dbFile: get('db-filename'),
+      timeSkipping: false,
+      namespaces: flags.get('namespace') ?? [],
+      searchAttributes,
+    };
+  } else if (positional.length && /^\d+$/.test(positional[0])) {
+    opts = { port: Number(positional[0]), host: '127.0.0.1', timeSkipping: true, namespaces: [], searchAttributes };
+  } else {
+    process.stderr.write('usage: duban-temporal server start-dev --port P [--db-filename F] [--namespace N] | duban-temporal <port>\n');
+    process.exit(2);
+  }
+  const running = await startEngine(opts);
+  const quiet = (get('log-level') ?? 'warn') === 'error';
+  if (!quiet) process.stderr.write(`duban-temporal listening on ${running.address}${opts.dbFile ? ` (db ${opts.dbFile})` : ''}\n`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    running.shutdown().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

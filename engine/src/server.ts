@@ -1,0 +1,89 @@
+// Server assembly: engine + store + gRPC services on one port.
+import * as grpc from '@grpc/grpc-js';
+import { Engine } from './engine.js';
+import { MemoryStore, SqliteStore } from './store.js';
+import { addService, healthService, type Handler } from './grpc.js';
+import { testServiceHandlers } from './testservice.js';
+
+export interface StartOptions {
+  port: number;
+  host?: string;
+  dbFile?: string;
+  timeSkipping?: boolean;
+  namespaces?: string[];
+  searchAttributes?: Record<string, string>;
+}
+
+export interface RunningEngine {
+  address: string;
+  port: number;
+  engine: Engine;
+  shutdown(): Promise<void>;
+}
+
+export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
+  const store = opts.dbFile ? new SqliteStore(opts.dbFile) : new MemoryStore();
+  const engine = new Engine({
+    store,
+    timeSkipping: !!opts.timeSkipping,
+    namespaces: opts.namespaces,
+    searchAttributes: opts.searchAttributes,
+  });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 128 * 1024 * 1024,
+    'grpc.max_send_message_length': 128 * 1024 * 1024,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 1000,
+  });
+  const handlers: Record<string, Handler> = {};
+  // Every public method whose name starts with an uppercase letter is an RPC.
+  let proto = Object.getPrototypeOf(engine);
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    if (/^[A-Z]/.test(name) && typeof (engine as any)[name] === 'function') handlers[name] = (req, call) => (engine as any)[name](req, call);
+  }
+  proto = undefined;
+  addService(server, 'temporal.api.workflowservice.v1.WorkflowService', handlers);
+  if (opts.timeSkipping) addService(server, 'temporal.api.testservice.v1.TestService', testServiceHandlers(engine));
+  // OperatorService: only search attribute registration, which the SDK test
+  // environment and apps use; everything else answers UNIMPLEMENTED.
+  addService(server, 'temporal.api.operatorservice.v1.OperatorService', {
+    AddSearchAttributes: (r: any) => {
+      const names: Record<number, string> = { 1: 'Text', 2: 'Keyword', 3: 'Int', 4: 'Double', 5: 'Bool', 6: 'Datetime', 7: 'KeywordList' };
+      for (const [k, v] of Object.entries<number>(r.searchAttributes ?? {})) engine.saTypes.set(k, names[v] ?? 'Keyword');
+      return {};
+    },
+    ListSearchAttributes: () => {
+      const keys: Record<string, number> = {};
+      const nums: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
+      for (const [k, v] of engine.saTypes) keys[k] = nums[v] ?? 2;
+      return { customAttributes: keys, systemAttributes: {}, storageSchema: {} };
+    },
+  });
+  healthService(server);
+  const host = opts.host ?? '127.0.0.1';
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  let closed = false;
+  return {
+    address: `${host}:${port}`,
+    port,
+    engine,
+    async shutdown() {
+      if (closed) return;
+      closed = true;
+      engine.matching.close();
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      engine.close();
+    },
+  };
+}

@@ -1,0 +1,130 @@
+// Core semantics through the real SDK against a dev-mode (createLocal) engine.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { WorkflowFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import * as activities from './activities';
+import { bundle, launcher, uid } from './helpers';
+import * as wfs from './workflows';
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = 'core';
+
+beforeAll(async () => {
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    /* already installed in this process */
+  }
+  env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: launcher } } });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await bundle(),
+    activities,
+  });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+describe('core', () => {
+  it('runs an activity workflow', async () => {
+    const r = await env.client.workflow.execute(wfs.activityWorkflow, { taskQueue, workflowId: uid('act'), args: ['duban'] });
+    expect(r).toBe('hello duban');
+  });
+
+  it('retries activities and honours non-retryable types', async () => {
+    expect(await env.client.workflow.execute(wfs.retryWorkflow, { taskQueue, workflowId: uid('retry'), args: [2] })).toBe('ok after 3');
+    expect(await env.client.workflow.execute(wfs.nonRetryableWorkflow, { taskQueue, workflowId: uid('nr') })).toBe('caught:Fatal:NON_RETRYABLE_FAILURE');
+  });
+
+  it('fires timers', async () => {
+    const r = await env.client.workflow.execute(wfs.timerWorkflow, { taskQueue, workflowId: uid('timer'), args: [300] });
+    expect(r.after - r.before).toBeGreaterThanOrEqual(300);
+  });
+
+  it('rejects a duplicate workflow id and is idempotent', async () => {
+    const workflowId = uid('dup');
+    const h = await env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId });
+    await expect(env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId })).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    await h.terminate('done');
+    const d = await h.describe();
+    expect(d.status.name).toBe('TERMINATED');
+    await expect(h.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+  });
+
+  it('delivers 1,000 signals once each, in order', async () => {
+    const h = await env.client.workflow.start(wfs.signalCollector, { taskQueue, workflowId: uid('sig'), args: [1000] });
+    const batch = 50;
+    for (let i = 0; i < 1000; i += batch) {
+      await Promise.all(Array.from({ length: batch }, (_, j) => j + i).map((n) => h.signal(wfs.addSignal, n)));
+    }
+    const items = await h.result();
+    expect(items.length).toBe(1000);
+    expect(new Set(items).size).toBe(1000);
+  });
+
+  it('keeps per-sender signal order', async () => {
+    const h = await env.client.workflow.start(wfs.signalCollector, { taskQueue, workflowId: uid('sigo'), args: [200] });
+    for (let i = 0; i < 200; i++) await h.signal(wfs.addSignal, i);
+    expect(await h.result()).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it('runs 100 concurrent workflows on one worker', async () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `${uid('many')}-${i}`);
+    const res = await Promise.all(ids.map((workflowId, i) => env.client.workflow.execute(wfs.activityWorkflow, { taskQueue, workflowId, args: [String(i)] })));
+    expect(res).toEqual(ids.map((_, i) => `hello ${i}`));
+  });
+
+  it('answers queries while running and after close', async () => {
+    const h = await env.client.workflow.start(wfs.signalCollector, { taskQueue, workflowId: uid('q'), args: [3] });
+    await h.signal(wfs.addSignal, 7);
+    expect(await h.query(wfs.countQuery)).toBe(1);
+    await h.signal(wfs.addSignal, 8);
+    await h.signal(wfs.addSignal, 9);
+    await h.result();
+    expect(await h.query(wfs.itemsQuery)).toEqual([7, 8, 9]);
+  });
+
+  it('accepts and rejects updates; rejection leaves no events', async () => {
+    const h = await env.client.workflow.start(wfs.updatable, { taskQueue, workflowId: uid('upd') });
+    expect(await h.executeUpdate(wfs.setValue, { args: [5] })).toBe(0);
+    const before = (await h.fetchHistory()).events!.length;
+    await expect(h.executeUpdate(wfs.setValue, { args: [-1] })).rejects.toThrow(/negative/);
+    const after = (await h.fetchHistory()).events!.length;
+    expect(after).toBe(before);
+    expect(await h.executeUpdate(wfs.setValue, { args: [9] })).toBe(5);
+    expect(await h.query(wfs.getValue)).toBe(9);
+    await h.signal(wfs.finish);
+    expect(await h.result()).toBe(9);
+    const types = (await h.fetchHistory()).events!.map((e) => String(e.eventType));
+    expect(types.filter((t) => t.includes('UPDATE_ACCEPTED') || t === '41').length).toBe(2);
+  });
+
+  it('cancels a workflow', async () => {
+    const h = await env.client.workflow.start(wfs.cancellableTimer, { taskQueue, workflowId: uid('cancel') });
+    await h.query(wfs.countQuery).catch(() => undefined); // make sure the first task ran
+    await h.cancel();
+    expect(await h.result()).toBe('cancelled');
+  });
+
+  it('runs child workflows', async () => {
+    expect(await env.client.workflow.execute(wfs.parentWorkflow, { taskQueue, workflowId: uid('parent'), args: [3] })).toBe(12);
+  });
+
+  it('continues as new', async () => {
+    const workflowId = uid('can');
+    const h = await env.client.workflow.start(wfs.continueAsNewWorkflow, { taskQueue, workflowId, args: [3, 0] });
+    expect(await h.result()).toBe(6);
+    const d = await env.client.workflow.getHandle(workflowId).describe();
+    expect(d.status.name).toBe('COMPLETED');
+    expect(d.runId).not.toBe(h.firstExecutionRunId);
+  });
+});

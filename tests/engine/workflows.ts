@@ -1,0 +1,140 @@
+// Workflows exercised by the engine tests (bundled by the SDK's webpack bundler).
+import * as wf from '@temporalio/workflow';
+import type * as acts from './activities';
+
+const { echo, flaky, failNonRetryable, slow } = wf.proxyActivities<typeof acts>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms', maximumAttempts: 5, nonRetryableErrorTypes: ['Fatal'] },
+});
+
+export async function activityWorkflow(name: string): Promise<string> {
+  return await echo(name);
+}
+
+export async function retryWorkflow(failures: number): Promise<string> {
+  return await flaky(failures);
+}
+
+export async function nonRetryableWorkflow(): Promise<string> {
+  try {
+    await failNonRetryable();
+    return 'unexpected';
+  } catch (e) {
+    if (e instanceof wf.ActivityFailure && e.cause instanceof wf.ApplicationFailure) return `caught:${e.cause.type}:${e.retryState}`;
+    throw e;
+  }
+}
+
+export async function timerWorkflow(ms: number): Promise<{ before: number; after: number }> {
+  const before = Date.now();
+  await wf.sleep(ms);
+  return { before, after: Date.now() };
+}
+
+export const addSignal = wf.defineSignal<[number]>('add');
+export const doneSignal = wf.defineSignal('done');
+export const countQuery = wf.defineQuery<number>('count');
+export const itemsQuery = wf.defineQuery<number[]>('items');
+
+export async function signalCollector(expected: number): Promise<number[]> {
+  const items: number[] = [];
+  wf.setHandler(addSignal, (n) => {
+    items.push(n);
+  });
+  wf.setHandler(itemsQuery, () => items);
+  wf.setHandler(countQuery, () => items.length);
+  await wf.condition(() => items.length >= expected);
+  return items;
+}
+
+export const setValue = wf.defineUpdate<number, [number]>('setValue');
+export const getValue = wf.defineQuery<number>('getValue');
+export const finish = wf.defineSignal('finish');
+
+export async function updatable(): Promise<number> {
+  let value = 0;
+  let finished = false;
+  wf.setHandler(
+    setValue,
+    async (v) => {
+      const old = value;
+      value = v;
+      return old;
+    },
+    {
+      validator: (v) => {
+        if (v < 0) throw new Error('negative values are rejected');
+      },
+    },
+  );
+  wf.setHandler(getValue, () => value);
+  wf.setHandler(finish, () => {
+    finished = true;
+  });
+  await wf.condition(() => finished);
+  return value;
+}
+
+export async function waitForever(): Promise<void> {
+  await wf.condition(() => false);
+}
+
+export async function cancellableTimer(): Promise<string> {
+  try {
+    await wf.sleep('1 day');
+    return 'slept';
+  } catch (e) {
+    if (wf.isCancellation(e)) return 'cancelled';
+    throw e;
+  }
+}
+
+export async function childWorkflow(x: number): Promise<number> {
+  return x * 2;
+}
+
+export async function parentWorkflow(x: number): Promise<number> {
+  const a = await wf.executeChild(childWorkflow, { args: [x] });
+  const h = await wf.startChild(childWorkflow, { args: [a] });
+  return await h.result();
+}
+
+export async function continueAsNewWorkflow(n: number, acc: number): Promise<number> {
+  if (n <= 0) return acc;
+  await wf.sleep(1);
+  await wf.continueAsNew<typeof continueAsNewWorkflow>(n - 1, acc + n);
+  return -1;
+}
+
+export async function searchAttrWorkflow(stage: string): Promise<void> {
+  wf.upsertSearchAttributes({ DubanStage: [stage], DubanCount: [42] });
+  await wf.condition(() => false, '1 hour').catch(() => undefined);
+}
+
+export async function yearTimer(): Promise<number> {
+  const start = Date.now();
+  await wf.sleep('365 days');
+  return Date.now() - start;
+}
+
+export async function durableWorkflow(): Promise<string[]> {
+  const log: string[] = [];
+  let signals = 0;
+  wf.setHandler(addSignal, (n) => {
+    log.push(`signal:${n}`);
+    signals++;
+  });
+  const [r] = await Promise.all([slow(3000), wf.sleep('4s').then(() => log.push('timer'))]);
+  log.push(`activity:${r}`);
+  await wf.condition(() => signals >= 1);
+  return log;
+}
+
+export async function blockedOnTimerAndSignal(): Promise<string> {
+  let got = false;
+  wf.setHandler(doneSignal, () => {
+    got = true;
+  });
+  await wf.condition(() => got, '1 day');
+  return got ? 'signal' : 'timer';
+}

@@ -1,0 +1,51 @@
+/**
+ * Signals, queries and updates of Duban's workflows. The API imports these
+ * same constants to talk to running workflows, so names never drift.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  ActorOnly,
+  AssignCommand,
+  ClosureRequestCommand,
+  DecisionCommand,
+  EscalateCommand,
+  ExtensionRequestCommand,
+  InstructionCommand,
+  PlannedNotice,
+  ReasonCommand,
+  ReportCommand,
+  TaskSnapshot,
+  TaskState,
+} from './types';
+
+// reformTask: user commands, validated and answered synchronously.
+export const assignUpdate = defineUpdate<TaskSnapshot, [AssignCommand]>('assign');
+export const acknowledgeUpdate = defineUpdate<TaskSnapshot, [ActorOnly]>('acknowledge');
+export const submitReportUpdate = defineUpdate<TaskSnapshot, [ReportCommand]>('submitReport');
+export const requestExtensionUpdate = defineUpdate<TaskSnapshot, [ExtensionRequestCommand]>('requestExtension');
+export const decideExtensionUpdate = defineUpdate<TaskSnapshot, [DecisionCommand]>('decideExtension');
+export const requestClosureUpdate = defineUpdate<TaskSnapshot, [ClosureRequestCommand]>('requestClosure');
+export const reviewClosureUpdate = defineUpdate<TaskSnapshot, [DecisionCommand]>('reviewClosure');
+export const escalateUpdate = defineUpdate<TaskSnapshot, [EscalateCommand]>('escalate');
+export const cancelUpdate = defineUpdate<TaskSnapshot, [ReasonCommand]>('cancel');
+export const addInstructionUpdate = defineUpdate<TaskSnapshot, [InstructionCommand]>('addInstruction');
+
+// reformTask: system events.
+/** The working-day calendar changed: reload it and re-plan pending notices. */
+export const calendarChangedSignal = defineSignal('calendarChanged');
+/** The plan's settings (thresholds, notice time) changed: reload and re-plan. */
+export const settingsChangedSignal = defineSignal('settingsChanged');
+
+export const stateQuery = defineQuery<TaskState>('state');
+export const pendingNoticesQuery = defineQuery<PlannedNotice[]>('pendingNotices');
+
+// planSupervision
+export const closeRoundUpdate = defineUpdate<{ roundId: string; closed: boolean }, [ActorOnly & { roundId?: string }]>(
+  'closeRound',
+);
+export const roundsQuery = defineQuery<
+  { roundId: string; label: string; status: 'OPEN' | 'CLOSED'; reportDueOn: string }[]
+>('rounds');
+
+export const taskWorkflowId = (taskId: string): string => `task-${taskId}`;
+export const planWorkflowId = (planId: string): string => `plan-${planId}`;

@@ -1,0 +1,547 @@
+/**
+ * reformTask: one workflow per reform task, for the task's whole life.
+ *
+ * It owns the task's state (DRAFT → ASSIGNED → IN_PROGRESS → CLOSURE_REQUESTED
+ * → CLOSED, CANCELLED from any open state), answers every user command as a
+ * Temporal Update (validated first: a rejected command adds nothing to
+ * history), and runs the escalation ladder of domain/escalation on durable
+ * timers. The ladder is re-planned from the current state on every change, so
+ * a notice that is no longer due (extension, reassignment, calendar change,
+ * closure) is never sent, and each sent notice is remembered so none is sent
+ * twice. All I/O (projection to the read model, notices) goes through
+ * activities.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { DubanActivities } from '../activities/types';
+import { createCalendar, endOfDay, instantMs, shanghaiDate, type WorkingCalendar } from '../domain/calendar';
+import { planEscalation, type EscalationNotice } from '../domain/escalation';
+import { assessHealth } from '../domain/health';
+import type { Instant } from '../domain/types';
+import * as defs from './definitions';
+import type {
+  Actor,
+  PlannedNotice,
+  ReformTaskInput,
+  RejectionCode,
+  TaskEventRecord,
+  TaskSnapshot,
+  TaskState,
+  TaskStatus,
+} from './types';
+
+const { projectTask, deliverNotice, loadCalendar, loadPlanSettings } = proxyActivities<DubanActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** Continue as new well before history gets large; the state is small and carried whole. */
+const MAX_HISTORY_EVENTS = 2_000;
+
+function reject(code: RejectionCode, message: string): never {
+  throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
+}
+
+const OPEN: TaskStatus[] = ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'];
+
+export function noticeKey(taskId: string, n: EscalationNotice): string {
+  const about = n.milestone ? `m:${n.milestone.id ?? n.milestone.dueDate}` : `d:${n.dueDate ?? ''}`;
+  return `${taskId}:${n.kind}:${n.date}:${about}`;
+}
+
+export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> {
+  const nowIso = (): Instant => new Date(Date.now()).toISOString();
+  const today = () => shanghaiDate(Date.now());
+
+  let state: TaskState;
+  if (input.carried) {
+    state = input.carried;
+  } else {
+    const cal = await loadCalendar();
+    state = {
+      taskId: input.taskId,
+      planId: input.planId,
+      title: input.title,
+      status: 'DRAFT',
+      leadDepartmentId: input.leadDepartmentId ?? null,
+      cooperatingDepartmentIds: input.cooperatingDepartmentIds ?? [],
+      dueDate: input.dueDate ?? null,
+      milestones: input.milestones ?? [],
+      indicators: input.indicators ?? [],
+      assignedOn: null,
+      acknowledgedOn: null,
+      progress: 0,
+      escalationLevel: 0,
+      thresholds: input.thresholds ?? {},
+      noticeTime: input.noticeTime,
+      pendingExtension: null,
+      pendingClosure: null,
+      sentNotices: [],
+      seq: 0,
+      calendar: cal,
+    };
+  }
+  let calendar: WorkingCalendar = createCalendar(state.calendar.overrides, { officialYears: state.calendar.officialYears });
+  let dirty = 0;
+  let reloadCalendar = false;
+  let reloadSettings = false;
+
+  const plan = (): EscalationNotice[] =>
+    planEscalation(
+      {
+        assignedOn: state.assignedOn,
+        acknowledgedOn: state.acknowledgedOn,
+        dueDate: state.dueDate,
+        status: state.status,
+        milestones: state.milestones,
+        subject: 'TASK',
+      },
+      calendar,
+      { thresholds: state.thresholds, noticeTime: state.noticeTime },
+    );
+
+  const unsent = (): EscalationNotice[] =>
+    plan().filter((n) => !state.sentNotices.includes(noticeKey(state.taskId, n)));
+
+  const health = () =>
+    assessHealth(
+      { status: state.status, dueDate: state.dueDate, milestones: state.milestones, latestProgress: state.progress },
+      Date.now(),
+      calendar,
+      { warningDaysBefore: state.thresholds.warningDaysBefore },
+    ).health;
+
+  const snapshot = (): TaskSnapshot => ({
+    taskId: state.taskId,
+    status: state.status,
+    leadDepartmentId: state.leadDepartmentId,
+    cooperatingDepartmentIds: state.cooperatingDepartmentIds,
+    dueDate: state.dueDate,
+    assignedOn: state.assignedOn,
+    acknowledgedOn: state.acknowledgedOn,
+    progress: state.progress,
+    escalationLevel: state.escalationLevel,
+    pendingExtension: state.pendingExtension,
+    pendingClosure: state.pendingClosure,
+    seq: state.seq,
+  });
+
+  /** Record a change: bump the version, project it (with its timeline event), wake the ladder. */
+  async function commit(
+    event: Omit<TaskEventRecord, 'id' | 'at'>,
+    extra: Parameters<DubanActivities['projectTask']>[0]['extra'] = {},
+  ): Promise<TaskSnapshot> {
+    state.seq += 1;
+    dirty += 1;
+    const at = nowIso();
+    await projectTask({
+      task: { ...snapshot(), health: health(), milestones: state.milestones, title: state.title, planId: state.planId },
+      event: { ...event, id: `${state.taskId}:${state.seq}`, at },
+      extra,
+    });
+    return snapshot();
+  }
+
+  function transition(to: TaskStatus): { fromStatus: TaskStatus; toStatus: TaskStatus } {
+    const from = state.status;
+    state.status = to;
+    return { fromStatus: from, toStatus: to };
+  }
+
+  // ─── role and state checks (validators: a rejection changes nothing) ──────
+  const requireOpen = () => {
+    if (!OPEN.includes(state.status)) reject('INVALID_STATE', `Task is ${state.status}; it can no longer change.`);
+  };
+  const requireOffice = (a: Actor) => {
+    if (a.role !== 'OFFICE' && a.role !== 'ADMIN') reject('FORBIDDEN', 'Only the committee office may do this.');
+  };
+  const requireLead = (a: Actor) => {
+    if (a.role !== 'DEPARTMENT') reject('FORBIDDEN', 'Only the lead department may do this.');
+    if (!state.leadDepartmentId || a.departmentId !== state.leadDepartmentId) {
+      reject('NOT_LEAD_DEPARTMENT', 'Your department does not lead this task.');
+    }
+  };
+  const requireStatus = (...allowed: TaskStatus[]) => {
+    if (!allowed.includes(state.status)) reject('INVALID_STATE', `Not allowed while the task is ${state.status}.`);
+  };
+  const requireText = (value: string | undefined, what: string) => {
+    if (!value || !value.trim()) reject('INVALID_INPUT', `${what} is required.`);
+  };
+  const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+
+  // ─── commands ────────────────────────────────────────────────────────────
+  setHandler(
+    defs.assignUpdate,
+    async (cmd) => {
+      const wasDraft = state.status === 'DRAFT';
+      const leadChanged = cmd.leadDepartmentId !== state.leadDepartmentId;
+      const before = { lead: state.leadDepartmentId, dueDate: state.dueDate };
+      state.leadDepartmentId = cmd.leadDepartmentId;
+      state.cooperatingDepartmentIds = (cmd.cooperatingDepartmentIds ?? []).filter((d) => d !== cmd.leadDepartmentId);
+      if (cmd.dueDate !== undefined) state.dueDate = cmd.dueDate;
+      if (cmd.milestones) state.milestones = cmd.milestones;
+      let change = {};
+      if (wasDraft || (leadChanged && state.status !== 'CLOSURE_REQUESTED')) {
+        // A new lead department must acknowledge afresh.
+        change = transition('ASSIGNED');
+        state.assignedOn = today();
+        state.acknowledgedOn = null;
+      }
+      if (before.dueDate !== state.dueDate) state.escalationLevel = 0;
+      return commit(
+        {
+          kind: wasDraft ? 'ASSIGNED' : 'REASSIGNED',
+          actor: cmd.actor,
+          reason: cmd.reason,
+          ...change,
+          data: { before, leadDepartmentId: state.leadDepartmentId, cooperating: state.cooperatingDepartmentIds, dueDate: state.dueDate },
+        },
+        { cooperatingDepartmentIds: state.cooperatingDepartmentIds, milestones: state.milestones },
+      );
+    },
+    {
+      validator: (cmd) => {
+        requireOffice(cmd.actor);
+        requireOpen();
+        requireText(cmd.leadDepartmentId, 'Lead department');
+        if (cmd.dueDate && !isoDate.test(cmd.dueDate)) reject('INVALID_INPUT', `Due date must be YYYY-MM-DD: ${cmd.dueDate}`);
+      },
+    },
+  );
+
+  setHandler(
+    defs.acknowledgeUpdate,
+    async (cmd) => {
+      state.acknowledgedOn = today();
+      return commit({ kind: 'ACKNOWLEDGED', actor: cmd.actor, ...transition('IN_PROGRESS') });
+    },
+    {
+      validator: (cmd) => {
+        requireLead(cmd.actor);
+        requireStatus('ASSIGNED');
+      },
+    },
+  );
+
+  setHandler(
+    defs.submitReportUpdate,
+    async (cmd) => {
+      const isLead = cmd.actor.departmentId === state.leadDepartmentId;
+      const change = isLead && state.status === 'ASSIGNED' ? transition('IN_PROGRESS') : {};
+      if (isLead) {
+        state.progress = Math.round(cmd.progress);
+        if (!state.acknowledgedOn) state.acknowledgedOn = today();
+      }
+      const reportId = uuid4();
+      return commit(
+        { kind: isLead ? 'REPORTED' : 'CONTRIBUTED', actor: cmd.actor, ...change, data: { reportId, progress: cmd.progress } },
+        {
+          report: {
+            id: reportId,
+            kind: isLead ? 'REPORT' : 'CONTRIBUTION',
+            departmentId: cmd.actor.departmentId!,
+            authorId: cmd.actor.userId,
+            progress: Math.round(cmd.progress),
+            narrative: cmd.narrative,
+            problems: cmd.problems,
+            nextSteps: cmd.nextSteps,
+            actuals: cmd.actuals ?? [],
+          },
+        },
+      );
+    },
+    {
+      validator: (cmd) => {
+        if (cmd.actor.role !== 'DEPARTMENT') reject('FORBIDDEN', 'Only departments report progress.');
+        const d = cmd.actor.departmentId;
+        if (!d || (d !== state.leadDepartmentId && !state.cooperatingDepartmentIds.includes(d))) {
+          reject('NOT_INVOLVED', 'Your department neither leads nor cooperates on this task.');
+        }
+        requireStatus('ASSIGNED', 'IN_PROGRESS');
+        if (!Number.isFinite(cmd.progress) || cmd.progress < 0 || cmd.progress > 100) {
+          reject('INVALID_INPUT', 'Progress must be between 0 and 100.');
+        }
+        requireText(cmd.narrative, 'Narrative');
+        const known = new Set(state.indicators.map((i) => i.id));
+        for (const a of cmd.actuals ?? []) {
+          if (!known.has(a.indicatorId)) reject('INVALID_INPUT', `Unknown indicator ${a.indicatorId}.`);
+          if (!Number.isFinite(a.value)) reject('INVALID_INPUT', `Indicator value must be a number.`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    defs.requestExtensionUpdate,
+    async (cmd) => {
+      state.pendingExtension = {
+        id: uuid4(),
+        requestedBy: cmd.actor.userId,
+        requestedDueDate: cmd.requestedDueDate,
+        reason: cmd.reason,
+        at: nowIso(),
+      };
+      return commit(
+        { kind: 'EXTENSION_REQUESTED', actor: cmd.actor, reason: cmd.reason, data: { requestedDueDate: cmd.requestedDueDate } },
+        { extension: { ...state.pendingExtension, currentDueDate: state.dueDate, status: 'PENDING' } },
+      );
+    },
+    {
+      validator: (cmd) => {
+        requireLead(cmd.actor);
+        requireStatus('ASSIGNED', 'IN_PROGRESS');
+        if (state.pendingExtension) reject('EXTENSION_PENDING', 'An extension request is already awaiting a decision.');
+        if (!isoDate.test(cmd.requestedDueDate ?? '')) reject('INVALID_INPUT', 'Requested due date must be YYYY-MM-DD.');
+        if (state.dueDate && cmd.requestedDueDate <= state.dueDate) {
+          reject('INVALID_INPUT', `Requested due date must be after the current one (${state.dueDate}).`);
+        }
+        requireText(cmd.reason, 'Reason');
+      },
+    },
+  );
+
+  setHandler(
+    defs.decideExtensionUpdate,
+    async (cmd) => {
+      const req = state.pendingExtension!;
+      state.pendingExtension = null;
+      const before = state.dueDate;
+      if (cmd.approve) {
+        // A new deadline resets the ladder: notices are keyed by due date, and the level starts over.
+        state.dueDate = req.requestedDueDate;
+        state.escalationLevel = 0;
+      }
+      return commit(
+        {
+          kind: cmd.approve ? 'EXTENSION_APPROVED' : 'EXTENSION_REJECTED',
+          actor: cmd.actor,
+          reason: cmd.reason,
+          data: { from: before, to: req.requestedDueDate },
+        },
+        {
+          extension: {
+            ...req,
+            currentDueDate: before,
+            status: cmd.approve ? 'APPROVED' : 'REJECTED',
+            decidedBy: cmd.actor.userId,
+            decidedAt: nowIso(),
+            decisionReason: cmd.reason,
+          },
+        },
+      );
+    },
+    {
+      validator: (cmd) => {
+        requireOffice(cmd.actor);
+        requireOpen();
+        if (!state.pendingExtension) reject('NO_PENDING_EXTENSION', 'There is no extension request to decide.');
+        if (!cmd.approve) requireText(cmd.reason, 'Reason for rejecting');
+      },
+    },
+  );
+
+  setHandler(
+    defs.requestClosureUpdate,
+    async (cmd) => {
+      state.pendingClosure = { id: uuid4(), requestedBy: cmd.actor.userId, summary: cmd.summary, at: nowIso() };
+      return commit(
+        { kind: 'CLOSURE_REQUESTED', actor: cmd.actor, ...transition('CLOSURE_REQUESTED'), reason: cmd.summary },
+        { closure: { ...state.pendingClosure, status: 'PENDING' } },
+      );
+    },
+    {
+      validator: (cmd) => {
+        requireLead(cmd.actor);
+        requireStatus('ASSIGNED', 'IN_PROGRESS');
+        requireText(cmd.summary, 'Summary of the work done');
+      },
+    },
+  );
+
+  setHandler(
+    defs.reviewClosureUpdate,
+    async (cmd) => {
+      const req = state.pendingClosure!;
+      state.pendingClosure = null;
+      const change = transition(cmd.approve ? 'CLOSED' : 'IN_PROGRESS');
+      if (cmd.approve) state.progress = 100;
+      return commit(
+        { kind: cmd.approve ? 'CLOSED' : 'CLOSURE_RETURNED', actor: cmd.actor, reason: cmd.reason, ...change },
+        {
+          closure: {
+            ...req,
+            status: cmd.approve ? 'APPROVED' : 'RETURNED',
+            reviewerId: cmd.actor.userId,
+            reason: cmd.reason,
+            decidedAt: nowIso(),
+          },
+        },
+      );
+    },
+    {
+      validator: (cmd) => {
+        requireOffice(cmd.actor);
+        requireStatus('CLOSURE_REQUESTED');
+        if (!state.pendingClosure) reject('NO_PENDING_CLOSURE', 'There is no closure request to review.');
+        if (!cmd.approve) requireText(cmd.reason, 'Reason for returning');
+      },
+    },
+  );
+
+  setHandler(
+    defs.escalateUpdate,
+    async (cmd) => {
+      const at = nowIso();
+      state.escalationLevel = Math.max(state.escalationLevel, cmd.level) as 0 | 1 | 2 | 3;
+      const snap = await commit({ kind: 'ESCALATED', actor: cmd.actor, reason: cmd.reason, data: { level: cmd.level } });
+      await deliverNotice({
+        key: `${state.taskId}:MANUAL:${state.seq}`,
+        taskId: state.taskId,
+        planId: state.planId,
+        kind: 'MANUAL',
+        level: cmd.level,
+        fireAt: at,
+        recipients: cmd.level === 3 ? ['SUPERVISOR'] : cmd.level === 2 ? ['DEPARTMENT_HEAD', 'OFFICE'] : ['LEAD_DEPARTMENT'],
+        departmentIds: state.leadDepartmentId ? [state.leadDepartmentId] : [],
+        title: state.title,
+        dueDate: state.dueDate,
+        reason: cmd.reason,
+      });
+      return snap;
+    },
+    {
+      validator: (cmd) => {
+        requireOffice(cmd.actor);
+        requireStatus('ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED');
+        if (![1, 2, 3].includes(cmd.level)) reject('INVALID_INPUT', 'Escalation level must be 1, 2 or 3.');
+        requireText(cmd.reason, 'Reason');
+      },
+    },
+  );
+
+  setHandler(
+    defs.cancelUpdate,
+    async (cmd) => {
+      state.pendingClosure = null;
+      state.pendingExtension = null;
+      return commit({ kind: 'CANCELLED', actor: cmd.actor, reason: cmd.reason, ...transition('CANCELLED') }, { cancelReason: cmd.reason });
+    },
+    {
+      validator: (cmd) => {
+        requireOffice(cmd.actor);
+        requireOpen();
+        requireText(cmd.reason, 'Reason');
+      },
+    },
+  );
+
+  setHandler(
+    defs.addInstructionUpdate,
+    async (cmd) =>
+      commit(
+        { kind: 'INSTRUCTION', actor: cmd.actor, reason: cmd.text },
+        { instruction: { id: uuid4(), authorId: cmd.actor.userId, text: cmd.text } },
+      ),
+    {
+      validator: (cmd) => {
+        if (cmd.actor.role !== 'SUPERVISOR' && cmd.actor.role !== 'ADMIN') {
+          reject('FORBIDDEN', 'Only supervisors write instructions.');
+        }
+        requireText(cmd.text, 'Instruction');
+      },
+    },
+  );
+
+  setHandler(defs.calendarChangedSignal, () => {
+    reloadCalendar = true;
+    dirty += 1;
+  });
+  setHandler(defs.settingsChangedSignal, () => {
+    reloadSettings = true;
+    dirty += 1;
+  });
+  setHandler(defs.stateQuery, () => state);
+  setHandler(defs.pendingNoticesQuery, (): PlannedNotice[] =>
+    unsent()
+      .filter((n) => instantMs(n.fireAt) > Date.now())
+      .map((n) => ({
+        key: noticeKey(state.taskId, n),
+        kind: n.kind,
+        level: n.level,
+        date: n.date,
+        fireAt: n.fireAt,
+        recipients: n.recipients,
+        ...(n.milestone ? { milestone: n.milestone.title ?? n.milestone.dueDate } : {}),
+      })),
+  );
+
+  if (!input.carried) {
+    // The row, its cooperators and milestones were written by whoever created the task.
+    await commit({ kind: 'CREATED', actor: input.createdBy, toStatus: 'DRAFT' });
+  }
+
+  // ─── the ladder ──────────────────────────────────────────────────────────
+  let lastHealth = health();
+  while (OPEN.includes(state.status)) {
+    if (reloadCalendar) {
+      reloadCalendar = false;
+      state.calendar = await loadCalendar();
+      calendar = createCalendar(state.calendar.overrides, { officialYears: state.calendar.officialYears });
+    }
+    if (reloadSettings) {
+      reloadSettings = false;
+      const s = await loadPlanSettings(state.planId);
+      state.thresholds = s.thresholds;
+      state.noticeTime = s.noticeTime;
+    }
+
+    const now = Date.now();
+    const pending = unsent();
+    const due = pending.filter((n) => instantMs(n.fireAt) <= now);
+    for (const n of due) {
+      const key = noticeKey(state.taskId, n);
+      await deliverNotice({
+        key,
+        taskId: state.taskId,
+        planId: state.planId,
+        kind: n.kind,
+        level: n.level,
+        fireAt: n.fireAt,
+        recipients: n.recipients,
+        departmentIds: state.leadDepartmentId ? [state.leadDepartmentId] : [],
+        title: state.title,
+        dueDate: n.dueDate ?? n.milestone?.dueDate ?? null,
+      });
+      state.sentNotices.push(key);
+      const kind = n.milestone ? 'MILESTONE_NOTICE' : 'NOTICE';
+      if (!n.milestone && n.level > state.escalationLevel) state.escalationLevel = n.level;
+      await commit({ kind, data: { notice: n.kind, level: n.level, key } });
+    }
+    const h = health();
+    if (h !== lastHealth && due.length === 0) await commit({ kind: 'HEALTH', data: { from: lastHealth, to: h } });
+    lastHealth = h;
+
+    if (workflowInfo().historyLength > MAX_HISTORY_EVENTS || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof reformTask>({ ...input, carried: state });
+    }
+
+    // Sleep until the next notice or the next change of light (end of the due day), or a change.
+    const wakeups = unsent().map((n) => instantMs(n.fireAt));
+    if (state.dueDate && state.status !== 'DRAFT') wakeups.push(instantMs(endOfDay(state.dueDate)));
+    const next = wakeups.filter((t) => t > Date.now()).sort((a, b) => a - b)[0];
+    const seen = dirty;
+    await condition(() => dirty !== seen, next === undefined ? undefined : next - Date.now());
+  }
+
+  await condition(allHandlersFinished);
+  return snapshot();
+}

@@ -1,0 +1,201 @@
+/**
+ * The shapes that cross the workflow boundary: commands (Update arguments),
+ * the task snapshot (query result and projection), and notices. Plain data
+ * only: the API, activities and workflows all import these.
+ */
+import type { DayOverride } from '../domain/calendar';
+import type { EscalationThresholds, Instant, IsoDate, Milestone, NoticeKind, NoticeRecipient, Role, TaskStatus } from '../domain/types';
+
+export type { TaskStatus, Role };
+
+/** Who is acting: every command carries it, and the workflow checks it against DOMAIN.md's roles. */
+export interface Actor {
+  userId: string;
+  role: Role;
+  /** Set for DEPARTMENT users. */
+  departmentId?: string | null;
+}
+
+export interface IndicatorRef {
+  id: string;
+  text: string;
+}
+
+export interface ReformTaskInput {
+  taskId: string;
+  planId: string;
+  title: string;
+  /** Where the plan's supervision workflow runs, to tell it about reports. */
+  leadDepartmentId?: string | null;
+  cooperatingDepartmentIds?: string[];
+  dueDate?: IsoDate | null;
+  milestones?: Milestone[];
+  indicators?: IndicatorRef[];
+  /** Per-plan escalation thresholds and notice time (defaults from domain/types). */
+  thresholds?: Partial<EscalationThresholds>;
+  noticeTime?: string;
+  /** Who created the task (the importer, an office user). */
+  createdBy?: Actor;
+  /** When the workflow continues as new, the state it carries. */
+  carried?: TaskState;
+}
+
+export interface PendingExtension {
+  id: string;
+  requestedBy: string;
+  requestedDueDate: IsoDate;
+  reason: string;
+  at: Instant;
+}
+
+export interface PendingClosure {
+  id: string;
+  requestedBy: string;
+  summary: string;
+  at: Instant;
+}
+
+/** Everything the task workflow knows; carried across continue-as-new. */
+export interface TaskState {
+  taskId: string;
+  planId: string;
+  title: string;
+  status: TaskStatus;
+  leadDepartmentId: string | null;
+  cooperatingDepartmentIds: string[];
+  dueDate: IsoDate | null;
+  milestones: Milestone[];
+  indicators: IndicatorRef[];
+  assignedOn: IsoDate | null;
+  acknowledgedOn: IsoDate | null;
+  progress: number;
+  escalationLevel: 0 | 1 | 2 | 3;
+  thresholds: Partial<EscalationThresholds>;
+  noticeTime?: string;
+  pendingExtension: PendingExtension | null;
+  pendingClosure: PendingClosure | null;
+  /** Keys of ladder notices already sent (never sent twice). */
+  sentNotices: string[];
+  /** Monotonic version of the projection: the read model ignores older writes. */
+  seq: number;
+  calendar: { overrides: DayOverride[]; officialYears: number[] };
+}
+
+/** A change the workflow made: projected into TaskEvent (the timeline). */
+export interface TaskEventRecord {
+  id: string;
+  at: Instant;
+  kind: string;
+  actor?: Actor;
+  fromStatus?: TaskStatus;
+  toStatus?: TaskStatus;
+  reason?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface NoticeToSend {
+  /** Idempotency key: the same notice is delivered once, however often the activity is retried. */
+  key: string;
+  taskId?: string;
+  roundId?: string;
+  planId: string;
+  kind: NoticeKind | 'MANUAL' | 'REPORT_DUE';
+  level: 0 | 1 | 2 | 3;
+  fireAt: Instant;
+  recipients: NoticeRecipient[];
+  departmentIds: string[];
+  title: string;
+  dueDate?: IsoDate | null;
+  reason?: string;
+}
+
+/** A planned notice as queries and previews show it. */
+export interface PlannedNotice {
+  key: string;
+  kind: NoticeKind;
+  level: number;
+  date: IsoDate;
+  fireAt: Instant;
+  recipients: NoticeRecipient[];
+  milestone?: string;
+}
+
+// ─── commands ───────────────────────────────────────────────────────────────
+
+export interface AssignCommand {
+  actor: Actor;
+  leadDepartmentId: string;
+  cooperatingDepartmentIds?: string[];
+  dueDate?: IsoDate | null;
+  milestones?: Milestone[];
+  reason?: string;
+}
+export interface ActorOnly {
+  actor: Actor;
+}
+export interface IndicatorActualInput {
+  indicatorId: string;
+  value: number;
+}
+export interface ReportCommand {
+  actor: Actor;
+  progress: number;
+  narrative: string;
+  problems?: string;
+  nextSteps?: string;
+  actuals?: IndicatorActualInput[];
+}
+export interface ExtensionRequestCommand {
+  actor: Actor;
+  requestedDueDate: IsoDate;
+  reason: string;
+}
+export interface DecisionCommand {
+  actor: Actor;
+  approve: boolean;
+  reason?: string;
+}
+export interface ClosureRequestCommand {
+  actor: Actor;
+  summary: string;
+}
+export interface EscalateCommand {
+  actor: Actor;
+  level: 1 | 2 | 3;
+  reason: string;
+}
+export interface ReasonCommand {
+  actor: Actor;
+  reason: string;
+}
+export interface InstructionCommand {
+  actor: Actor;
+  text: string;
+}
+
+/** The answer to every command: the task as it now stands. */
+export interface TaskSnapshot {
+  taskId: string;
+  status: TaskStatus;
+  leadDepartmentId: string | null;
+  cooperatingDepartmentIds: string[];
+  dueDate: IsoDate | null;
+  assignedOn: IsoDate | null;
+  acknowledgedOn: IsoDate | null;
+  progress: number;
+  escalationLevel: number;
+  pendingExtension: PendingExtension | null;
+  pendingClosure: PendingClosure | null;
+  seq: number;
+}
+
+/** Typed rejection codes (ApplicationFailure type); the API maps them to messages in the user's language. */
+export type RejectionCode =
+  | 'FORBIDDEN'
+  | 'INVALID_STATE'
+  | 'INVALID_INPUT'
+  | 'NOT_LEAD_DEPARTMENT'
+  | 'NOT_INVOLVED'
+  | 'EXTENSION_PENDING'
+  | 'NO_PENDING_EXTENSION'
+  | 'NO_PENDING_CLOSURE';
