@@ -12,6 +12,7 @@ import { GraphQLError } from 'graphql';
 import { LoginLimiter, tokenFromRequest, userFromToken } from './auth.ts';
 import { DubanError } from './errors.ts';
 import { createEventBus } from './events.ts';
+import { ledgerWorkbook, roundWorkbook } from './export.ts';
 import type { AppServices, Context } from './context.ts';
 import { schema } from './schema/index.ts';
 
@@ -117,6 +118,40 @@ function useDepthLimit(maxDepth: number) {
   };
 }
 
+/** GET /export/ledger.xlsx?planId=… and /export/round/<id>.xlsx, with the API's authentication. */
+async function serveExport(req: http.IncomingMessage, res: http.ServerResponse, services: AppServices): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+  const found = tokenFromRequest(new Request(url, { headers }));
+  const user = found ? await userFromToken(services.prisma, found.token) : null;
+  const text = (status: number, body: string): void => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
+  };
+  if (!user) return text(401, '请先登录。 / Please sign in.');
+  let wb;
+  let name: string;
+  const round = /^\/export\/round\/([^/]+)\.xlsx$/.exec(url.pathname);
+  if (url.pathname === '/export/ledger.xlsx') {
+    wb = await ledgerWorkbook(services, user, url.searchParams.get('planId'));
+    name = '任务台账.xlsx';
+  } else if (round) {
+    if (user.role === 'DEPARTMENT') return text(403, '您没有执行此操作的权限。 / Not allowed.');
+    wb = await roundWorkbook(services, decodeURIComponent(round[1]!));
+    if (!wb) return text(404, '未找到督查轮次。 / Round not found.');
+    name = '季度评估.xlsx';
+  } else {
+    return text(404, '未找到。 / Not found.');
+  }
+  const buffer = Buffer.from(await wb.xlsx.writeBuffer());
+  res.writeHead(200, {
+    'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
+    'content-length': buffer.length,
+  });
+  res.end(buffer);
+}
+
 /** Serve a file from web/dist; unknown paths fall back to index.html (client-side routes). */
 function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, root: string): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -151,6 +186,13 @@ export async function startServer(
   const server = http.createServer((req, res) => {
     if ((req.url ?? '').startsWith('/graphql')) {
       void yoga.handle(req, res, { req });
+      return;
+    }
+    if ((req.url ?? '').startsWith('/export/')) {
+      void serveExport(req, res, services).catch((err) => {
+        console.error('[export]', err);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('导出失败 / Export failed');
+      });
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

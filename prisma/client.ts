@@ -23,8 +23,11 @@ export async function prepareDatabase(url: string): Promise<{ applied: string[] 
   return { applied };
 }
 
-export function createPrisma(url: string): PrismaClient {
+export function createPrisma(url: string, options: { onQuery?: (sql: string) => void } = {}): PrismaClient {
   // better-sqlite3 is built with foreign keys on by default; WAL is a property of the file.
   const adapter = new PrismaBetterSqlite3({ url: `file:${sqlitePath(url)}`, timeout: 5000 });
-  return new PrismaClient({ adapter });
+  if (!options.onQuery) return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  client.$on('query', (e) => options.onQuery!(e.query));
+  return client;
 }

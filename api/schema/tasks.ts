@@ -87,6 +87,34 @@ export const Task = builder.prismaNode('Task', {
   }),
 });
 
+interface TaskFilterShape {
+  planId?: string | number | null;
+  departmentId?: string | number | null;
+  status?: TaskStatus[] | null;
+  health?: Health[] | null;
+  dueFrom?: string | null;
+  dueTo?: string | null;
+  search?: string | null;
+  needsAssignment?: boolean | null;
+}
+
+/** The `tasks` filter as a Prisma where clause, always within what the user may see. */
+function taskWhere(ctx: Context, filter: TaskFilterShape | null | undefined): Prisma.TaskWhereInput {
+  const and: Prisma.TaskWhereInput[] = [taskVisibility(ctx)];
+  if (filter?.planId) and.push({ planId: String(filter.planId) });
+  if (filter?.departmentId) {
+    const d = String(filter.departmentId);
+    and.push({ OR: [{ leadDepartmentId: d }, { cooperators: { some: { departmentId: d } } }] });
+  }
+  if (filter?.status?.length) and.push({ status: { in: filter.status } });
+  if (filter?.health?.length) and.push({ health: { in: filter.health } });
+  if (filter?.dueFrom) and.push({ dueDate: { gte: filter.dueFrom } });
+  if (filter?.dueTo) and.push({ dueDate: { lte: filter.dueTo } });
+  if (typeof filter?.needsAssignment === 'boolean') and.push({ needsAssignment: filter.needsAssignment });
+  if (filter?.search) and.push({ OR: [{ title: { contains: filter.search } }, { text: { contains: filter.search } }] });
+  return { AND: and };
+}
+
 const TaskFilter = builder.inputType('TaskFilter', {
   fields: (t) => ({
     planId: t.id({ required: false }),
@@ -112,26 +140,15 @@ builder.queryFields((t) => ({
         filter: t.arg({ type: TaskFilter, required: false }),
         sort: t.arg({ type: TaskSortEnum, required: false, defaultValue: 'PLAN_ORDER' }),
       },
+      totalCount: (_conn, { filter }, ctx) => ctx.prisma.task.count({ where: taskWhere(ctx, filter) }),
       resolve: (query, _root, { filter, sort }, ctx) => {
-        const and: Prisma.TaskWhereInput[] = [taskVisibility(ctx)];
-        if (filter?.planId) and.push({ planId: String(filter.planId) });
-        if (filter?.departmentId) {
-          const d = String(filter.departmentId);
-          and.push({ OR: [{ leadDepartmentId: d }, { cooperators: { some: { departmentId: d } } }] });
-        }
-        if (filter?.status?.length) and.push({ status: { in: filter.status } });
-        if (filter?.health?.length) and.push({ health: { in: filter.health } });
-        if (filter?.dueFrom) and.push({ dueDate: { gte: filter.dueFrom } });
-        if (filter?.dueTo) and.push({ dueDate: { lte: filter.dueTo } });
-        if (filter?.needsAssignment !== undefined && filter.needsAssignment !== null) and.push({ needsAssignment: filter.needsAssignment });
-        if (filter?.search) and.push({ OR: [{ title: { contains: filter.search } }, { text: { contains: filter.search } }] });
         const orderBy: Prisma.TaskOrderByWithRelationInput[] =
           sort === 'DUE_DATE'
             ? [{ dueDate: { sort: 'asc', nulls: 'last' } }, { sortOrder: 'asc' }]
             : sort === 'HEALTH'
               ? [{ escalationLevel: 'desc' }, { health: { sort: 'desc', nulls: 'last' } }, { dueDate: { sort: 'asc', nulls: 'last' } }]
               : [{ planId: 'asc' }, { sortOrder: 'asc' }];
-        return ctx.prisma.task.findMany({ ...query, where: { AND: and }, orderBy: [...orderBy, { id: 'asc' }] });
+        return ctx.prisma.task.findMany({ ...query, where: taskWhere(ctx, filter), orderBy: [...orderBy, { id: 'asc' }] });
       },
     },
     {},

@@ -128,6 +128,11 @@ export class Engine {
     if (!this.dirty.size) return;
     const rows = [];
     for (const e of this.dirty) {
+      if (e.rt.pendingQueries.length && (!e.s.wft || !e.running)) {
+        const qs = e.rt.pendingQueries;
+        e.rt.pendingQueries = [];
+        for (const q of qs) q();
+      }
       const newEvents = [];
       for (let i = e.persisted; i < e.events.length; i++) newEvents.push({ id: i + 1, data: encode(T.HistoryEvent(), e.events[i]) });
       e.persisted = e.events.length;
@@ -1620,7 +1625,9 @@ export class Engine {
       this.queries.set(qid, { resolve, reject, timer, exec: e, req: r });
       // Legacy query task on the normal queue with full history: correct whether or
       // not the worker still has the run cached, and after the workflow closed.
-      this.matching.add(`${e.s.ns}|w|${e.s.taskQueue}`, {
+      // Like Temporal, a query waits for an outstanding workflow task so it sees
+      // every event accepted before it (signals sent before the query).
+      const dispatch = () => this.matching.add(`${e.s.ns}|w|${e.s.taskQueue}`, {
         start: () => {
           if (!this.queries.has(qid)) return null;
           return {
@@ -1635,6 +1642,8 @@ export class Engine {
           };
         },
       });
+      if (e.running && e.s.wft) e.rt.pendingQueries.push(dispatch);
+      else dispatch();
     });
   }
 

@@ -115,12 +115,14 @@ export interface ExecRuntime {
   timers: Map<string, TimerHandle>;
   historyWaiters: Set<() => void>;
   updates: Map<string, Update>;
+  /** Queries waiting for the outstanding workflow task (strongly consistent queries). */
+  pendingQueries: (() => void)[];
 }
 
 export class Exec {
   events: any[] = [];
   persisted = 0;
-  rt: ExecRuntime = { timers: new Map(), historyWaiters: new Set(), updates: new Map() };
+  rt: ExecRuntime = { timers: new Map(), historyWaiters: new Set(), updates: new Map(), pendingQueries: [] };
   constructor(public s: ExecState) {}
 
   get nextEventId(): number {

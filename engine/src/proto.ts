@@ -91,11 +91,13 @@ export const T = {
   Failure: () => type('failure.v1.Failure'),
 };
 
-export function anyPack(typeName: string, obj: any): { typeUrl: string; value: Buffer } {
-  return { typeUrl: `type.googleapis.com/${typeName}`, value: encode(type(typeName), obj) };
+// google.protobuf.Any keeps its snake_case field name (type_url) in this root.
+export function anyPack(typeName: string, obj: any): { type_url: string; value: Buffer } {
+  return { type_url: `type.googleapis.com/${typeName}`, value: encode(type(typeName), obj) };
 }
 export function anyUnpack(any: any): { typeName: string; value: any } | undefined {
-  if (!any?.typeUrl) return undefined;
-  const typeName = String(any.typeUrl).split('/').pop()!;
+  const url = any?.type_url ?? any?.typeUrl;
+  if (!url) return undefined;
+  const typeName = String(url).split('/').pop()!;
   return { typeName, value: decode(type(typeName), any.value ?? new Uint8Array()) };
 }

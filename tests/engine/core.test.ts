@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
-import { WorkflowFailedError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import * as activities from './activities';
 import { bundle, launcher, uid } from './helpers';
 import * as wfs from './workflows';
@@ -97,7 +97,9 @@ describe('core', () => {
     const h = await env.client.workflow.start(wfs.updatable, { taskQueue, workflowId: uid('upd') });
     expect(await h.executeUpdate(wfs.setValue, { args: [5] })).toBe(0);
     const before = (await h.fetchHistory()).events!.length;
-    await expect(h.executeUpdate(wfs.setValue, { args: [-1] })).rejects.toThrow(/negative/);
+    const err = await h.executeUpdate(wfs.setValue, { args: [-1] }).catch((e) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(String(err.cause?.message)).toMatch(/negative/);
     const after = (await h.fetchHistory()).events!.length;
     expect(after).toBe(before);
     expect(await h.executeUpdate(wfs.setValue, { args: [9] })).toBe(5);

@@ -1,0 +1,130 @@
+/**
+ * Excel exports: the 台账 (ledger) a committee office keeps, and a round's
+ * evaluation. Same authorization as the API (session cookie or bearer token);
+ * department staff get only their own tasks in the ledger.
+ */
+import ExcelJS from 'exceljs';
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { AppServices, SessionUser } from './context.ts';
+
+const STATUS_ZH: Record<string, string> = {
+  DRAFT: '待交办',
+  ASSIGNED: '已交办',
+  IN_PROGRESS: '推进中',
+  CLOSURE_REQUESTED: '待审核',
+  CLOSED: '已办结',
+  CANCELLED: '已撤销',
+};
+const HEALTH_ZH: Record<string, string> = { GREEN: '绿灯', YELLOW: '黄灯', RED: '红灯' };
+const HEALTH_FILL: Record<string, string> = { GREEN: 'FFC6EFCE', YELLOW: 'FFFFEB9C', RED: 'FFFFC7CE' };
+
+function styleHeader(sheet: ExcelJS.Worksheet, columns: number): void {
+  const header = sheet.getRow(1);
+  header.font = { bold: true };
+  header.alignment = { vertical: 'middle', horizontal: 'center', wrapText: true };
+  header.height = 24;
+  for (let c = 1; c <= columns; c++) {
+    header.getCell(c).fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFD9E1F2' } };
+  }
+  sheet.views = [{ state: 'frozen', ySplit: 1 }];
+  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns } };
+}
+
+export async function ledgerWorkbook(services: AppServices, user: SessionUser, planId: string | null): Promise<ExcelJS.Workbook> {
+  const where: Prisma.TaskWhereInput = {
+    ...(planId ? { planId } : {}),
+    ...(user.role === 'DEPARTMENT'
+      ? { OR: [{ leadDepartmentId: user.departmentId ?? '' }, { cooperators: { some: { departmentId: user.departmentId ?? '' } } }] }
+      : {}),
+  };
+  const tasks = await services.prisma.task.findMany({
+    where,
+    orderBy: [{ planId: 'asc' }, { sortOrder: 'asc' }],
+    include: {
+      section: true,
+      leadDepartment: true,
+      cooperators: { include: { department: true }, orderBy: { sortOrder: 'asc' } },
+      reports: { where: { kind: 'REPORT' }, orderBy: { submittedAt: 'desc' }, take: 1 },
+      _count: { select: { notices: true } },
+    },
+  });
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'Duban 督办';
+  const sheet = wb.addWorksheet('任务台账');
+  sheet.columns = [
+    { header: '序号', key: 'n', width: 6 },
+    { header: '任务', key: 'task', width: 48 },
+    { header: '牵头单位', key: 'lead', width: 16 },
+    { header: '配合单位', key: 'coop', width: 30 },
+    { header: '完成时限', key: 'due', width: 12 },
+    { header: '当前状态', key: 'status', width: 10 },
+    { header: '红黄绿灯', key: 'health', width: 10 },
+    { header: '进度', key: 'progress', width: 8 },
+    { header: '最新进展', key: 'latest', width: 48 },
+    { header: '督办次数', key: 'notices', width: 10 },
+    { header: '备注', key: 'note', width: 24 },
+  ];
+  for (const [i, t] of tasks.entries()) {
+    const row = sheet.addRow({
+      n: i + 1,
+      task: t.section ? `【${t.section.numbering}${t.section.title}】${t.title}` : t.title,
+      lead: t.leadDepartment?.name ?? '（未明确）',
+      coop: t.cooperators.map((c) => c.department.name).join('、'),
+      due: t.dueDate ?? '',
+      status: STATUS_ZH[t.status] ?? t.status,
+      health: t.health ? HEALTH_ZH[t.health] : '',
+      progress: t.progress / 100,
+      latest: t.reports[0]?.narrative ?? '',
+      notices: t._count.notices,
+      note: [t.cancelReason, t.needsAssignment ? '方案未明确责任单位' : null, t.escalationLevel ? `督办等级 ${t.escalationLevel}` : null]
+        .filter(Boolean)
+        .join('；'),
+    });
+    row.alignment = { vertical: 'top', wrapText: true };
+    row.getCell('progress').numFmt = '0%';
+    if (t.health) row.getCell('health').fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: HEALTH_FILL[t.health]! } };
+  }
+  styleHeader(sheet, 11);
+  return wb;
+}
+
+export async function roundWorkbook(services: AppServices, roundId: string): Promise<ExcelJS.Workbook | null> {
+  const round = await services.prisma.supervisionRound.findUnique({
+    where: { id: roundId },
+    include: { plan: true, rows: { include: { department: true }, orderBy: { rank: 'asc' } } },
+  });
+  if (!round) return null;
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'Duban 督办';
+  const sheet = wb.addWorksheet(`${round.year}年第${round.quarter}季度评估`);
+  sheet.columns = [
+    { header: '排名', key: 'rank', width: 6 },
+    { header: '单位', key: 'dept', width: 20 },
+    { header: '综合得分', key: 'score', width: 10 },
+    { header: '按时报送率', key: 'onTime', width: 12 },
+    { header: '正常推进', key: 'onTrack', width: 10 },
+    { header: '存在风险', key: 'atRisk', width: 10 },
+    { header: '逾期', key: 'overdue', width: 8 },
+    { header: '已办结', key: 'completed', width: 8 },
+    { header: '指标完成度', key: 'attainment', width: 12 },
+  ];
+  for (const r of round.rows) {
+    const row = sheet.addRow({
+      rank: r.rank,
+      dept: r.department.name,
+      score: r.score,
+      onTime: r.onTimeRate,
+      onTrack: r.onTrack,
+      atRisk: r.atRisk,
+      overdue: r.overdue,
+      completed: r.completed,
+      attainment: r.attainment,
+    });
+    row.getCell('onTime').numFmt = '0%';
+    row.getCell('attainment').numFmt = '0%';
+  }
+  styleHeader(sheet, 9);
+  sheet.addRow([]);
+  sheet.addRow([`${round.plan.title}　${round.status === 'CLOSED' ? '（已关闭，结果固定）' : '（进行中，结果为临时数据）'}`]);
+  return wb;
+}

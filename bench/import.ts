@@ -1,0 +1,167 @@
+/**
+ * Importer benchmark (`npm run bench -- import`):
+ *   - parse time of each seed document (median of BENCH_RUNS runs, default 20);
+ *   - parse time of a synthetic 1,000-task plan, built by repeating the task
+ *     sections of a seed under new, uniquely numbered top-level sections;
+ *   - time to write that plan to a fresh SQLite database with savePlan.
+ * The parse goes through parsePlanText, the path the CLI and upload take.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parsePlanText } from '../activities/import.ts';
+import { savePlan } from '../activities/plans.ts';
+import { createPrisma, prepareDatabase } from '../prisma/client.ts';
+
+const seedDir = fileURLToPath(new URL('../tests/fixtures/seeds/', import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS) || 20;
+const SYNTHETIC_TASKS = 1000;
+/** The seed whose task sections are repeated (one task per (n) section). */
+const SYNTHETIC_SEED = process.env.BENCH_SEED || 'hubei-health-service-system-plan-2024';
+
+const L1 = /^\s*[一二三四五六七八九十百]+、/;
+const L2 = /^\s*[（(][一二三四五六七八九十百]+[)）]/;
+const ANNEX = /^\s*附\s*件/;
+
+/** Chinese numerals 1…99, as plan headings write them. */
+export function chineseNumeral(n: number): string {
+  const d = '〇一二三四五六七八九';
+  if (n < 1 || n > 99 || !Number.isInteger(n)) throw new RangeError(`numeral out of range: ${n}`);
+  if (n < 10) return d[n];
+  const tens = Math.floor(n / 10);
+  return `${tens > 1 ? d[tens] : ''}十${n % 10 ? d[n % 10] : ''}`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function time(fn: () => unknown, runs: number): { medianMs: number; minMs: number } {
+  fn(); // warm-up: JIT and regex compilation
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    ms.push(performance.now() - t0);
+  }
+  return { medianMs: round(median(ms)), minMs: round(Math.min(...ms)) };
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * A plan of exactly `taskCount` tasks: the seed's front matter (title,
+ * preamble), then groups "N、重点任务（第k组）", each holding copies of the
+ * seed's (一)…(n) task blocks renumbered from (一). Every block's own task
+ * count is measured first so the total comes out exact.
+ */
+export function syntheticPlan(seedText: string, taskCount: number): string {
+  const lines = seedText.split(/\r?\n/);
+  const seed = parsePlanText(seedText);
+  const taskTops = new Set(seed.tasks.map((t) => t.path[0]?.trim()));
+  const l1 = lines.map((l, i) => (L1.test(l) ? i : -1)).filter((i) => i >= 0);
+  const isTaskSection = (i: number) => taskTops.has(lines[i].trim());
+  const first = l1.find(isTaskSection);
+  if (first === undefined) throw new Error('the seed has no task-bearing top-level section');
+  const prefix = lines.slice(0, first);
+  const prefixSections = l1.filter((i) => i < first).length;
+
+  // The (n) blocks of every task-bearing top-level section.
+  const blocks: string[][] = [];
+  for (const start of l1.filter(isTaskSection)) {
+    const next = lines.findIndex((l, i) => i > start && (L1.test(l) || ANNEX.test(l)));
+    const body = lines.slice(start + 1, next < 0 ? lines.length : next);
+    let current: string[] | null = null;
+    for (const line of body) {
+      if (L2.test(line)) blocks.push((current = [line]));
+      else if (current) current.push(line);
+    }
+  }
+  if (!blocks.length) throw new Error('the seed has no (n) task sections to repeat');
+
+  const renumber = (block: string[], k: number) => [block[0].replace(L2, `(${chineseNumeral(k)})`), ...block.slice(1)];
+  const group = (g: number, members: string[][]) => [
+    `${chineseNumeral(prefixSections + g)}、重点任务（第${g}组）`,
+    ...members.flatMap((b, k) => renumber(b, k + 1)),
+  ];
+  const tasksIn = (block: string[]) => {
+    try {
+      return parsePlanText([...prefix, ...group(1, [block])].join('\n')).tasks.length;
+    } catch {
+      return 0; // a block that holds no task on its own
+    }
+  };
+  const counted = blocks.map((b) => ({ block: b, tasks: tasksIn(b) })).filter((b) => b.tasks > 0);
+  if (!counted.some((b) => b.tasks === 1)) throw new Error('no single-task block to make the count exact');
+
+  const out = [...prefix];
+  let total = 0;
+  let g = 0;
+  while (total < taskCount) {
+    g++;
+    const members: string[][] = [];
+    for (const b of counted) {
+      if (total + b.tasks > taskCount) continue;
+      members.push(b.block);
+      total += b.tasks;
+      if (total === taskCount) break;
+    }
+    out.push(...group(g, members));
+  }
+  return out.join('\n');
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const seeds: Record<string, unknown> = {};
+  for (const file of fs
+    .readdirSync(seedDir)
+    .filter((f) => f.endsWith('.txt'))
+    .sort()) {
+    const text = fs.readFileSync(path.join(seedDir, file), 'utf8');
+    const tasks = parsePlanText(text, file).tasks.length;
+    seeds[file.replace(/\.txt$/, '')] = { chars: text.length, tasks, ...time(() => parsePlanText(text, file), RUNS) };
+  }
+
+  const text = syntheticPlan(fs.readFileSync(path.join(seedDir, `${SYNTHETIC_SEED}.txt`), 'utf8'), SYNTHETIC_TASKS);
+  const parsed = parsePlanText(text, 'synthetic-1000.txt');
+  const parse = time(() => parsePlanText(text, 'synthetic-1000.txt'), Math.max(3, Math.ceil(RUNS / 4)));
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'duban-bench-import-'));
+  const url = `file:${path.join(dir, 'duban.db')}`;
+  try {
+    let t0 = performance.now();
+    await prepareDatabase(url);
+    const migrateMs = round(performance.now() - t0);
+    const prisma = createPrisma(url);
+    try {
+      t0 = performance.now();
+      const saved = await savePlan(prisma, parsed, { text, format: 'txt' });
+      const writeMs = round(performance.now() - t0);
+      const [tasks, indicators, departments] = await Promise.all([
+        prisma.task.count({ where: { planId: saved.planId } }),
+        prisma.indicator.count(),
+        prisma.department.count(),
+      ]);
+      return {
+        runs: RUNS,
+        seeds,
+        synthetic: {
+          seed: SYNTHETIC_SEED,
+          chars: text.length,
+          tasks: parsed.tasks.length,
+          parse,
+          parseMsPerTask: round(parse.medianMs / parsed.tasks.length),
+        },
+        write: { tasks, indicators, departments, migrateMs, savePlanMs: writeMs, msPerTask: round(writeMs / tasks) },
+      };
+    } finally {
+      await prisma.$disconnect();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

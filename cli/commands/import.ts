@@ -1,0 +1,298 @@
+/**
+ * `duban import <file>`: read a plan document (.txt / .md / .docx), parse it,
+ * and either print the result (--dry-run) or write the plan, its departments
+ * and its DRAFT tasks to the database and start their workflows.
+ *
+ * Exit codes: 0 done; 2 the file cannot be read, is not a plan or yields no
+ * task (nothing written), or the configuration is invalid; 1 anything else,
+ * including a plan that was saved but whose workflows could not be started.
+ */
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ImportError, MAX_PLAN_BYTES, parsePlanText, readPlanDocument } from '../../activities/import.ts';
+import type { SavedPlan } from '../../activities/plans.ts';
+import type { ParsedPlan, ParsedTask } from '../../domain/parser/index.ts';
+import type { DubanConfig } from '../../temporal.config.ts';
+import { err, errorMessage, out } from '../io.ts';
+
+export interface ImportOptions {
+  dryRun?: boolean;
+  json?: boolean;
+  /** commander's `--no-workflows` sets this to false. */
+  workflows?: boolean;
+}
+
+/** How long starting the workflows may take before the CLI gives up (ms). */
+const WORKFLOW_START_TIMEOUT_MS = Number(process.env.DUBAN_CLI_WORKFLOW_TIMEOUT_MS) || 120_000;
+
+export function register(program: Command): void {
+  program
+    .command('import')
+    .description('导入实施方案（.txt / .md / .docx），识别任务、责任部门、时限和指标 / Import an implementation plan')
+    .argument('<file>', '方案文件 / the plan document')
+    .option('--dry-run', '只解析并输出结果，不写数据库 / parse and print only, write nothing')
+    .option('--json', '以 JSON 输出（试运行时为解析结果）/ print JSON (the parsed plan on a dry run)')
+    .option(
+      '--no-workflows',
+      '只写数据库，不启动任务工作流（服务启动前批量导入用）/ write only, do not start workflows; for bulk loading before the service starts',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        '退出码 / exit codes: 0 成功 / done; 2 文件无法读取、不是方案或没有任务（未写入任何数据）/ unreadable file, not a plan',
+        '  or no task (nothing written); 1 其他错误（如工作流启动失败）/ other errors (e.g. workflows failed to start).',
+        '数据库位置取自 DATA_DIR / DATABASE_URL / The database comes from DATA_DIR / DATABASE_URL.',
+      ].join('\n'),
+    )
+    .action(async (file: string, opts: ImportOptions) => {
+      process.exitCode = await runImport(file, opts);
+    });
+}
+
+/** Read and parse; throws ImportError for anything that is not an importable plan. */
+export async function loadPlanFile(
+  file: string,
+): Promise<{ parsed: ParsedPlan; source: { text: string; format: string } }> {
+  const fileName = path.basename(file);
+  let bytes: Buffer;
+  try {
+    const stat = await fs.stat(file);
+    if (stat.isDirectory())
+      throw new ImportError(`这是一个目录，不是文件：${file}`, `This is a directory, not a file: ${file}`);
+    if (stat.size > MAX_PLAN_BYTES) throw new ImportError('文件超过 10 MB 上限。', 'The file exceeds the 10 MB limit.');
+    bytes = await fs.readFile(file);
+  } catch (e) {
+    if (e instanceof ImportError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ImportError(`找不到文件：${file}`, `File not found: ${file}`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new ImportError(`无权读取文件：${file}`, `Permission denied: ${file}`);
+    throw new ImportError(`无法读取文件：${file}`, `Cannot read ${file}: ${(e as Error).message}`);
+  }
+  const source = await readPlanDocument(bytes, fileName);
+  // Valid UTF-8 can still be binary (NUL bytes); say so instead of "no task found".
+  if (source.text.includes('\u0000')) {
+    throw new ImportError(
+      '文件不是文本文档（含二进制内容）。',
+      'The file is not a text document (it contains binary data).',
+    );
+  }
+  const parsed = parsePlanText(source.text, fileName);
+  return { parsed, source };
+}
+
+export async function runImport(file: string, opts: ImportOptions): Promise<number> {
+  let loaded: Awaited<ReturnType<typeof loadPlanFile>>;
+  try {
+    loaded = await loadPlanFile(file);
+  } catch (e) {
+    if (e instanceof ImportError) {
+      await errorMessage(e.zh, e.en);
+      await err('未导入任何内容。 / Nothing was imported.');
+      return 2;
+    }
+    throw e;
+  }
+  const { parsed, source } = loaded;
+
+  if (opts.dryRun) {
+    await out(opts.json ? JSON.stringify(parsed, null, 2) : describeParsed(parsed));
+    return 0;
+  }
+  return writePlan(parsed, source, opts);
+}
+
+const unassigned = (plan: ParsedPlan): ParsedTask[] => plan.tasks.filter((t) => t.lead.length === 0);
+const pathOf = (t: ParsedTask): string => t.path.join(' › ') || t.title;
+
+/** Human-readable summary of a dry run (Chinese, then English). */
+function describeParsed(plan: ParsedPlan): string {
+  const title = plan.title ?? '（无标题 / untitled）';
+  const lines = [
+    `方案 / Plan: ${title}`,
+    `发文单位 / Issuer: ${plan.issuer ?? '—'}    文号 / Document number: ${plan.doc_number ?? '—'}`,
+    `部门 / Departments (${plan.departments.length}): ${plan.departments.join('、') || '—'}`,
+    `任务 / Tasks: ${plan.tasks.length}`,
+  ];
+  for (const t of plan.tasks) {
+    const lead = t.lead[0] ?? '⚠ 未指定牵头单位 / no lead department';
+    const coop = t.cooperating.length ? `；配合 / with: ${t.cooperating.join('、')}` : '';
+    const due = t.deadlines.filter((d) => d.date).map((d) => d.date);
+    lines.push(`  - ${pathOf(t)}`);
+    lines.push(`      牵头 / lead: ${lead}${coop}${due.length ? `；时限 / due: ${due.join(', ')}` : ''}`);
+  }
+  const missing = unassigned(plan);
+  if (missing.length) {
+    lines.push(`${missing.length} 项任务未写明责任部门，导入后需办公室指派。`);
+    lines.push(`${missing.length} task(s) name no department; the office must assign them after import.`);
+  }
+  lines.push('试运行：未写入数据库。 / Dry run: nothing was written.');
+  return lines.join('\n');
+}
+
+async function writePlan(
+  parsed: ParsedPlan,
+  source: { text: string; format: string },
+  opts: ImportOptions,
+): Promise<number> {
+  // Loaded lazily: a dry run needs neither Prisma nor Temporal.
+  const { loadConfig } = await import('../../temporal.config.ts');
+  let config: DubanConfig;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    await errorMessage(`配置无效：${(e as Error).message}`, `Invalid configuration: ${(e as Error).message}`);
+    return 2;
+  }
+  const { createPrisma, prepareDatabase } = await import('../../prisma/client.ts');
+  const { savePlan, startPlanWorkflows } = await import('../../activities/plans.ts');
+
+  await prepareDatabase(config.databaseUrl);
+  const prisma = createPrisma(config.databaseUrl);
+  let saved: SavedPlan;
+  try {
+    saved = await savePlan(prisma, parsed, source);
+  } catch (e) {
+    await errorMessage(
+      `写入数据库失败，未导入任何内容：${(e as Error).message}`,
+      `Saving failed, nothing was imported: ${(e as Error).message}`,
+    );
+    return 1;
+  } finally {
+    await prisma.$disconnect();
+  }
+
+  let workflows: 'started' | 'skipped' | 'failed' = 'skipped';
+  let workflowError: string | undefined;
+  if (opts.workflows !== false) {
+    try {
+      await withTimeout(
+        startWorkflows(config, saved, parsed.title ?? '未命名方案', startPlanWorkflows),
+        WORKFLOW_START_TIMEOUT_MS,
+      );
+      workflows = 'started';
+    } catch (e) {
+      workflows = 'failed';
+      workflowError = (e as Error).message;
+    }
+  }
+
+  const summary = {
+    planId: saved.planId,
+    title: parsed.title,
+    database: config.databaseUrl,
+    tasks: saved.tasks.length,
+    departments: parsed.departments.length,
+    departmentsCreated: saved.departmentsCreated,
+    unassignedTasks: unassigned(parsed).map((t) => t.path),
+    workflows,
+    ...(workflowError ? { workflowError } : {}),
+  };
+  await out(opts.json ? JSON.stringify(summary, null, 2) : describeSaved(summary));
+  if (workflows === 'failed') {
+    await errorMessage(
+      `方案已写入数据库（方案 ID ${saved.planId}），但任务工作流启动失败：${workflowError}`,
+      `The plan was saved (plan id ${saved.planId}) but its workflows could not be started: ${workflowError}`,
+    );
+    await err(
+      '任务保持 DRAFT 状态，尚无工作流；请检查 Temporal 引擎（TEMPORAL_ADDRESS / ENGINE_PORT）。\n' +
+        'The tasks stay DRAFT without workflows; check the Temporal engine (TEMPORAL_ADDRESS / ENGINE_PORT).',
+    );
+    return 1;
+  }
+  return 0;
+}
+
+async function startWorkflows(
+  config: DubanConfig,
+  saved: SavedPlan,
+  title: string,
+  startPlanWorkflows: typeof import('../../activities/plans.ts').startPlanWorkflows,
+): Promise<void> {
+  const { connectTemporal } = await import('../../scripts/runtime.ts');
+  const log = (line: string) => void err(`[duban] ${line}`);
+  let effective = config;
+  const port = config.temporal.engine.port;
+  // `npm start` may already run the embedded engine on its port (and owns its
+  // data file): use it rather than starting a second one.
+  if (!config.temporal.address && port && (await listening('127.0.0.1', port))) {
+    effective = { ...config, temporal: { ...config.temporal, address: `127.0.0.1:${port}` } };
+    log(`使用已运行的引擎 / Using the running engine at 127.0.0.1:${port}`);
+  }
+  const temporal = await connectTemporal(effective, log);
+  try {
+    await startPlanWorkflows(temporal.client, config.temporal.taskQueue, saved, title);
+  } finally {
+    await temporal.stop();
+  }
+}
+
+function listening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, host, () => {
+      sock.end();
+      resolve(true);
+    });
+    sock.on('error', () => resolve(false));
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+interface SaveSummary {
+  planId: string;
+  title: string | null;
+  database: string;
+  tasks: number;
+  departments: number;
+  departmentsCreated: string[];
+  unassignedTasks: string[][];
+  workflows: 'started' | 'skipped' | 'failed';
+}
+
+/** The summary after a real import: Chinese first, English second. */
+function describeSaved(s: SaveSummary): string {
+  const title = s.title ?? '未命名方案';
+  const created = s.departmentsCreated.length ? `：${s.departmentsCreated.join('、')}` : '';
+  const unassignedLines = s.unassignedTasks.map((p) => `    - ${p.join(' › ')}`);
+  const zh = [
+    `已导入方案《${title}》`,
+    `  方案 ID：${s.planId}`,
+    `  任务：${s.tasks} 项（状态 DRAFT，待交办）`,
+    `  新建部门：${s.departmentsCreated.length} 个${created}`,
+    s.unassignedTasks.length
+      ? `  未写明责任部门的任务：${s.unassignedTasks.length} 项，已标记为待办公室指派：`
+      : '  所有任务均已识别牵头单位。',
+    ...(s.unassignedTasks.length ? unassignedLines : []),
+    {
+      started: `  已启动 ${s.tasks} 个任务工作流和 1 个方案督查工作流。`,
+      skipped: '  未启动工作流（--no-workflows）：仅写入数据库。',
+      failed: '  工作流启动失败，见下方错误信息。',
+    }[s.workflows],
+  ];
+  const en = [
+    `Imported plan "${title}"`,
+    `  Plan id: ${s.planId}`,
+    `  Tasks: ${s.tasks} (status DRAFT, to be assigned)`,
+    `  Departments created: ${s.departmentsCreated.length}${s.departmentsCreated.length ? `: ${s.departmentsCreated.join(', ')}` : ''}`,
+    s.unassignedTasks.length
+      ? `  Tasks naming no department: ${s.unassignedTasks.length} (listed above), flagged for the office to assign.`
+      : '  Every task has a lead department.',
+    {
+      started: `  Started ${s.tasks} task workflows and 1 plan supervision workflow.`,
+      skipped: '  Workflows not started (--no-workflows): written to the database only.',
+      failed: '  Starting the workflows failed; see the error below.',
+    }[s.workflows],
+    `  Database: ${s.database}`,
+  ];
+  return [...zh, ...en].join('\n');
+}

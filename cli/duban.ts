@@ -1,0 +1,10 @@
+/**
+ * `duban` entry point (`npm run cli -- …`, or bin/duban.js once installed).
+ * Subcommands live in cli/commands/ and are registered in cli/program.ts.
+ */
+import { main } from './program.ts';
+
+const code = await main(process.argv);
+// Output is flushed by the commands (they await their writes); exit explicitly so
+// a lingering handle (a gRPC channel, a timer) can never keep the CLI alive.
+process.exit(code);

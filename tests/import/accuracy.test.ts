@@ -1,0 +1,166 @@
+/**
+ * Importer accuracy against the hand-labelled seeds, through the same path as
+ * the CLI and the upload (readPlanDocument → parsePlanText), with the
+ * thresholds of issue 4. The metrics are printed as a table.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parsePlanText, readPlanDocument } from '../../activities/import.ts';
+import type { ParsedPlan } from '../../domain/parser/index.ts';
+import { buildDocx } from './docx.ts';
+import { addCounts, metrics, normaliseTitle, score, type Counts, type LabelPlan, type Metrics } from './score.ts';
+
+const seedDir = fileURLToPath(new URL('../fixtures/seeds/', import.meta.url));
+const SEEDS = fs
+  .readdirSync(seedDir)
+  .filter((f) => f.endsWith('.expected.json'))
+  .map((f) => f.replace(/\.expected\.json$/, ''))
+  .sort();
+
+const THRESHOLDS = { taskF1: 0.95, leadAccuracy: 0.95, cooperatingF1: 0.9, deadlineAccuracy: 0.9, targetRecall: 0.8 };
+
+async function importSeed(seed: string): Promise<ParsedPlan> {
+  const file = path.join(seedDir, `${seed}.txt`);
+  const { text } = await readPlanDocument(fs.readFileSync(file), file);
+  return parsePlanText(text, `${seed}.txt`);
+}
+const labelOf = (seed: string): LabelPlan =>
+  JSON.parse(fs.readFileSync(path.join(seedDir, `${seed}.expected.json`), 'utf8'));
+
+function table(rows: [string, Metrics, Counts][]): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(7);
+  const head = [
+    'document'.padEnd(42),
+    'tasks',
+    '  task F1',
+    '   lead',
+    ' coop F1',
+    'deadline',
+    ' target R',
+    'invented leads',
+  ];
+  const lines = [head.join(' '), '-'.repeat(110)];
+  for (const [name, m, c] of rows) {
+    lines.push(
+      [
+        name.padEnd(42),
+        `${c.matchedTasks}/${c.expectedTasks}`.padStart(5),
+        pct(m.taskF1).padStart(9),
+        pct(m.leadAccuracy),
+        pct(m.cooperatingF1).padStart(8),
+        pct(m.deadlineAccuracy).padStart(8),
+        pct(m.targetRecall).padStart(9),
+        `${m.inventedLeads} of ${c.unlabelledLeads} unlabelled`.padStart(14),
+      ].join(' '),
+    );
+  }
+  return lines.join('\n');
+}
+
+describe('importer accuracy on the hand-labelled seeds', () => {
+  it('meets the thresholds of issue 4 and never invents a lead department', async () => {
+    expect(SEEDS.length).toBeGreaterThanOrEqual(3);
+    const rows: [string, Metrics, Counts][] = [];
+    let total: Counts | undefined;
+    for (const seed of SEEDS) {
+      const counts = score(await importSeed(seed), labelOf(seed));
+      rows.push([seed, metrics(counts), counts]);
+      total = total ? addCounts(total, counts) : counts;
+    }
+    const all = metrics(total!);
+    rows.push(['ALL (pooled)', all, total!]);
+    console.log(`\nImporter accuracy (thresholds: ${JSON.stringify(THRESHOLDS)})\n${table(rows)}\n`);
+
+    expect(all.taskF1).toBeGreaterThanOrEqual(THRESHOLDS.taskF1);
+    expect(all.leadAccuracy).toBeGreaterThanOrEqual(THRESHOLDS.leadAccuracy);
+    expect(all.cooperatingF1).toBeGreaterThanOrEqual(THRESHOLDS.cooperatingF1);
+    expect(all.deadlineAccuracy).toBeGreaterThanOrEqual(THRESHOLDS.deadlineAccuracy);
+    expect(all.targetRecall).toBeGreaterThanOrEqual(THRESHOLDS.targetRecall);
+    // Every document, not only the pool: no lead where the label has none.
+    for (const [, m] of rows) expect(m.inventedLeads).toBe(0);
+    // The seeds do contain unlabelled tasks, so the last check is not vacuous.
+    expect(total!.unlabelledLeads).toBeGreaterThan(0);
+  });
+
+  it('flags every task without a lead department for the office', async () => {
+    for (const seed of SEEDS) {
+      const plan = await importSeed(seed);
+      const unassigned = plan.tasks.filter((t) => t.lead.length === 0);
+      expect(unassigned.every((t) => t.unassigned === true)).toBe(true);
+      expect(plan.warnings.filter((w) => w.code === 'UNASSIGNED_TASK')).toHaveLength(unassigned.length);
+    }
+  });
+});
+
+describe('the scorer', () => {
+  const label: LabelPlan = {
+    tasks: [
+      { title: '(一)加强领导', lead: ['市卫健局'], cooperating: ['市财政局', '市医保局'], deadlines: [], targets: [] },
+      {
+        title: '完善制度',
+        lead: [],
+        cooperating: [],
+        deadlines: [{ text: '到2025年', date: '2025-12-31' }],
+        targets: [{ value: 90, unit: '%' }],
+      },
+      { title: '强化考核', lead: ['市人社局'], cooperating: [], deadlines: [], targets: [{ value: 2, unit: '个' }] },
+    ],
+    plan_targets: [{ value: 30, unit: '%' }],
+  };
+  const copy = (): LabelPlan => JSON.parse(JSON.stringify(label));
+
+  it('scores a perfect import 1 everywhere', () => {
+    expect(metrics(score(copy(), label))).toEqual({
+      taskF1: 1,
+      leadAccuracy: 1,
+      cooperatingF1: 1,
+      deadlineAccuracy: 1,
+      targetRecall: 1,
+      inventedLeads: 0,
+    });
+  });
+
+  it('matches titles across bracket widths and spacing', () => {
+    expect(normaliseTitle('（一） 加强领导')).toBe(normaliseTitle('(一)加强领导'));
+  });
+
+  it('counts missed tasks, wrong and invented leads, wrong dates and missed targets', () => {
+    const parsed = copy();
+    parsed.tasks[0].lead = ['市财政局'];
+    parsed.tasks[0].cooperating = ['市财政局'];
+    parsed.tasks[1].lead = ['市卫健局'];
+    parsed.tasks[1].deadlines = [{ text: '到2026年', date: '2026-12-31' }];
+    parsed.tasks[1].targets = [{ value: 90, unit: '个' }];
+    parsed.tasks.pop();
+    parsed.plan_targets = [];
+    const m = metrics(score(parsed, label));
+    expect(m.taskF1).toBeCloseTo(0.8); // precision 1, recall 2/3
+    expect(m.leadAccuracy).toBe(0); // 市财政局 instead of 市卫健局
+    expect(m.inventedLeads).toBe(1);
+    expect(m.cooperatingF1).toBeCloseTo(2 / 3); // precision 1, recall 1/2
+    expect(m.deadlineAccuracy).toBe(0);
+    expect(m.targetRecall).toBe(0); // 90% read as 90个; 2个 lost with its task; plan target lost
+  });
+});
+
+describe('.docx input', () => {
+  for (const seed of SEEDS) {
+    it(`a Word document of ${seed} yields the same plan as the .txt`, async () => {
+      const text = fs.readFileSync(path.join(seedDir, `${seed}.txt`), 'utf8');
+      const docx = await buildDocx(text);
+      expect(docx.subarray(0, 2).toString('latin1')).toBe('PK'); // a real zip
+      const read = await readPlanDocument(docx, `${seed}.docx`);
+      expect(read.format).toBe('docx');
+      const fromDocx = parsePlanText(read.text, `${seed}.docx`);
+      const fromTxt = parsePlanText(text, `${seed}.txt`);
+      const strip = (p: ParsedPlan) => p.tasks.map(({ body: _body, ...t }) => t);
+      expect(strip(fromDocx)).toEqual(strip(fromTxt));
+      expect(fromDocx.title).toBe(fromTxt.title);
+      expect(fromDocx.departments).toEqual(fromTxt.departments);
+      expect(fromDocx.plan_targets).toEqual(fromTxt.plan_targets);
+      expect(metrics(score(fromDocx, labelOf(seed))).taskF1).toBeGreaterThanOrEqual(THRESHOLDS.taskF1);
+    });
+  }
+});

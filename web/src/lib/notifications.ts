@@ -1,0 +1,10 @@
+export interface Notification {
+  id: string;
+  title: string;
+  body: string;
+  link: string | null;
+  readAt: string | null;
+  createdAt: string;
+  notice: { level: number; kind: string } | null;
+}
+export const NOTIFICATION_FIELDS = 'id title body link readAt createdAt notice { level kind }';

@@ -1,0 +1,123 @@
+/** The task page's one query: every field it shows, the departments for reassigning, the escalation preview. */
+import type { Dept, Health, Status } from './tasks';
+
+export interface Notice {
+  id: string;
+  kind: string;
+  level: number;
+  fireAt: string;
+  sentAt: string | null;
+  status: string;
+  recipients: string[];
+  reason: string | null;
+}
+export interface PlannedNotice {
+  key: string;
+  kind: string;
+  level: number;
+  date: string;
+  fireAt: string;
+  recipients: string[];
+  milestone: string | null;
+}
+export interface Report {
+  id: string;
+  kind: string;
+  progress: number;
+  narrative: string;
+  problems: string | null;
+  nextSteps: string | null;
+  submittedAt: string;
+  onTime: boolean;
+  authorId: string;
+  department: Dept;
+  actuals: { id: string; value: number }[];
+}
+export interface Indicator {
+  id: string;
+  text: string;
+  metric: string;
+  comparator: string;
+  targetValue: number | null;
+  unit: string | null;
+  latestActual: number | null;
+}
+export interface TaskFull {
+  taskId: string;
+  title: string;
+  text: string;
+  path: string;
+  status: Status;
+  health: Health | null;
+  escalationLevel: number;
+  dueDate: string | null;
+  deadlineText: string | null;
+  recurrence: string | null;
+  progress: number;
+  needsAssignment: boolean;
+  assignedAt: string | null;
+  acknowledgedAt: string | null;
+  closedAt: string | null;
+  cancelReason: string | null;
+  updatedAt: string;
+  plan: { id: string; title: string };
+  section: { title: string; numbering: string } | null;
+  leadDepartment: Dept | null;
+  cooperatingDepartments: Dept[];
+  milestones: { id: string; text: string; dueDate: string | null; doneAt: string | null }[];
+  indicators: Indicator[];
+  reports: Report[];
+  latestReport: Report | null;
+  extensionRequests: {
+    id: string;
+    requestedDueDate: string;
+    currentDueDate: string | null;
+    reason: string;
+    status: string;
+    decisionReason: string | null;
+    createdAt: string;
+    decidedAt: string | null;
+  }[];
+  closureReviews: { id: string; summary: string; status: string; reason: string | null; createdAt: string; decidedAt: string | null }[];
+  instructions: { id: string; authorId: string; text: string; createdAt: string }[];
+  noticesSent: Notice[];
+  pendingNotices: PlannedNotice[];
+  timeline: {
+    id: string;
+    at: string;
+    kind: string;
+    actorId: string | null;
+    actorRole: string | null;
+    fromStatus: string | null;
+    toStatus: string | null;
+    reason: string | null;
+    data: string;
+  }[];
+}
+
+const REPORT = 'id kind progress narrative problems nextSteps submittedAt onTime authorId department { id name } actuals { id value }';
+
+export const TASK_FIELDS = `taskId title text path status health escalationLevel dueDate deadlineText recurrence progress needsAssignment
+  assignedAt acknowledgedAt closedAt cancelReason updatedAt
+  plan { id title } section { title numbering }
+  leadDepartment { id name } cooperatingDepartments { id name }
+  milestones { id text dueDate doneAt }
+  indicators { id text metric comparator targetValue unit latestActual }
+  reports { ${REPORT} } latestReport { ${REPORT} }
+  extensionRequests { id requestedDueDate currentDueDate reason status decisionReason createdAt decidedAt }
+  closureReviews { id summary status reason createdAt decidedAt }
+  instructions { id authorId text createdAt }
+  noticesSent { id kind level fireAt sentAt status recipients reason }
+  pendingNotices { key kind level date fireAt recipients milestone }
+  timeline { id at kind actorId actorRole fromStatus toStatus reason data }`;
+
+export const TASK_PAGE = `query ($id: ID!) {
+  task(id: $id) { ${TASK_FIELDS} }
+  departments { id name }
+  preview: previewEscalation(taskId: $id) { key kind level date fireAt recipients milestone }
+}`;
+
+const COMPARATORS: Record<string, string> = { GTE: '≥', GT: '>', LTE: '≤', LT: '<', EQ: '=', APPROX: '≈' };
+export function comparatorSymbol(c: string): string {
+  return COMPARATORS[c] ?? c;
+}
