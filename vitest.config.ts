@@ -1,8 +1,14 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+
+const require = createRequire(import.meta.url);
 
 // One test command for everything: unit tests beside code (domain/, engine/)
 // and integration / end-to-end tests under tests/.
 export default defineConfig({
+  // Node loads graphql's CommonJS entry for the libraries (Pothos, Yoga); Vite would pick its
+  // .mjs build for our own imports, and two graphql instances cannot share a schema.
+  resolve: { alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }] },
   test: {
     include: ['tests/**/*.test.ts', 'domain/**/*.test.ts', 'engine/**/*.test.ts', 'api/**/*.test.ts'],
     exclude: ['node_modules/**', 'data/**', 'dist/**'],

@@ -45,6 +45,17 @@ export function createYogaApp(services: AppServices) {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: false,
+    // Users' own mistakes (typed DubanErrors) are answers, not server errors worth logging.
+    logging: {
+      debug: () => {},
+      info: () => {},
+      warn: (...args: unknown[]) => console.warn('[api]', ...args),
+      error: (...args: unknown[]) => {
+        if (!args.some((a) => a instanceof DubanError || (a as { originalError?: unknown })?.originalError instanceof DubanError)) {
+          console.error('[api]', ...args);
+        }
+      },
+    },
     maskedErrors: { maskError: maskUnexpected },
     plugins: [
       useDepthLimit(12),

@@ -25,13 +25,26 @@ const L1 = /^\s*[一二三四五六七八九十百]+、/;
 const L2 = /^\s*[（(][一二三四五六七八九十百]+[)）]/;
 const ANNEX = /^\s*附\s*件/;
 
-/** Chinese numerals 1…99, as plan headings write them. */
+/** Chinese numerals 1…999 as plan headings write them (十一, 二十, 一百一十, 一百零一). */
 export function chineseNumeral(n: number): string {
   const d = '〇一二三四五六七八九';
-  if (n < 1 || n > 99 || !Number.isInteger(n)) throw new RangeError(`numeral out of range: ${n}`);
+  if (n < 1 || n > 999 || !Number.isInteger(n)) throw new RangeError(`numeral out of range: ${n}`);
   if (n < 10) return d[n];
-  const tens = Math.floor(n / 10);
-  return `${tens > 1 ? d[tens] : ''}十${n % 10 ? d[n % 10] : ''}`;
+  if (n < 100) {
+    const tens = Math.floor(n / 10);
+    return `${tens > 1 ? d[tens] : ''}十${n % 10 ? d[n % 10] : ''}`;
+  }
+  const rest = n % 100;
+  const tail =
+    rest === 0 ? '' : rest < 10 ? `零${d[rest]}` : rest < 20 ? `一${chineseNumeral(rest)}` : chineseNumeral(rest);
+  return `${d[Math.floor(n / 100)]}百${tail}`;
+}
+
+/** The heading numeral after `n` that the parser reads as one (its headings have no 零). */
+function nextHeadingNumber(n: number): number {
+  let next = n + 1;
+  while (chineseNumeral(next).includes('零')) next++;
+  return next;
 }
 
 function median(xs: number[]): number {
@@ -55,9 +68,11 @@ const round = (x: number) => Math.round(x * 100) / 100;
 
 /**
  * A plan of exactly `taskCount` tasks: the seed's front matter (title,
- * preamble), then groups "N、重点任务（第k组）", each holding copies of the
- * seed's (一)…(n) task blocks renumbered from (一). Every block's own task
- * count is measured first so the total comes out exact.
+ * preamble), then rounds of the seed's task-bearing top-level sections, each
+ * titled "N、<original title>（第k轮）" (so every path is distinct and a
+ * safeguard section stays one) and holding copies of that section's (一)…(n)
+ * blocks. Every block's own task count is measured first, in its section, so
+ * the total comes out exact.
  */
 export function syntheticPlan(seedText: string, taskCount: number): string {
   const lines = seedText.split(/\r?\n/);
@@ -70,47 +85,52 @@ export function syntheticPlan(seedText: string, taskCount: number): string {
   const prefix = lines.slice(0, first);
   const prefixSections = l1.filter((i) => i < first).length;
 
-  // The (n) blocks of every task-bearing top-level section.
-  const blocks: string[][] = [];
-  for (const start of l1.filter(isTaskSection)) {
-    const next = lines.findIndex((l, i) => i > start && (L1.test(l) || ANNEX.test(l)));
-    const body = lines.slice(start + 1, next < 0 ? lines.length : next);
-    let current: string[] | null = null;
-    for (const line of body) {
-      if (L2.test(line)) blocks.push((current = [line]));
-      else if (current) current.push(line);
-    }
-  }
-  if (!blocks.length) throw new Error('the seed has no (n) task sections to repeat');
-
+  const heading = (n: number, title: string, round: number) => `${chineseNumeral(n)}、${title}（第${round}轮）`;
   const renumber = (block: string[], k: number) => [block[0].replace(L2, `(${chineseNumeral(k)})`), ...block.slice(1)];
-  const group = (g: number, members: string[][]) => [
-    `${chineseNumeral(prefixSections + g)}、重点任务（第${g}组）`,
-    ...members.flatMap((b, k) => renumber(b, k + 1)),
-  ];
-  const tasksIn = (block: string[]) => {
+  const tasksIn = (title: string, block: string[]) => {
     try {
-      return parsePlanText([...prefix, ...group(1, [block])].join('\n')).tasks.length;
+      const text = [...prefix, heading(prefixSections + 1, title, 1), ...renumber(block, 1)].join('\n');
+      return parsePlanText(text).tasks.length;
     } catch {
       return 0; // a block that holds no task on its own
     }
   };
-  const counted = blocks.map((b) => ({ block: b, tasks: tasksIn(b) })).filter((b) => b.tasks > 0);
-  if (!counted.some((b) => b.tasks === 1)) throw new Error('no single-task block to make the count exact');
+
+  // The task-bearing top-level sections and their (n) blocks, with task counts.
+  const sections: { title: string; blocks: { lines: string[]; tasks: number }[] }[] = [];
+  for (const start of l1.filter(isTaskSection)) {
+    const next = lines.findIndex((l, i) => i > start && (L1.test(l) || ANNEX.test(l)));
+    const title = lines[start].trim().replace(L1, '');
+    const blocks: string[][] = [];
+    let current: string[] | null = null;
+    for (const line of lines.slice(start + 1, next < 0 ? lines.length : next)) {
+      if (L2.test(line)) blocks.push((current = [line]));
+      else if (current) current.push(line);
+    }
+    const counted = blocks.map((b) => ({ lines: b, tasks: tasksIn(title, b) })).filter((b) => b.tasks > 0);
+    if (counted.length) sections.push({ title, blocks: counted });
+  }
+  const all = sections.flatMap((s) => s.blocks);
+  if (!all.length) throw new Error('the seed has no (n) task sections to repeat');
+  if (!all.some((b) => b.tasks === 1)) throw new Error('no single-task block to make the count exact');
 
   const out = [...prefix];
   let total = 0;
-  let g = 0;
-  while (total < taskCount) {
-    g++;
-    const members: string[][] = [];
-    for (const b of counted) {
-      if (total + b.tasks > taskCount) continue;
-      members.push(b.block);
-      total += b.tasks;
-      if (total === taskCount) break;
+  let n = prefixSections;
+  for (let round = 1; total < taskCount; round++) {
+    for (const section of sections) {
+      const members: string[][] = [];
+      for (const b of section.blocks) {
+        if (total + b.tasks > taskCount) continue;
+        members.push(b.lines);
+        total += b.tasks;
+      }
+      if (members.length)
+        out.push(
+          heading((n = nextHeadingNumber(n)), section.title, round),
+          ...members.flatMap((b, k) => renumber(b, k + 1)),
+        );
     }
-    out.push(...group(g, members));
   }
   return out.join('\n');
 }

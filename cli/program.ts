@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import * as importCommand from './commands/import.ts';
+import { err as stderr, errorMessage } from './io.ts';
 
 export interface CommandModule {
   register(program: Command): void;
@@ -31,9 +32,15 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    if (!(err instanceof CommanderError)) throw err;
-    // Help and version exit 0; usage errors (unknown option, missing argument) exit 2.
-    process.exitCode = err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; usage errors (unknown option, missing argument) exit 2.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+    } else {
+      const message = err instanceof Error ? err.message : String(err);
+      await errorMessage(`意外错误：${message}`, `Unexpected error: ${message}`);
+      if (process.env.DUBAN_DEBUG && err instanceof Error) await stderr(err.stack ?? '');
+      process.exitCode = 1;
+    }
   }
   const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
   process.exitCode = code;

@@ -61,34 +61,31 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   const nowIso = (): Instant => new Date(Date.now()).toISOString();
   const today = () => shanghaiDate(Date.now());
 
-  let state: TaskState;
-  if (input.carried) {
-    state = input.carried;
-  } else {
-    const cal = await loadCalendar();
-    state = {
-      taskId: input.taskId,
-      planId: input.planId,
-      title: input.title,
-      status: 'DRAFT',
-      leadDepartmentId: input.leadDepartmentId ?? null,
-      cooperatingDepartmentIds: input.cooperatingDepartmentIds ?? [],
-      dueDate: input.dueDate ?? null,
-      milestones: input.milestones ?? [],
-      indicators: input.indicators ?? [],
-      assignedOn: null,
-      acknowledgedOn: null,
-      progress: 0,
-      escalationLevel: 0,
-      thresholds: input.thresholds ?? {},
-      noticeTime: input.noticeTime,
-      pendingExtension: null,
-      pendingClosure: null,
-      sentNotices: [],
-      seq: 0,
-      calendar: cal,
-    };
-  }
+  // Handlers must exist before the first await, or an Update delivered with the
+  // first workflow task is rejected; they wait for `ready` before acting.
+  const state: TaskState = input.carried ?? {
+    taskId: input.taskId,
+    planId: input.planId,
+    title: input.title,
+    status: 'DRAFT',
+    leadDepartmentId: input.leadDepartmentId ?? null,
+    cooperatingDepartmentIds: input.cooperatingDepartmentIds ?? [],
+    dueDate: input.dueDate ?? null,
+    milestones: input.milestones ?? [],
+    indicators: input.indicators ?? [],
+    assignedOn: null,
+    acknowledgedOn: null,
+    progress: 0,
+    escalationLevel: 0,
+    thresholds: input.thresholds ?? {},
+    noticeTime: input.noticeTime,
+    pendingExtension: null,
+    pendingClosure: null,
+    sentNotices: [],
+    seq: 0,
+    calendar: { overrides: [], officialYears: [] },
+  };
+  let ready = !!input.carried;
   let calendar: WorkingCalendar = createCalendar(state.calendar.overrides, { officialYears: state.calendar.officialYears });
   let dirty = 0;
   let reloadCalendar = false;
@@ -181,6 +178,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   setHandler(
     defs.assignUpdate,
     async (cmd) => {
+      await condition(() => ready);
       const wasDraft = state.status === 'DRAFT';
       const leadChanged = cmd.leadDepartmentId !== state.leadDepartmentId;
       const before = { lead: state.leadDepartmentId, dueDate: state.dueDate };
@@ -220,6 +218,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   setHandler(
     defs.acknowledgeUpdate,
     async (cmd) => {
+      await condition(() => ready);
       state.acknowledgedOn = today();
       return commit({ kind: 'ACKNOWLEDGED', actor: cmd.actor, ...transition('IN_PROGRESS') });
     },
@@ -234,6 +233,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   setHandler(
     defs.submitReportUpdate,
     async (cmd) => {
+      await condition(() => ready);
       const isLead = cmd.actor.departmentId === state.leadDepartmentId;
       const change = isLead && state.status === 'ASSIGNED' ? transition('IN_PROGRESS') : {};
       if (isLead) {
@@ -282,6 +282,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   setHandler(
     defs.requestExtensionUpdate,
     async (cmd) => {
+      await condition(() => ready);
       state.pendingExtension = {
         id: uuid4(),
         requestedBy: cmd.actor.userId,
@@ -311,6 +312,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   setHandler(
     defs.decideExtensionUpdate,
     async (cmd) => {
+      await condition(() => ready);
       const req = state.pendingExtension!;
       state.pendingExtension = null;
       const before = state.dueDate;
@@ -351,6 +353,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   setHandler(
     defs.requestClosureUpdate,
     async (cmd) => {
+      await condition(() => ready);
       state.pendingClosure = { id: uuid4(), requestedBy: cmd.actor.userId, summary: cmd.summary, at: nowIso() };
       return commit(
         { kind: 'CLOSURE_REQUESTED', actor: cmd.actor, ...transition('CLOSURE_REQUESTED'), reason: cmd.summary },
@@ -369,6 +372,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   setHandler(
     defs.reviewClosureUpdate,
     async (cmd) => {
+      await condition(() => ready);
       const req = state.pendingClosure!;
       state.pendingClosure = null;
       const change = transition(cmd.approve ? 'CLOSED' : 'IN_PROGRESS');
@@ -399,6 +403,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   setHandler(
     defs.escalateUpdate,
     async (cmd) => {
+      await condition(() => ready);
       const at = nowIso();
       state.escalationLevel = Math.max(state.escalationLevel, cmd.level) as 0 | 1 | 2 | 3;
       const snap = await commit({ kind: 'ESCALATED', actor: cmd.actor, reason: cmd.reason, data: { level: cmd.level } });
@@ -430,6 +435,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   setHandler(
     defs.cancelUpdate,
     async (cmd) => {
+      await condition(() => ready);
       state.pendingClosure = null;
       state.pendingExtension = null;
       return commit({ kind: 'CANCELLED', actor: cmd.actor, reason: cmd.reason, ...transition('CANCELLED') }, { cancelReason: cmd.reason });
@@ -445,11 +451,13 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
 
   setHandler(
     defs.addInstructionUpdate,
-    async (cmd) =>
-      commit(
+    async (cmd) => {
+      await condition(() => ready);
+      return commit(
         { kind: 'INSTRUCTION', actor: cmd.actor, reason: cmd.text },
         { instruction: { id: uuid4(), authorId: cmd.actor.userId, text: cmd.text } },
-      ),
+      );
+    },
     {
       validator: (cmd) => {
         if (cmd.actor.role !== 'SUPERVISOR' && cmd.actor.role !== 'ADMIN') {
@@ -484,8 +492,11 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   );
 
   if (!input.carried) {
+    state.calendar = await loadCalendar();
+    calendar = createCalendar(state.calendar.overrides, { officialYears: state.calendar.officialYears });
     // The row, its cooperators and milestones were written by whoever created the task.
     await commit({ kind: 'CREATED', actor: input.createdBy, toStatus: 'DRAFT' });
+    ready = true;
   }
 
   // ─── the ladder ──────────────────────────────────────────────────────────

@@ -150,7 +150,16 @@ async function writePlan(
   const { createPrisma, prepareDatabase } = await import('../../prisma/client.ts');
   const { savePlan, startPlanWorkflows } = await import('../../activities/plans.ts');
 
-  await prepareDatabase(config.databaseUrl);
+  try {
+    await prepareDatabase(config.databaseUrl);
+  } catch (e) {
+    const message = (e as Error).message;
+    await errorMessage(
+      `无法打开数据库 ${config.databaseUrl}：${message}`,
+      `Cannot open the database ${config.databaseUrl}: ${message}`,
+    );
+    return 1;
+  }
   const prisma = createPrisma(config.databaseUrl);
   let saved: SavedPlan;
   try {

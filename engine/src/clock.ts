@@ -31,6 +31,15 @@ export class Clock {
     return Date.now() + this.offset;
   }
 
+  /**
+   * Test-server only (`--initial-time`): start the virtual clock at `ms`, so a
+   * test can run a past or future year (e.g. the 2026 holiday calendar) in skipped time.
+   */
+  startAt(ms: number): void {
+    if (!this.timeSkipping) throw new Error('--initial-time is only for the time-skipping test server');
+    this.offset = ms - Date.now();
+  }
+
   schedule(at: number, fn: () => void): TimerHandle {
     const h: TimerHandle = { at, fn, cancelled: false, seq: this.seq++ };
     this.push(h);

@@ -392,8 +392,19 @@ export class Engine {
       return;
     }
     // Later attempts are transient: no new failure events, Scheduled/Started only
-    // attached to the poll response until one attempt completes.
-    this.scheduleWft(e, w.attempt + 1, { transient: !hadBuffered });
+    // attached to the poll response until one attempt completes. A failing task
+    // is retried at once, then with a growing delay (capped at 10 s) so a broken
+    // workflow does not spin the worker.
+    const attempt = w.attempt + 1;
+    const delay = attempt <= 2 ? 0 : Math.min(10_000, 200 * 2 ** (attempt - 3));
+    if (delay && !hadBuffered) {
+      e.s.firstWftAt = 0;
+      this.timer(e, 'wftRetry', this.clock.now() + delay, () => {
+        if (!e.s.wft) this.scheduleWft(e, attempt, { transient: true });
+      });
+    } else {
+      this.scheduleWft(e, attempt, { transient: !hadBuffered });
+    }
     this.touch(e);
   }
 
@@ -889,9 +900,9 @@ export class Engine {
     const tok = parseToken(r.taskToken);
     if (tok.k !== 'w') throw invalid('not a workflow task token');
     const { e, w } = this.wftFromToken(tok);
-    this.completeWft(e, w, r);
+    const res = this.completeWft(e, w, r);
     this.flush();
-    return {};
+    return res;
   }
 
   RespondWorkflowTaskFailed(r: any) {
@@ -902,21 +913,25 @@ export class Engine {
     return {};
   }
 
-  private completeWft(e: Exec, w: NonNullable<ExecState['wft']>, r: any): void {
+  private completeWft(e: Exec, w: NonNullable<ExecState['wft']>, r: any): any {
     const commands: any[] = r.commands ?? [];
     const messages: any[] = r.messages ?? [];
     const msgById = new Map<string, any>(messages.map((m) => [m.id, m]));
     this.cancelTimer(e, 'wft');
 
     // Speculative task that only rejected updates: leave no trace in history.
-    if (w.speculative && w.transient && commands.length === 0 && !e.s.buffered.length && !r.forceCreateNewWorkflowTask) {
+    // The worker rolls back to resetHistoryEventId; events it saw after that point
+    // must be re-deliverable, which plain command events are only when the SDK says so.
+    const lastIsCompleted = e.events.length === e.s.lastCompletedStartedId + 1;
+    const canDiscard = lastIsCompleted || !!r.capabilities?.discardSpeculativeWorkflowTaskWithEvents;
+    if (w.speculative && w.transient && canDiscard && commands.length === 0 && !e.s.buffered.length && !r.forceCreateNewWorkflowTask) {
       const onlyRejections = messages.every((m) => anyUnpack(m.body)?.typeName === 'temporal.api.update.v1.Rejection');
       if (onlyRejections) {
         e.s.wft = null;
         for (const m of messages) this.handleMessage(e, m, 0);
         this.touch(e);
         if ([...e.rt.updates.values()].some((u) => u.state === 'admitted')) this.scheduleWft(e, 1, { speculative: true });
-        return;
+        return { resetHistoryEventId: e.s.lastCompletedStartedId };
       }
     }
 
@@ -943,7 +958,7 @@ export class Engine {
       });
       this.flushBuffered(e);
       this.scheduleWft(e);
-      return;
+      return {};
     }
 
     const completedId = this.append(e, ev('WORKFLOW_TASK_COMPLETED'), {
@@ -978,11 +993,12 @@ export class Engine {
       if (res) needWft = true;
     }
     for (const m of messages) if (!handled.has(m.id) && e.running) this.handleMessage(e, m, completedId);
-    if (!e.running) return;
+    if (!e.running) return {};
     if (this.flushBuffered(e)) needWft = true;
     if ([...e.rt.updates.values()].some((u) => u.state === 'admitted')) needWft = true;
     if (needWft) this.scheduleWft(e);
     for (const p of post) p();
+    return {};
   }
 
   private handleMessage(e: Exec, m: any, completedId: number): void {

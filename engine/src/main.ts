@@ -50,7 +50,13 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       searchAttributes,
     };
   } else if (positional.length && /^\d+$/.test(positional[0])) {
-    opts = { port: Number(positional[0]), host: '127.0.0.1', timeSkipping: true, namespaces: [], searchAttributes };
+    const initial = get('initial-time');
+    const initialTime = initial === undefined ? undefined : Date.parse(initial);
+    if (initialTime !== undefined && Number.isNaN(initialTime)) {
+      process.stderr.write(`--initial-time must be an ISO-8601 time, got "${initial}"\n`);
+      process.exit(2);
+    }
+    opts = { port: Number(positional[0]), host: '127.0.0.1', timeSkipping: true, namespaces: [], searchAttributes, initialTime };
   } else {
     process.stderr.write('usage: duban-temporal server start-dev --port P [--db-filename F] [--namespace N] | duban-temporal <port>\n');
     process.exit(2);

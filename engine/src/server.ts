@@ -12,6 +12,8 @@ export interface StartOptions {
   timeSkipping?: boolean;
   namespaces?: string[];
   searchAttributes?: Record<string, string>;
+  /** Test-server mode: the virtual clock's start (epoch ms). */
+  initialTime?: number;
 }
 
 export interface RunningEngine {
@@ -29,6 +31,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     namespaces: opts.namespaces,
     searchAttributes: opts.searchAttributes,
   });
+  if (opts.initialTime !== undefined) engine.clock.startAt(opts.initialTime);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 128 * 1024 * 1024,
     'grpc.max_send_message_length': 128 * 1024 * 1024,

@@ -216,6 +216,24 @@ describe('files that are not importable plans: exit 2, a bilingual message, noth
   });
 });
 
+describe('configuration and database errors', () => {
+  it('an invalid configuration is refused before anything is written: exit 2', async () => {
+    const dir = dataDir('bad-config');
+    const r = await duban(['import', seedFile(SEEDS[1])], { DATA_DIR: dir, TEMPORAL_ADDRESS: 'not-an-address' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('配置无效');
+    expect(r.stderr).toContain('Invalid configuration: TEMPORAL_ADDRESS');
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+  it('a database that cannot be opened is reported: exit 1', async () => {
+    const r = await duban(['import', seedFile(SEEDS[1]), '--no-workflows'], { DATABASE_URL: `file:${tmp}` });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('无法打开数据库');
+    expect(r.stderr).toContain('Cannot open the database');
+  });
+});
+
 describe('duban import into a database', () => {
   it('--no-workflows writes the plan, its departments and DRAFT tasks, and flags unassigned tasks', async () => {
     const seed = 'wafangdian-medical-alliance-plan-2017';

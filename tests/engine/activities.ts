@@ -20,3 +20,12 @@ export async function slow(ms: number): Promise<string> {
   await ctx.sleep(ms);
   return `slept ${ms} (attempt ${ctx.info.attempt})`;
 }
+
+export async function heartbeater(): Promise<string> {
+  const ctx = Context.current();
+  for (let i = 0; i < 200; i++) {
+    ctx.heartbeat(i);
+    await ctx.sleep(50); // rejects with CancelledFailure once cancellation is delivered
+  }
+  return 'finished without cancel';
+}

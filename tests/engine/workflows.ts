@@ -138,3 +138,40 @@ export async function blockedOnTimerAndSignal(): Promise<string> {
   await wf.condition(() => got, '1 day');
   return got ? 'signal' : 'timer';
 }
+
+/** Fails its workflow task (plain Error) whenever the last signal is 13; Temporal retries the task. */
+export async function failingTask(): Promise<number[]> {
+  const items: number[] = [];
+  wf.setHandler(addSignal, (n) => {
+    items.push(n);
+  });
+  await wf.condition(() => items.length > 0);
+  if (items[items.length - 1] === 13) throw new Error('unlucky 13: fails the workflow task, not the workflow');
+  return items;
+}
+
+const { slow: slowShort } = wf.proxyActivities<typeof acts>({ startToCloseTimeout: '300ms', retry: { maximumAttempts: 2, initialInterval: '10ms' } });
+const { heartbeater } = wf.proxyActivities<typeof acts>({ startToCloseTimeout: '20s', heartbeatTimeout: '2s', cancellationType: 'WAIT_CANCELLATION_COMPLETED' });
+
+export async function activityTimeout(): Promise<string> {
+  try {
+    await slowShort(5000);
+    return 'unexpected';
+  } catch (e) {
+    if (e instanceof wf.ActivityFailure && e.cause instanceof wf.TimeoutFailure) return `timeout:${e.cause.timeoutType}:${e.retryState}`;
+    throw e;
+  }
+}
+
+export async function cancelHeartbeatingActivity(): Promise<string> {
+  const scope = new wf.CancellationScope();
+  const p = scope.run(() => heartbeater());
+  await wf.sleep(500);
+  scope.cancel();
+  try {
+    return await p;
+  } catch (e) {
+    if (wf.isCancellation(e)) return 'activity cancelled';
+    throw e;
+  }
+}

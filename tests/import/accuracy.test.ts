@@ -19,15 +19,23 @@ const SEEDS = fs
   .map((f) => f.replace(/\.expected\.json$/, ''))
   .sort();
 
+/** Hand-written plans the parser was not developed on (tests/fixtures/heldout/). */
+const heldoutDir = fileURLToPath(new URL('../fixtures/heldout/', import.meta.url));
+const HELDOUT = fs
+  .readdirSync(heldoutDir)
+  .filter((f) => f.endsWith('.expected.json'))
+  .map((f) => f.replace(/\.expected\.json$/, ''))
+  .sort();
+
 const THRESHOLDS = { taskF1: 0.95, leadAccuracy: 0.95, cooperatingF1: 0.9, deadlineAccuracy: 0.9, targetRecall: 0.8 };
 
-async function importSeed(seed: string): Promise<ParsedPlan> {
-  const file = path.join(seedDir, `${seed}.txt`);
+async function importSeed(seed: string, dir = seedDir): Promise<ParsedPlan> {
+  const file = path.join(dir, `${seed}.txt`);
   const { text } = await readPlanDocument(fs.readFileSync(file), file);
   return parsePlanText(text, `${seed}.txt`);
 }
-const labelOf = (seed: string): LabelPlan =>
-  JSON.parse(fs.readFileSync(path.join(seedDir, `${seed}.expected.json`), 'utf8'));
+const labelOf = (seed: string, dir = seedDir): LabelPlan =>
+  JSON.parse(fs.readFileSync(path.join(dir, `${seed}.expected.json`), 'utf8'));
 
 function table(rows: [string, Metrics, Counts][]): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(7);
@@ -90,6 +98,29 @@ describe('importer accuracy on the hand-labelled seeds', () => {
       const unassigned = plan.tasks.filter((t) => t.lead.length === 0);
       expect(unassigned.every((t) => t.unassigned === true)).toBe(true);
       expect(plan.warnings.filter((w) => w.code === 'UNASSIGNED_TASK')).toHaveLength(unassigned.length);
+    }
+  });
+});
+
+describe('importer accuracy on held-out plans', () => {
+  it('does as well on a plan it was not developed on', async () => {
+    expect(HELDOUT.length).toBeGreaterThanOrEqual(1);
+    const rows: [string, Metrics, Counts][] = [];
+    for (const name of HELDOUT) {
+      const counts = score(await importSeed(name, heldoutDir), labelOf(name, heldoutDir));
+      rows.push([name, metrics(counts), counts]);
+    }
+    console.log(`\nImporter accuracy, held-out plans\n${table(rows)}\n`);
+    for (const [, m] of rows) {
+      expect(m.taskF1).toBeGreaterThanOrEqual(THRESHOLDS.taskF1);
+      expect(m.leadAccuracy).toBeGreaterThanOrEqual(THRESHOLDS.leadAccuracy);
+      expect(m.cooperatingF1).toBeGreaterThanOrEqual(THRESHOLDS.cooperatingF1);
+      expect(m.deadlineAccuracy).toBeGreaterThanOrEqual(THRESHOLDS.deadlineAccuracy);
+      expect(m.inventedLeads).toBe(0);
+      // Known misses on qinghe (reported to the parser's owner): 不少于40学时 (no
+      // target), 高出10个百分点 (unit read as 个), 覆盖全部乡镇卫生院 (no implicit
+      // 100%). The floor guards against regressions until those are fixed.
+      expect(m.targetRecall).toBeGreaterThanOrEqual(0.7);
     }
   });
 });

@@ -107,7 +107,8 @@ afterAll(async () => {
 
 describe('reformTask and planSupervision through 2026', () => {
   it('starts every task as DRAFT and assigns through the workflow', async () => {
-    expect(new Date(await env.currentTimeMs()).toISOString()).toBe('2026-02-02T00:00:00.000Z');
+    // The virtual clock starts where the test put it (and runs on with real time while locked).
+    expect(new Date(await env.currentTimeMs()).toISOString()).toMatch(/^2026-02-02T00:0/);
     for (const i of [0, 1, 2]) {
       const snap = await handle(i).executeUpdate(defs.assignUpdate, {
         args: [{ actor: office, leadDepartmentId: saved.tasks[i]!.leadDepartmentId!, cooperatingDepartmentIds: saved.tasks[i]!.cooperatingDepartmentIds }],

@@ -1,0 +1,127 @@
+/**
+ * What-if: run the REAL reformTask workflow in the engine's time-skipping
+ * mode, with notices captured instead of sent and nothing written to any
+ * database, and return the notices it would send, in time order. The same
+ * code path serves `duban simulate` and the board's escalation preview.
+ */
+import { Worker } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { DubanActivities } from '../activities/types.ts';
+import type { DayOverride } from '../domain/calendar.ts';
+import type { EscalationThresholds } from '../domain/types.ts';
+import * as defs from '../workflows/definitions.ts';
+import type { Actor, NoticeToSend } from '../workflows/types.ts';
+import { ENGINE_BIN } from './runtime.ts';
+import { WORKFLOWS_PATH } from './worker.ts';
+
+export interface SimulationInput {
+  assigned: string;
+  due: string;
+  acknowledged?: string;
+  reports?: string[];
+  settings?: { thresholds?: Partial<EscalationThresholds>; noticeTime?: string };
+  calendar?: DayOverride[];
+}
+
+export interface SimulatedNotice {
+  kind: string;
+  /** Local time in Asia/Shanghai with offset, e.g. 2026-02-14T09:00:00+08:00. */
+  at: string;
+  to: string[];
+}
+
+const TASK_QUEUE = 'duban-simulation';
+const LEAD = 'lead-department';
+const OFFICE: Actor = { userId: 'simulation-office', role: 'OFFICE' };
+const DEPT: Actor = { userId: 'simulation-department', role: 'DEPARTMENT', departmentId: LEAD };
+const DAY = 24 * 3600 * 1000;
+
+export function shanghaiLocal(instant: string): string {
+  const d = new Date(new Date(instant).getTime() + 8 * 3600 * 1000);
+  return `${d.toISOString().slice(0, 19)}+08:00`;
+}
+
+function captureActivities(input: SimulationInput, sent: NoticeToSend[]): DubanActivities {
+  return {
+    projectTask: async () => {},
+    deliverNotice: async (n) => {
+      sent.push(n);
+      return { notifications: 0, emails: 0, webhooks: 0 };
+    },
+    loadCalendar: async () => ({ overrides: input.calendar ?? [], officialYears: [] }),
+    loadPlanSettings: async () => ({ thresholds: input.settings?.thresholds ?? {}, noticeTime: input.settings?.noticeTime, reportDueWorkingDays: 5 }),
+    openRound: async () => ({ roundId: 'simulation-round', taskCount: 1 }),
+    roundProgress: async (roundId) => ({ roundId, missing: [] }),
+    closeRound: async () => ({ departments: 0 }),
+  };
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}$/;
+
+export async function simulateTask(input: SimulationInput): Promise<SimulatedNotice[]> {
+  for (const [k, v] of Object.entries({ assigned: input.assigned, due: input.due, acknowledged: input.acknowledged })) {
+    if (v !== undefined && !ISO.test(v)) throw new Error(`--${k} 日期格式应为 YYYY-MM-DD / must be YYYY-MM-DD: ${v}`);
+  }
+  for (const r of input.reports ?? []) if (!ISO.test(r)) throw new Error(`--report 日期格式应为 YYYY-MM-DD / must be YYYY-MM-DD: ${r}`);
+  if (input.due < input.assigned) throw new Error('完成时限早于交办日期 / the due date is before the assignment date');
+
+  const sent: NoticeToSend[] = [];
+  // 08:00 Shanghai on the assignment day: before that day's 09:00 notices.
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: ENGINE_BIN }, extraArgs: ['--initial-time', `${input.assigned}T08:00:00+08:00`] },
+  });
+  try {
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      workflowsPath: WORKFLOWS_PATH,
+      activities: captureActivities(input, sent),
+    });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('reformTask', {
+        taskQueue: TASK_QUEUE,
+        workflowId: 'simulation',
+        args: [
+          {
+            taskId: 'simulation',
+            planId: 'simulation',
+            title: 'simulation',
+            leadDepartmentId: LEAD,
+            dueDate: input.due,
+            thresholds: input.settings?.thresholds,
+            noticeTime: input.settings?.noticeTime,
+          },
+        ],
+      });
+      await handle.executeUpdate(defs.assignUpdate, { args: [{ actor: OFFICE, leadDepartmentId: LEAD, dueDate: input.due }] });
+      const steps: { at: string; run: () => Promise<unknown> }[] = [];
+      if (input.acknowledged) {
+        steps.push({ at: input.acknowledged, run: () => handle.executeUpdate(defs.acknowledgeUpdate, { args: [{ actor: DEPT }] }) });
+      }
+      for (const r of input.reports ?? []) {
+        steps.push({
+          at: r,
+          run: () => handle.executeUpdate(defs.submitReportUpdate, { args: [{ actor: DEPT, progress: 50, narrative: 'simulation' }] }),
+        });
+      }
+      steps.sort((a, b) => a.at.localeCompare(b.at));
+      for (const step of steps) {
+        // Users act during office hours: 10:00 on the given day, after that day's 09:00 notices.
+        const target = new Date(`${step.at}T10:00:00+08:00`).getTime();
+        const now = await env.currentTimeMs();
+        if (target > now) await env.sleep(target - now);
+        await step.run().catch(() => undefined); // e.g. acknowledging twice: the workflow refuses, the simulation goes on
+      }
+      // Long enough for the last level (10 working days) whatever the holidays: 60 days past the due date.
+      const end = new Date(`${input.due}T00:00:00+08:00`).getTime() + 60 * DAY;
+      const now = await env.currentTimeMs();
+      if (end > now) await env.sleep(end - now);
+      await handle.terminate('simulation finished');
+    });
+  } finally {
+    await env.teardown();
+  }
+  return sent
+    .sort((a, b) => a.fireAt.localeCompare(b.fireAt) || a.level - b.level)
+    .map((n) => ({ kind: n.kind, at: shanghaiLocal(n.fireAt), to: n.recipients }));
+}

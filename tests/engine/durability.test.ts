@@ -1,0 +1,104 @@
+// Dev-mode durability: kill -9 the engine process with a pending timer, an
+// in-flight activity and an unprocessed signal; restart it on the same SQLite
+// file and port; the workflow must complete with every effect exactly once.
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { Worker, Runtime, DefaultLogger, NativeConnection } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import * as activities from './activities';
+import { bundle, launcher, uid } from './helpers';
+import * as wfs from './workflows';
+
+const dir = mkdtempSync(join(tmpdir(), 'duban-durable-'));
+const db = join(dir, 'engine.db');
+const procs: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as any).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function startEngineProcess(port: number): Promise<ChildProcess> {
+  const p = spawn(launcher, ['server', 'start-dev', '--port', String(port), '--ip', '127.0.0.1', '--db-filename', db, '--headless', '--log-level', 'error'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  procs.push(p);
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('engine did not start')), 10_000);
+    const tryConnect = async () => {
+      try {
+        const c = await Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 500 });
+        await c.close();
+        clearTimeout(t);
+        resolve();
+      } catch {
+        setTimeout(tryConnect, 100);
+      }
+    };
+    void tryConnect();
+  });
+  return p;
+}
+
+afterAll(() => {
+  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('durability', () => {
+  it('survives kill -9 with a pending timer, an in-flight activity and a signal', async () => {
+    try {
+      Runtime.install({ logger: new DefaultLogger('ERROR') });
+    } catch {
+      /* already installed */
+    }
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    let engine = await startEngineProcess(port);
+    const nc = await NativeConnection.connect({ address });
+    const worker = await Worker.create({ connection: nc, taskQueue: 'durable', workflowBundle: await bundle(), activities });
+    const running = worker.run();
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection });
+    const workflowId = uid('durable');
+    const h = await client.workflow.start(wfs.durableWorkflow, { taskQueue: 'durable', workflowId });
+    // Wait until the activity is running on the worker.
+    for (let i = 0; i < 100; i++) {
+      const d = await h.describe();
+      if (d.raw.pendingActivities?.some((a) => String(a.state) === 'PENDING_ACTIVITY_STATE_STARTED' || a.state === 2)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await h.signal(wfs.addSignal, 1);
+    engine.kill('SIGKILL');
+    await new Promise((r) => engine.once('exit', r));
+
+    const t0 = Date.now();
+    engine = await startEngineProcess(port);
+    const restartMs = Date.now() - t0;
+    expect(restartMs).toBeLessThan(10_000);
+
+    const log = await h.result();
+    expect(log.filter((x) => x === 'signal:1')).toHaveLength(1);
+    expect(log.filter((x) => x === 'timer')).toHaveLength(1);
+    expect(log.filter((x) => x.startsWith('activity:slept 3000'))).toHaveLength(1);
+    const history = await h.fetchHistory();
+    const ids = history.events!.map((e) => Number(e.eventId));
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+
+    worker.shutdown();
+    await running;
+    await nc.close();
+    await connection.close();
+    engine.kill('SIGTERM');
+    await new Promise((r) => engine.once('exit', r));
+  }, 90_000);
+});
