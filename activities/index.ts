@@ -4,6 +4,7 @@
  * from the database (calendar, settings, round progress). Each activity is
  * idempotent: keys chosen by the workflow make a retried call write once.
  */
+import { Context } from '@temporalio/activity';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { DubanConfig } from '../temporal.config.ts';
 import { evaluateRound } from '../domain/rounds.ts';
@@ -179,8 +180,18 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
     return prisma.user.findMany({ where: { active: true, OR: or }, orderBy: { username: 'asc' } });
   }
 
+  /** Tell Temporal this activity is alive (no-op when called outside an activity, e.g. from a script). */
+  function heartbeat(): void {
+    try {
+      Context.current().heartbeat();
+    } catch {
+      // not running as an activity
+    }
+  }
+
   /** Run `send` once per key: a delivery already marked SENT is not repeated on retry. */
   async function deliverOnce(key: string, channel: string, recipient: string, noticeId: string, send: () => Promise<void>) {
+    heartbeat();
     const existing = await prisma.delivery.findUnique({ where: { key } });
     if (existing?.status === 'SENT') return false;
     await prisma.delivery.upsert({

@@ -4,7 +4,7 @@
  * database, and return the notices it would send, in time order. The same
  * code path serves `duban simulate` and the board's escalation preview.
  */
-import { Worker } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DubanActivities } from '../activities/types.ts';
 import type { DayOverride } from '../domain/calendar.ts';
@@ -58,6 +58,14 @@ function captureActivities(input: SimulationInput, sent: NoticeToSend[]): DubanA
 
 const ISO = /^\d{4}-\d{2}-\d{2}$/;
 
+const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundle workflows/ once per process (webpack, ~2 s), without its build log on stdout. */
+function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet as never });
+  return bundle;
+}
+
 export async function simulateTask(input: SimulationInput): Promise<SimulatedNotice[]> {
   for (const [k, v] of Object.entries({ assigned: input.assigned, due: input.due, acknowledged: input.acknowledged })) {
     if (v !== undefined && !ISO.test(v)) throw new Error(`--${k} 日期格式应为 YYYY-MM-DD / must be YYYY-MM-DD: ${v}`);
@@ -74,7 +82,7 @@ export async function simulateTask(input: SimulationInput): Promise<SimulatedNot
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
-      workflowsPath: WORKFLOWS_PATH,
+      workflowBundle: await workflowBundle(),
       activities: captureActivities(input, sent),
     });
     await worker.runUntil(async () => {

@@ -21,11 +21,16 @@ import { planEscalation } from '../domain/escalation';
 import { nextQuarter, quarterOf, roundSchedule, type Quarter } from '../domain/rounds';
 import * as defs from './definitions';
 
-const { openRound, roundProgress, closeRound, deliverNotice, loadCalendar, loadPlanSettings } =
-  proxyActivities<DubanActivities>({
-    startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-  });
+const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
+const { openRound, roundProgress, closeRound, loadCalendar, loadPlanSettings } = proxyActivities<DubanActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: RETRY,
+});
+const { deliverNotice } = proxyActivities<DubanActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: RETRY,
+});
 
 export interface PlanSupervisionInput {
   planId: string;

@@ -38,9 +38,16 @@ import type {
   TaskStatus,
 } from './types';
 
-const { projectTask, deliverNotice, loadCalendar, loadPlanSettings } = proxyActivities<DubanActivities>({
+const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
+const { projectTask, loadCalendar, loadPlanSettings } = proxyActivities<DubanActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  retry: RETRY,
+});
+/** Notices may take a while (many recipients, slow SMTP) but heartbeat: a dead worker is noticed in seconds. */
+const { deliverNotice } = proxyActivities<DubanActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: RETRY,
 });
 
 /** Continue as new well before history gets large; the state is small and carried whole. */

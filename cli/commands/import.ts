@@ -178,10 +178,7 @@ async function writePlan(
   let workflowError: string | undefined;
   if (opts.workflows !== false) {
     try {
-      await withTimeout(
-        startWorkflows(config, saved, parsed.title ?? '未命名方案', startPlanWorkflows),
-        WORKFLOW_START_TIMEOUT_MS,
-      );
+      await startWorkflows(config, saved, parsed.title ?? '未命名方案', startPlanWorkflows);
       workflows = 'started';
     } catch (e) {
       workflows = 'failed';
@@ -207,8 +204,8 @@ async function writePlan(
       `The plan was saved (plan id ${saved.planId}) but its workflows could not be started: ${workflowError}`,
     );
     await err(
-      '任务保持 DRAFT 状态，尚无工作流；请检查 Temporal 引擎（TEMPORAL_ADDRESS / ENGINE_PORT）。\n' +
-        'The tasks stay DRAFT without workflows; check the Temporal engine (TEMPORAL_ADDRESS / ENGINE_PORT).',
+      '任务保持 DRAFT 状态，部分或全部任务尚无工作流；请检查 Temporal 引擎（TEMPORAL_ADDRESS / ENGINE_PORT）。\n' +
+        'The tasks stay DRAFT and some or all have no workflow yet; check the Temporal engine (TEMPORAL_ADDRESS / ENGINE_PORT).',
     );
     return 1;
   }
@@ -233,7 +230,11 @@ async function startWorkflows(
   }
   const temporal = await connectTemporal(effective, log);
   try {
-    await startPlanWorkflows(temporal.client, config.temporal.taskQueue, saved, title);
+    // Bounded, so a stalled engine cannot hang the CLI; the engine is stopped either way.
+    await withTimeout(
+      startPlanWorkflows(temporal.client, config.temporal.taskQueue, saved, title),
+      WORKFLOW_START_TIMEOUT_MS,
+    );
   } finally {
     await temporal.stop();
   }

@@ -93,7 +93,8 @@ export class Engine {
   private load(): void {
     const stored = this.store.loadExecutions();
     for (const st of stored) {
-      const e = new Exec(st.state as ExecState);
+      const e = new Exec({ ...(st.state as ExecState), buffered: st.buffered });
+      e.bufferedPersisted = st.buffered.length;
       e.events = st.events.map((b) => decode(T.HistoryEvent(), b));
       e.persisted = e.events.length;
       e.s.sticky = undefined; // worker caches may be gone: always resend full history after a restart
@@ -137,7 +138,22 @@ export class Engine {
       for (let i = e.persisted; i < e.events.length; i++) newEvents.push({ id: i + 1, data: encode(T.HistoryEvent(), e.events[i]) });
       e.persisted = e.events.length;
       const { transientEvents: _t, ...wft } = e.s.wft ?? ({} as any);
-      rows.push({ runId: e.s.runId, ns: e.s.ns, workflowId: e.s.workflowId, state: { ...e.s, wft: e.s.wft ? wft : null }, newEvents });
+      const buf = e.s.buffered;
+      const resetBuffered = e.bufferedReset;
+      e.bufferedReset = false;
+      const start = resetBuffered ? 0 : e.bufferedPersisted;
+      const newBuffered = [];
+      for (let i = start; i < buf.length; i++) newBuffered.push({ seq: i, item: buf[i] });
+      e.bufferedPersisted = buf.length;
+      rows.push({
+        runId: e.s.runId,
+        ns: e.s.ns,
+        workflowId: e.s.workflowId,
+        state: { ...e.s, wft: e.s.wft ? wft : null, buffered: undefined },
+        newEvents,
+        resetBuffered,
+        newBuffered,
+      });
     }
     this.dirty.clear();
     this.store.commit(rows);
@@ -246,6 +262,7 @@ export class Engine {
     const b = e.s.buffered;
     if (!b.length) return false;
     e.s.buffered = [];
+    e.bufferedReset = true;
     let lastId = 0;
     for (const x of b) {
       // '$prev': an activity close event referring to the Started event buffered just before it.
@@ -548,6 +565,7 @@ export class Engine {
     e.s.wft = null;
     if (!attrs.workflowTaskCompletedEventId) this.flushBuffered(e);
     e.s.buffered = [];
+    e.bufferedReset = true;
     this.append(e, type, attrs);
     e.s.status = status;
     e.s.closeTime = this.clock.now();
@@ -858,7 +876,7 @@ export class Engine {
     if (r.requestId) {
       if (e.s.signalRequestIds.includes(r.requestId)) return; // client retry of a delivered signal
       e.s.signalRequestIds.push(r.requestId);
-      if (e.s.signalRequestIds.length > 100) e.s.signalRequestIds.shift();
+      if (e.s.signalRequestIds.length > 32) e.s.signalRequestIds.shift();
     }
     this.addExternal(e, ev('WORKFLOW_EXECUTION_SIGNALED'), { signalName: r.signalName, input: r.input, identity: r.identity, header: r.header });
   }

@@ -122,6 +122,9 @@ export interface ExecRuntime {
 export class Exec {
   events: any[] = [];
   persisted = 0;
+  /** How many entries of s.buffered are already in the store. */
+  bufferedPersisted = 0;
+  bufferedReset = false;
   rt: ExecRuntime = { timers: new Map(), historyWaiters: new Set(), updates: new Map(), pendingQueries: [] };
   constructor(public s: ExecState) {}
 

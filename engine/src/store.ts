@@ -8,6 +8,18 @@ export interface StoredExecution {
   runId: string;
   state: any;
   events: Uint8Array[];
+  buffered: any[];
+}
+
+export interface CommitRow {
+  runId: string;
+  ns: string;
+  workflowId: string;
+  state: any;
+  newEvents: { id: number; data: Uint8Array }[];
+  /** Buffered (not yet in history) events: rewrite all when `resetBuffered`, else append. */
+  resetBuffered: boolean;
+  newBuffered: { seq: number; item: any }[];
 }
 
 export interface Store {
@@ -15,7 +27,7 @@ export interface Store {
   saveNamespace(name: string, data: any): void;
   loadExecutions(): StoredExecution[];
   /** Writes state rows and appended events atomically. */
-  commit(rows: { runId: string; ns: string; workflowId: string; state: any; newEvents: { id: number; data: Uint8Array }[] }[]): void;
+  commit(rows: CommitRow[]): void;
   close(): void;
 }
 
@@ -46,7 +58,9 @@ export class SqliteStore implements Store {
   private db: Database.Database;
   private upsertExec: Database.Statement;
   private insertEvent: Database.Statement;
-  private tx: (rows: Parameters<Store['commit']>[0]) => void;
+  private insertBuffered: Database.Statement;
+  private clearBuffered: Database.Statement;
+  private tx: (rows: CommitRow[]) => void;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -58,15 +72,22 @@ export class SqliteStore implements Store {
       CREATE TABLE IF NOT EXISTS namespaces (name TEXT PRIMARY KEY, data TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS executions (run_id TEXT PRIMARY KEY, ns TEXT NOT NULL, workflow_id TEXT NOT NULL, state TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS events (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS buffered (run_id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
     `);
+    // Buffered events live in their own table so a burst of signals during a
+    // long workflow task appends rows instead of rewriting the state blob.
+    this.insertBuffered = this.db.prepare('INSERT OR REPLACE INTO buffered (run_id, seq, data) VALUES (?, ?, ?)');
+    this.clearBuffered = this.db.prepare('DELETE FROM buffered WHERE run_id = ?');
     this.upsertExec = this.db.prepare(
       'INSERT INTO executions (run_id, ns, workflow_id, state) VALUES (?, ?, ?, ?) ON CONFLICT(run_id) DO UPDATE SET state = excluded.state',
     );
     this.insertEvent = this.db.prepare('INSERT OR REPLACE INTO events (run_id, event_id, data) VALUES (?, ?, ?)');
-    this.tx = this.db.transaction((rows: Parameters<Store['commit']>[0]) => {
+    this.tx = this.db.transaction((rows: CommitRow[]) => {
       for (const r of rows) {
         this.upsertExec.run(r.runId, r.ns, r.workflowId, jsonEncode(r.state));
         for (const e of r.newEvents) this.insertEvent.run(r.runId, e.id, e.data);
+        if (r.resetBuffered) this.clearBuffered.run(r.runId);
+        for (const b of r.newBuffered) this.insertBuffered.run(r.runId, b.seq, jsonEncode(b.item));
       }
     });
   }
@@ -80,7 +101,10 @@ export class SqliteStore implements Store {
   loadExecutions(): StoredExecution[] {
     const byRun = new Map<string, StoredExecution>();
     for (const r of this.db.prepare('SELECT run_id, state FROM executions').iterate() as Iterable<{ run_id: string; state: string }>) {
-      byRun.set(r.run_id, { runId: r.run_id, state: jsonDecode(r.state), events: [] });
+      byRun.set(r.run_id, { runId: r.run_id, state: jsonDecode(r.state), events: [], buffered: [] });
+    }
+    for (const r of this.db.prepare('SELECT run_id, data FROM buffered ORDER BY run_id, seq').iterate() as Iterable<{ run_id: string; data: string }>) {
+      byRun.get(r.run_id)?.buffered.push(jsonDecode(r.data));
     }
     for (const r of this.db.prepare('SELECT run_id, data FROM events ORDER BY run_id, event_id').iterate() as Iterable<{
       run_id: string;
@@ -90,7 +114,7 @@ export class SqliteStore implements Store {
     }
     return [...byRun.values()];
   }
-  commit(rows: Parameters<Store['commit']>[0]): void {
+  commit(rows: CommitRow[]): void {
     if (rows.length) this.tx(rows);
   }
   close(): void {

@@ -340,7 +340,37 @@ describe('duban import into a database', () => {
       await prisma.$disconnect();
     }
   });
+
+  it('gives up on a stalled workflow start, stops its engine and exits 1', async () => {
+    const dir = dataDir('stalled');
+    const r = await duban(['import', seedFile('hubei-health-service-system-plan-2024')], {
+      DATA_DIR: dir,
+      DUBAN_CLI_WORKFLOW_TIMEOUT_MS: '1',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('timed out after 1 ms');
+    expect(r.stderr).toContain('some or all have no workflow yet');
+    // The embedded engine the CLI started is gone with it.
+    expect(fs.existsSync(path.join(dir, 'temporal.db'))).toBe(true);
+    expect(processesMentioning(dir)).toEqual([]);
+  });
 });
+
+/** Pids of live processes whose command line mentions `text` (Linux /proc). */
+function processesMentioning(text: string): number[] {
+  if (!fs.existsSync('/proc/self/cmdline')) return [];
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false; // exited meanwhile
+      }
+    })
+    .map(Number);
+}
 
 /** A port nothing listens on. */
 function closedPort(): Promise<number> {
