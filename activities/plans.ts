@@ -107,7 +107,12 @@ export async function savePlan(
         }
       }
       const tasks: SavedPlan['tasks'] = [];
+      const usedPaths = new Set<string>();
       for (const [i, t] of parsed.tasks.entries()) {
+        // Two tasks under identical headings (it happens in real plans) still need distinct paths.
+        let taskPath = t.path.join(' › ') || String(i + 1);
+        for (let n = 2; usedPaths.has(taskPath); n++) taskPath = `${t.path.join(' › ')} #${n}`;
+        usedPaths.add(taskPath);
         const leadId = t.lead[0] ? byName.get(t.lead[0])! : null;
         const coop = [...t.lead.slice(1), ...t.cooperating].map((n) => byName.get(n)!).filter((id) => id !== leadId);
         const dated = t.deadlines.filter((d) => d.date).map((d) => d.date!).sort();
@@ -117,7 +122,7 @@ export async function savePlan(
           data: {
             planId: plan.id,
             sectionId: t.path.length > 1 ? sectionIds.get(t.path.slice(0, -1).join(' › ')) : null,
-            path: t.path.join(' › ') || String(i + 1),
+            path: taskPath,
             sortOrder: i,
             title: t.title,
             text: t.body ?? t.title,
@@ -200,4 +205,56 @@ export async function startPlanWorkflows(
   await client.workflow.start('planSupervision', { taskQueue, workflowId: planWorkflowId(saved.planId), args: [sup] }).catch((err) => {
     if (!alreadyStarted(err)) throw err;
   });
+}
+
+/**
+ * Start the workflows of tasks and plans that have none: a plan written with
+ * `duban import --no-workflows`, or whose start was interrupted. A task whose
+ * workflow ran has at least its CREATED event; for the others, ask Temporal
+ * before starting, so a finished workflow is never started again.
+ */
+export async function resumeMissingWorkflows(
+  client: Client,
+  prisma: PrismaClient,
+  taskQueue: string,
+): Promise<{ tasks: number; plans: number }> {
+  const exists = async (workflowId: string) => {
+    try {
+      await client.workflow.getHandle(workflowId).describe();
+      return true;
+    } catch (err) {
+      if (err instanceof Error && err.name === 'WorkflowNotFoundError') return false;
+      throw err;
+    }
+  };
+  const orphans = await prisma.task.findMany({
+    where: { events: { none: {} } },
+    include: { cooperators: { orderBy: { sortOrder: 'asc' } }, milestones: true, indicators: true, plan: true },
+  });
+  let tasks = 0;
+  for (const t of orphans) {
+    const workflowId = t.workflowId ?? taskWorkflowId(t.id);
+    if (await exists(workflowId)) continue;
+    const input: ReformTaskInput = {
+      taskId: t.id,
+      planId: t.planId,
+      title: t.title,
+      leadDepartmentId: t.leadDepartmentId,
+      cooperatingDepartmentIds: t.cooperators.map((c) => c.departmentId),
+      dueDate: t.dueDate,
+      milestones: t.milestones.filter((m) => m.dueDate).map((m) => ({ title: m.text, dueDate: m.dueDate! })),
+      indicators: t.indicators.map((i) => ({ id: i.id, text: i.text })),
+    };
+    await client.workflow.start('reformTask', { taskQueue, workflowId, args: [input] });
+    if (!t.workflowId) await prisma.task.update({ where: { id: t.id }, data: { workflowId } });
+    tasks++;
+  }
+  let plans = 0;
+  for (const p of await prisma.plan.findMany({ where: { status: 'ACTIVE' } })) {
+    if (await exists(planWorkflowId(p.id))) continue;
+    const sup: PlanSupervisionInput = { planId: p.id, title: p.title };
+    await client.workflow.start('planSupervision', { taskQueue, workflowId: planWorkflowId(p.id), args: [sup] });
+    plans++;
+  }
+  return { tasks, plans };
 }

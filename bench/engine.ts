@@ -104,7 +104,8 @@ export async function run(): Promise<Record<string, number>> {
     const eng0 = procStat(engine.pid!).cpuMs;
     const self0 = process.cpuUsage();
     let t0 = Date.now();
-    await pool(N, 200, (i) => client.workflow.execute(wfs.activityWorkflow, { taskQueue: 'bench', workflowId: `wf-${i}`, args: [String(i)] }));
+    const nclient = new Client({ connection: nc as any });
+    await pool(N, 200, (i) => nclient.workflow.execute(wfs.activityWorkflow, { taskQueue: 'bench', workflowId: `wf-${i}`, args: [String(i)] }));
     let secs = (Date.now() - t0) / 1000;
     const engCpu = procStat(engine.pid!).cpuMs - eng0;
     const self = process.cpuUsage(self0);

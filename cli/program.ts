@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import * as importCommand from './commands/import.ts';
+import * as simulateCommand from './commands/simulate.ts';
 import { err as stderr, errorMessage } from './io.ts';
 
 export interface CommandModule {
@@ -11,7 +12,7 @@ export interface CommandModule {
 }
 
 /** Subcommands, in the order `duban --help` lists them. */
-export const COMMANDS: CommandModule[] = [importCommand];
+export const COMMANDS: CommandModule[] = [importCommand, simulateCommand];
 
 export function buildProgram(): Command {
   const program = new Command('duban')

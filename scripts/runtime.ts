@@ -69,8 +69,14 @@ export async function connectTemporal(config: DubanConfig, log: (line: string) =
       '--db-filename', config.temporal.engine.dbFile,
       '--headless',
     ];
-    child = spawn(process.execPath, [ENGINE_BIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
-    await waitForPort('127.0.0.1', port, 10_000, child);
+    // The engine's output goes to stderr: stdout stays clean for commands that print JSON.
+    child = spawn(process.execPath, [ENGINE_BIN, ...args], { stdio: ['ignore', 2, 'inherit'] });
+    try {
+      await waitForPort('127.0.0.1', port, 10_000, child);
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw err;
+    }
     address = `127.0.0.1:${port}`;
     log(`Embedded Temporal engine on ${address} (data: ${config.temporal.engine.dbFile})`);
   }

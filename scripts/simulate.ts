@@ -72,64 +72,122 @@ export async function simulateTask(input: SimulationInput): Promise<SimulatedNot
   }
   for (const r of input.reports ?? []) if (!ISO.test(r)) throw new Error(`--report 日期格式应为 YYYY-MM-DD / must be YYYY-MM-DD: ${r}`);
   if (input.due < input.assigned) throw new Error('完成时限早于交办日期 / the due date is before the assignment date');
-
-  const sent: NoticeToSend[] = [];
-  // 08:00 Shanghai on the assignment day: before that day's 09:00 notices.
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: ENGINE_BIN }, extraArgs: ['--initial-time', `${input.assigned}T08:00:00+08:00`] },
+  const notices = await simulateScenario({
+    start: input.assigned,
+    settings: input.settings,
+    calendar: input.calendar,
+    tasks: [{ id: 'simulation', title: 'simulation', due: input.due, acknowledged: input.acknowledged, reports: input.reports }],
+    // Long enough for the last level (10 working days) whatever the holidays.
+    until: addDays(input.due, 60),
   });
+  return notices.map(({ kind, at, to }) => ({ kind, at, to }));
+}
+
+export interface ScenarioTask {
+  id: string;
+  title: string;
+  due: string;
+  acknowledged?: string;
+  reports?: string[];
+}
+
+export interface Scenario {
+  /** Assignment day of every task (08:00 Shanghai). */
+  start: string;
+  tasks: ScenarioTask[];
+  /** Quarterly rounds of the plan, with every lead department late (the worst case). */
+  rounds?: { planTitle: string; count: number };
+  settings?: SimulationInput['settings'];
+  calendar?: DayOverride[];
+  until: string;
+}
+
+const addDays = (date: string, n: number) => new Date(new Date(`${date}T00:00:00Z`).getTime() + n * DAY).toISOString().slice(0, 10);
+
+/** Run tasks (and optionally the plan's quarterly rounds) from `start` to `until` in skipped time. */
+export async function simulateScenario(sc: Scenario): Promise<(SimulatedNotice & { task?: string })[]> {
+  const sent: NoticeToSend[] = [];
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: ENGINE_BIN }, extraArgs: ['--initial-time', `${sc.start}T08:00:00+08:00`] },
+  });
+  const titles = new Map(sc.tasks.map((t) => [t.id, t.title]));
   try {
+    const activities = captureActivities({ assigned: sc.start, due: sc.until, settings: sc.settings, calendar: sc.calendar }, sent);
+    if (sc.rounds) {
+      // Nobody reports: every task's lead is chased (the notices an office would see in the worst case).
+      activities.roundProgress = async (roundId) => ({
+        roundId,
+        missing: sc.tasks.map((t) => ({ departmentId: `${LEAD}:${t.id}`, taskIds: [t.id] })),
+      });
+    }
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowBundle: await workflowBundle(),
-      activities: captureActivities(input, sent),
+      activities,
     });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('reformTask', {
-        taskQueue: TASK_QUEUE,
-        workflowId: 'simulation',
-        args: [
-          {
-            taskId: 'simulation',
-            planId: 'simulation',
-            title: 'simulation',
-            leadDepartmentId: LEAD,
-            dueDate: input.due,
-            thresholds: input.settings?.thresholds,
-            noticeTime: input.settings?.noticeTime,
-          },
-        ],
-      });
-      await handle.executeUpdate(defs.assignUpdate, { args: [{ actor: OFFICE, leadDepartmentId: LEAD, dueDate: input.due }] });
-      const steps: { at: string; run: () => Promise<unknown> }[] = [];
-      if (input.acknowledged) {
-        steps.push({ at: input.acknowledged, run: () => handle.executeUpdate(defs.acknowledgeUpdate, { args: [{ actor: DEPT }] }) });
+      const handles = [];
+      for (const t of sc.tasks) {
+        const handle = await env.client.workflow.start('reformTask', {
+          taskQueue: TASK_QUEUE,
+          workflowId: `simulation-${t.id}`,
+          args: [
+            {
+              taskId: t.id,
+              planId: 'simulation',
+              title: t.title,
+              leadDepartmentId: LEAD,
+              dueDate: t.due,
+              thresholds: sc.settings?.thresholds,
+              noticeTime: sc.settings?.noticeTime,
+            },
+          ],
+        });
+        await handle.executeUpdate(defs.assignUpdate, { args: [{ actor: OFFICE, leadDepartmentId: LEAD, dueDate: t.due }] });
+        handles.push(handle);
       }
-      for (const r of input.reports ?? []) {
-        steps.push({
-          at: r,
-          run: () => handle.executeUpdate(defs.submitReportUpdate, { args: [{ actor: DEPT, progress: 50, narrative: 'simulation' }] }),
+      if (sc.rounds) {
+        await env.client.workflow.start('planSupervision', {
+          taskQueue: TASK_QUEUE,
+          workflowId: 'simulation-plan',
+          args: [{ planId: 'simulation', title: sc.rounds.planTitle, maxRounds: sc.rounds.count }],
         });
       }
+      const steps: { at: string; run: () => Promise<unknown> }[] = [];
+      for (const [i, t] of sc.tasks.entries()) {
+        const handle = handles[i]!;
+        if (t.acknowledged) {
+          steps.push({ at: t.acknowledged, run: () => handle.executeUpdate(defs.acknowledgeUpdate, { args: [{ actor: DEPT }] }) });
+        }
+        for (const r of t.reports ?? []) {
+          steps.push({
+            at: r,
+            run: () => handle.executeUpdate(defs.submitReportUpdate, { args: [{ actor: DEPT, progress: 50, narrative: 'simulation' }] }),
+          });
+        }
+      }
       steps.sort((a, b) => a.at.localeCompare(b.at));
+      const sleepUntil = async (ms: number) => {
+        const now = await env.currentTimeMs();
+        if (ms > now) await env.sleep(ms - now);
+      };
       for (const step of steps) {
         // Users act during office hours: 10:00 on the given day, after that day's 09:00 notices.
-        const target = new Date(`${step.at}T10:00:00+08:00`).getTime();
-        const now = await env.currentTimeMs();
-        if (target > now) await env.sleep(target - now);
+        await sleepUntil(new Date(`${step.at}T10:00:00+08:00`).getTime());
         await step.run().catch(() => undefined); // e.g. acknowledging twice: the workflow refuses, the simulation goes on
       }
-      // Long enough for the last level (10 working days) whatever the holidays: 60 days past the due date.
-      const end = new Date(`${input.due}T00:00:00+08:00`).getTime() + 60 * DAY;
-      const now = await env.currentTimeMs();
-      if (end > now) await env.sleep(end - now);
-      await handle.terminate('simulation finished');
+      await sleepUntil(new Date(`${sc.until}T23:59:59+08:00`).getTime());
     });
   } finally {
     await env.teardown();
   }
   return sent
     .sort((a, b) => a.fireAt.localeCompare(b.fireAt) || a.level - b.level)
-    .map((n) => ({ kind: n.kind, at: shanghaiLocal(n.fireAt), to: n.recipients }));
+    .map((n) => ({
+      kind: n.kind,
+      at: shanghaiLocal(n.fireAt),
+      to: n.recipients,
+      ...(n.taskId ? { task: titles.get(n.taskId) ?? n.taskId } : { task: n.title }),
+    }));
 }

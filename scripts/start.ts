@@ -9,6 +9,7 @@ import { startServer } from '../api/server.ts';
 import { buildWebIfStale, connectTemporal } from './runtime.ts';
 import { startWorker } from './worker.ts';
 import { seedDemo } from './demo.ts';
+import { resumeMissingWorkflows } from '../activities/plans.ts';
 import { startChangeFeed } from '../api/feed.ts';
 import { createEventBus } from '../api/events.ts';
 
@@ -22,6 +23,8 @@ const prisma = createPrisma(config.databaseUrl);
 const temporal = await connectTemporal(config, log);
 const worker = await startWorker(config, temporal.connection, prisma);
 log(`Worker polling task queue "${config.temporal.taskQueue}"`);
+const resumed = await resumeMissingWorkflows(temporal.client, prisma, config.temporal.taskQueue);
+if (resumed.tasks || resumed.plans) log(`Started workflows for ${resumed.tasks} task(s) and ${resumed.plans} plan(s) that had none.`);
 const demoUsers = await seedDemo(prisma, temporal.client, config);
 const events = createEventBus();
 const feed = startChangeFeed(prisma, events);

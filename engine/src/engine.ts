@@ -63,7 +63,8 @@ export class Engine {
   private dirty = new Set<Exec>();
   private queries = new Map<string, { resolve: (r: any) => void; reject: (e: any) => void; timer: NodeJS.Timeout; exec: Exec; req: any }>();
   saTypes: SaTypes = new Map();
-  private busy = 0; // cheap approximation kept exact by recount in isIdle
+  private commitScheduled = false;
+  private commitWaiters: (() => void)[] = [];
 
   constructor(opts: EngineOptions) {
     this.store = opts.store;
@@ -125,7 +126,38 @@ export class Engine {
     if (s.runDeadline) this.timer(e, 'run', s.runDeadline, () => this.runTimeout(e));
   }
 
+  /**
+   * Group commit: mutations mark executions dirty and schedule one SQLite
+   * transaction for everything changed in the current event-loop turn. RPC
+   * answers (including poll responses carrying a just-started task) wait for
+   * `committed()`, so nothing leaves the engine before it is durable, while
+   * concurrent RPCs share a transaction instead of paying one each.
+   */
   flush(): void {
+    if (!this.dirty.size || this.commitScheduled) return;
+    this.commitScheduled = true;
+    setImmediate(() => this.commitNow());
+  }
+
+  /** Resolves once every change made so far is in the store. */
+  committed(): Promise<void> {
+    if (!this.dirty.size && !this.commitScheduled) return Promise.resolve();
+    this.flush();
+    return new Promise((resolve) => this.commitWaiters.push(resolve));
+  }
+
+  commitNow(): void {
+    this.commitScheduled = false;
+    const waiters = this.commitWaiters;
+    this.commitWaiters = [];
+    try {
+      this.writeDirty();
+    } finally {
+      for (const w of waiters) w();
+    }
+  }
+
+  private writeDirty(): void {
     if (!this.dirty.size) return;
     const rows = [];
     for (const e of this.dirty) {
@@ -200,7 +232,7 @@ export class Engine {
     this.clock.stop();
     this.matching.close();
     for (const q of this.queries.values()) clearTimeout(q.timer);
-    this.flush();
+    this.commitNow();
     this.store.close();
   }
 
@@ -436,7 +468,7 @@ export class Engine {
   private startExecution(
     ns: string,
     r: any,
-    extra: { parent?: ExecState['parent']; root?: { wid: string; rid: string }; signal?: any; continuedFrom?: Exec; firstRunId?: string; attempt?: number; backoffMs?: number; lastCompletionResult?: any; continuedFailure?: any; initiator?: number },
+    extra: { execDeadline?: number; parent?: ExecState['parent']; root?: { wid: string; rid: string }; signal?: any; continuedFrom?: Exec; firstRunId?: string; attempt?: number; backoffMs?: number; lastCompletionResult?: any; continuedFailure?: any; initiator?: number },
   ): Exec {
     const now = this.clock.now();
     const runId = randomUUID();
@@ -459,8 +491,9 @@ export class Engine {
       runTimeoutMs,
       execTimeoutMs,
       wftTimeoutMs: durMs(r.workflowTaskTimeout) || DEFAULT_WFT_TIMEOUT,
-      runDeadline: runTimeoutMs ? now + delayMs + runTimeoutMs : 0,
-      execDeadline: 0,
+      runDeadline: 0,
+      // The execution timeout spans the whole continue-as-new chain.
+      execDeadline: extra.execDeadline ?? (execTimeoutMs ? now + delayMs + execTimeoutMs : 0),
       firstWftAt: delayMs ? now + delayMs : 0,
       memo: r.memo,
       searchAttributes: r.searchAttributes?.indexedFields,
@@ -478,6 +511,8 @@ export class Engine {
       retryPolicy: r.retryPolicy,
       attempt: extra.attempt ?? 1,
     };
+    const runEnd = runTimeoutMs ? now + delayMs + runTimeoutMs : 0;
+    s.runDeadline = runEnd && s.execDeadline ? Math.min(runEnd, s.execDeadline) : runEnd || s.execDeadline;
     if (!s.taskQueue) throw invalid('task queue is required');
     if (!s.workflowType) throw invalid('workflow type is required');
     if (!s.workflowId) throw invalid('workflow id is required');
@@ -1221,6 +1256,7 @@ export class Engine {
             },
             {
               parent: e.s.parent,
+              execDeadline: e.s.execDeadline || undefined,
               root: { wid: e.s.rootWorkflowId, rid: e.s.rootRunId },
               continuedFrom: e,
               firstRunId: e.s.firstRunId,
@@ -1772,6 +1808,20 @@ export class Engine {
       outcome: st === 3 ? u.outcome : undefined,
       stage: st,
     };
+  }
+
+  /** Update-with-start: the only multi-operation Temporal defines today. */
+  async ExecuteMultiOperation(r: any, call: grpc.ServerUnaryCall<any, any>) {
+    const ops = r.operations ?? [];
+    if (ops.length !== 2 || !ops[0]?.startWorkflow || !ops[1]?.updateWorkflow)
+      throw invalid('ExecuteMultiOperation supports exactly [startWorkflow, updateWorkflow] (update-with-start)');
+    const ns = r.namespace || 'default';
+    const start = { ...ops[0].startWorkflow, namespace: ns };
+    if ((start.workflowIdConflictPolicy || 0) === 0) throw invalid('update-with-start requires a workflow id conflict policy');
+    const startResp = this.StartWorkflowExecution(start);
+    const upd = { ...ops[1].updateWorkflow, namespace: ns, workflowExecution: { workflowId: start.workflowId, runId: startResp.runId } };
+    const updResp = await this.UpdateWorkflowExecution(upd, call);
+    return { responses: [{ startWorkflow: startResp }, { updateWorkflow: updResp }] };
   }
 
   // ---------------------------------------------------------------- misc

@@ -42,7 +42,15 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
   // Every public method whose name starts with an uppercase letter is an RPC.
   let proto = Object.getPrototypeOf(engine);
   for (const name of Object.getOwnPropertyNames(proto)) {
-    if (/^[A-Z]/.test(name) && typeof (engine as any)[name] === 'function') handlers[name] = (req, call) => (engine as any)[name](req, call);
+    if (/^[A-Z]/.test(name) && typeof (engine as any)[name] === 'function')
+      handlers[name] = async (req, call) => {
+        try {
+          return await (engine as any)[name](req, call);
+        } finally {
+          // Answer (or fail) only once every accepted change is durable.
+          await engine.committed();
+        }
+      };
   }
   proto = undefined;
   addService(server, 'temporal.api.workflowservice.v1.WorkflowService', handlers);

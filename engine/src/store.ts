@@ -31,15 +31,20 @@ export interface Store {
   close(): void;
 }
 
+// Binary payloads (protobufjs decodes bytes as Buffer) go through Buffer#toJSON;
+// a replacer function would be called for every key and costs more than the
+// write itself on hot paths.
 export function jsonEncode(v: any): string {
-  return JSON.stringify(v, function (this: any, k: string, val: any) {
-    const orig = this[k];
-    if (orig instanceof Uint8Array) return { $b: Buffer.from(orig).toString('base64') };
-    return val;
-  });
+  return JSON.stringify(v);
 }
 export function jsonDecode(s: string): any {
-  return JSON.parse(s, (_k, v) => (v && typeof v === 'object' && typeof v.$b === 'string' ? Buffer.from(v.$b, 'base64') : v));
+  return JSON.parse(s, (_k, v) => {
+    if (v && typeof v === 'object') {
+      if (v.type === 'Buffer' && Array.isArray(v.data)) return Buffer.from(v.data);
+      if (typeof v.$b === 'string') return Buffer.from(v.$b, 'base64');
+    }
+    return v;
+  });
 }
 
 export class MemoryStore implements Store {

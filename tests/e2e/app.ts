@@ -7,7 +7,9 @@
  * Run directly (`tsx tests/e2e/app.ts`) it prints `[e2e] READY <url>` and
  * serves until SIGTERM; the browser test spawns it that way.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +17,7 @@ import { loadConfig } from '../../temporal.config.ts';
 import { createPrisma, prepareDatabase, type PrismaClient } from '../../prisma/client.ts';
 import { startServer } from '../../api/server.ts';
 import { hashPassword } from '../../api/auth.ts';
-import { buildWebIfStale, connectTemporal } from '../../scripts/runtime.ts';
+import { buildWebIfStale, connectTemporal, ENGINE_BIN } from '../../scripts/runtime.ts';
 import { startWorker } from '../../scripts/worker.ts';
 import { startChangeFeed } from '../../api/feed.ts';
 import { createEventBus } from '../../api/events.ts';
@@ -25,7 +27,55 @@ export const PASSWORD = 'duban-e2e-pass';
 export interface E2eApp {
   url: string;
   dataDir: string;
+  /** With `testClock`: the engine's address, whose TestService moves its virtual clock. */
+  engineAddress?: string;
   stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/**
+ * The embedded engine in its test-server mode (`duban-temporal <port>`): the same
+ * engine with a virtual clock that stands still (time skipping locked) until a
+ * client calls TestService.UnlockTimeSkippingWithSleep — the browser test's way
+ * to move past a deadline.
+ */
+async function startTestClockEngine(): Promise<{ address: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [ENGINE_BIN, String(port)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`test engine exited with ${child.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = net.connect(port, '127.0.0.1', () => {
+        sock.end();
+        resolve(true);
+      });
+      sock.on('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error('test engine did not listen');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
 }
 
 async function seedUsers(prisma: PrismaClient): Promise<void> {
@@ -66,10 +116,20 @@ async function seedBulkPlan(prisma: PrismaClient, count: number): Promise<void> 
   await prisma.task.createMany({ data: rows });
 }
 
-export async function startApp(opts: { bulkTasks?: number; port?: number; dataDir?: string; log?: (line: string) => void } = {}): Promise<E2eApp> {
+export async function startApp(
+  opts: { bulkTasks?: number; port?: number; dataDir?: string; testClock?: boolean; log?: (line: string) => void } = {},
+): Promise<E2eApp> {
   const log = opts.log ?? (() => {});
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'duban-e2e-'));
-  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, PORT: String(opts.port ?? 0), ENGINE_PORT: '0', DUBAN_DEMO: '0' });
+  const engine = opts.testClock ? await startTestClockEngine() : null;
+  const config = loadConfig({
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(opts.port ?? 0),
+    ENGINE_PORT: '0',
+    DUBAN_DEMO: '0',
+    ...(engine ? { TEMPORAL_ADDRESS: engine.address } : {}),
+  });
   await buildWebIfStale(log);
   await prepareDatabase(config.databaseUrl);
   const prisma = createPrisma(config.databaseUrl);
@@ -85,12 +145,14 @@ export async function startApp(opts: { bulkTasks?: number; port?: number; dataDi
   return {
     url: server.url,
     dataDir,
+    ...(engine ? { engineAddress: engine.address } : {}),
     stop: async () => {
       feed.stop();
       server.server.closeAllConnections?.();
       await server.close();
       await worker.stop().catch(() => undefined);
       await temporal.stop().catch(() => undefined);
+      await engine?.stop().catch(() => undefined);
       await prisma.$disconnect();
     },
   };
@@ -101,8 +163,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     bulkTasks: Number(process.env.E2E_BULK_TASKS ?? 0),
     port: Number(process.env.PORT ?? 0),
     ...(process.env.DATA_DIR ? { dataDir: process.env.DATA_DIR } : {}),
+    testClock: process.env.E2E_TEST_CLOCK === '1',
     log: (l) => console.log(`[e2e] ${l}`),
   });
+  if (app.engineAddress) console.log(`[e2e] ENGINE ${app.engineAddress}`);
   console.log(`[e2e] READY ${app.url}`);
   const stop = () => void app.stop().then(() => process.exit(0));
   process.on('SIGTERM', stop);

@@ -12,11 +12,14 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { DESKTOP, PHONE, launchBrowser, newUserPage, shot, signIn, startAppProcess, type RunningApp } from './browser.ts';
+import { runCommandStory } from './story.ts';
 
 const PLAN_TEXT = fs.readFileSync(path.resolve('tests/fixtures/seeds/wafangdian-medical-alliance-plan-2017.txt'), 'utf8');
 
 let app: RunningApp;
 let browser: Browser;
+/** Set by the first test for the second: the imported plan. */
+let planId = '';
 
 beforeAll(async () => {
   [app, browser] = await Promise.all([startAppProcess({ E2E_BULK_TASKS: '500' }), launchBrowser()]);
@@ -85,7 +88,7 @@ describe('the board in a browser', () => {
     await expect.poll(() => page.getByRole('status').last().textContent(), { timeout: 20_000 }).toContain('已导入，共 22 项任务');
     await page.getByRole('link', { name: '打开看板' }).click();
     await page.waitForURL(/\/board\?plan=/);
-    const planId = new URL(page.url()).searchParams.get('plan')!;
+    planId = new URL(page.url()).searchParams.get('plan')!;
     await expect.poll(() => page.locator('article.card').count()).toBe(22);
     // Task 3 (运营及管理; the plan has two of that name) now has the lead and deadline the office typed.
     const corrected = page.locator('article.card', { hasText: '运营及管理' }).filter({ hasText: '市卫计局' });
@@ -193,4 +196,9 @@ describe('the board in a browser', () => {
       await u.context.close();
     }
   }, 150_000);
+
+  it('office assigns from the card; the department acknowledges and reports on a phone; closure is returned once, then approved', async () => {
+    expect(planId).not.toBe('');
+    await runCommandStory(browser, app.url, planId, { username: 'zxyy', password: 'zxyy-pass-2026' });
+  }, 120_000);
 });

@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { Connection } from '@temporalio/client';
+import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection.js';
 import { PASSWORD } from './app.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -21,7 +23,35 @@ export const PHONE = { width: 375, height: 812 };
 export interface RunningApp {
   url: string;
   dataDir: string;
+  /** Set when started with E2E_TEST_CLOCK=1: the engine's virtual clock can be moved. */
+  engineAddress?: string;
   stop(): Promise<void>;
+}
+
+/** A connection to the test engine that may call its TestService (the SDK's internal option, as TestWorkflowEnvironment sets it). */
+async function testConnection(engineAddress: string): Promise<Connection> {
+  const options = { address: engineAddress, [InternalConnectionOptionsSymbol]: { supportsTestService: true } };
+  return Connection.connect(options as Parameters<typeof Connection.connect>[0]);
+}
+
+/** Move the test engine's virtual clock forward (timers in between fire, in order). */
+export async function advanceClock(engineAddress: string, ms: number): Promise<void> {
+  const connection = await testConnection(engineAddress);
+  try {
+    await connection.testService!.unlockTimeSkippingWithSleep({ duration: { seconds: Math.floor(ms / 1000) as never, nanos: (ms % 1000) * 1e6 } });
+  } finally {
+    await connection.close();
+  }
+}
+
+export async function engineNow(engineAddress: string): Promise<Date> {
+  const connection = await testConnection(engineAddress);
+  try {
+    const r = await connection.testService!.getCurrentTime({});
+    return new Date(Number(r.time!.seconds) * 1000 + Math.floor((r.time!.nanos ?? 0) / 1e6));
+  } finally {
+    await connection.close();
+  }
 }
 
 /** Start tests/e2e/app.ts as a child process and wait for its URL. */
@@ -34,10 +64,12 @@ export async function startAppProcess(env: Record<string, string> = {}): Promise
     detached: false,
   });
   let log = '';
+  let engineAddress: string | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`app did not start in 90 s:\n${log.slice(-3000)}`)), 90_000);
     const onData = (chunk: Buffer) => {
       log += chunk.toString();
+      engineAddress ??= /\[e2e\] ENGINE (\S+)/.exec(log)?.[1];
       const m = /\[e2e\] READY (http:\/\/\S+)/.exec(log);
       if (m) {
         clearTimeout(timer);
@@ -54,6 +86,7 @@ export async function startAppProcess(env: Record<string, string> = {}): Promise
   return {
     url,
     dataDir,
+    ...(engineAddress ? { engineAddress } : {}),
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
-import { WorkflowFailedError, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, WithStartWorkflowOperation } from '@temporalio/client';
 import * as activities from './activities';
 import { bundle, launcher, uid } from './helpers';
 import * as wfs from './workflows';
@@ -128,5 +128,49 @@ describe('core', () => {
     const d = await env.client.workflow.getHandle(workflowId).describe();
     expect(d.status.name).toBe('COMPLETED');
     expect(d.runId).not.toBe(h.firstExecutionRunId);
+  });
+
+  it('signal-with-start starts once, then signals the running workflow', async () => {
+    const workflowId = uid('sws');
+    const opts = { taskQueue, workflowId, args: [2] as [number], signal: wfs.addSignal, signalArgs: [1] as [number] };
+    const h1 = await env.client.workflow.signalWithStart(wfs.signalCollector, opts);
+    const h2 = await env.client.workflow.signalWithStart(wfs.signalCollector, { ...opts, signalArgs: [2] });
+    expect(h2.signaledRunId).toBe(h1.signaledRunId);
+    expect(await h1.result()).toEqual([1, 2]);
+  });
+
+  it('returns the running execution with USE_EXISTING', async () => {
+    const workflowId = uid('use');
+    const h1 = await env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId });
+    const h2 = await env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId, workflowIdConflictPolicy: 'USE_EXISTING' });
+    expect(h2.firstExecutionRunId).toBe(h1.firstExecutionRunId);
+    await h1.terminate();
+  });
+
+  it('times out a workflow run', async () => {
+    const h = await env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId: uid('rto'), workflowRunTimeout: '1s' });
+    const err = await h.result().catch((e) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((await h.describe()).status.name).toBe('TIMED_OUT');
+  });
+
+  it('deduplicates updates by id', async () => {
+    const h = await env.client.workflow.start(wfs.updatable, { taskQueue, workflowId: uid('updid') });
+    expect(await h.executeUpdate(wfs.setValue, { args: [3], updateId: 'same' })).toBe(0);
+    expect(await h.executeUpdate(wfs.setValue, { args: [4], updateId: 'same' })).toBe(0);
+    expect(await h.query(wfs.getValue)).toBe(3);
+    await h.signal(wfs.finish);
+    expect(await h.result()).toBe(3);
+  });
+
+  it('supports update-with-start', async () => {
+    const workflowId = uid('uws');
+    const op1 = new WithStartWorkflowOperation(wfs.updatable, { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
+    expect(await env.client.workflow.executeUpdateWithStart(wfs.setValue, { args: [7], startWorkflowOperation: op1 })).toBe(0);
+    const op2 = new WithStartWorkflowOperation(wfs.updatable, { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
+    expect(await env.client.workflow.executeUpdateWithStart(wfs.setValue, { args: [8], startWorkflowOperation: op2 })).toBe(7);
+    const h = await op1.workflowHandle();
+    await h.signal(wfs.finish);
+    expect(await h.result()).toBe(8);
   });
 });

@@ -1,0 +1,107 @@
+/**
+ * The command half of the browser story (every step is a Temporal Update on the
+ * task's workflow): the office assigns from the board card; the department, on
+ * a phone, acknowledges and reports (the form pre-fills from the last report);
+ * a supervisor writes an instruction; the department requests closure, the
+ * office returns it once and then approves it.
+ */
+import { expect } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { DESKTOP, PHONE, newUserPage, shot, signIn } from './browser.ts';
+
+const TITLE = '远程医疗协作网';
+
+/** Fill a task action's form, submit, confirm, and return the result (success above the actions, or the form's error). */
+async function act(page: Page, form: string, button: string, fill: Record<string, string> = {}): Promise<string> {
+  const f = page.getByRole('form', { name: form });
+  for (const [label, value] of Object.entries(fill)) await f.getByLabel(label, { exact: true }).fill(value);
+  await f.getByRole('button', { name: button, exact: true }).click();
+  await f.getByRole('button', { name: '确认', exact: true }).click();
+  const result = page.locator('[data-testid=action-result] [role=status]').or(f.locator('[role=alert]'));
+  await result.first().waitFor({ timeout: 20_000 });
+  return (await result.first().textContent()) ?? '';
+}
+
+async function statusOf(page: Page): Promise<string> {
+  return (await page.getByTestId('task-status').textContent()) ?? '';
+}
+
+export async function runCommandStory(browser: Browser, url: string, planId: string, dept: { username: string; password: string }): Promise<void> {
+  // Office assigns from the card.
+  const office = await newUserPage(browser, DESKTOP);
+  await signIn(office.page, url, 'office');
+  await office.page.goto(`${url}/board?plan=${planId}`);
+  const card = office.page.locator('article.card', { hasText: TITLE });
+  await card.getByRole('button', { name: `交办：${TITLE}` }).click();
+  expect(await card.getByLabel('牵头单位').locator('option:checked').textContent()).toBe('市中心医院');
+  await card.getByLabel('完成时限').fill('2027-03-31');
+  await shot(office.page, 'board-assign-desktop', false);
+  await card.getByRole('button', { name: '交办', exact: true }).click();
+  await card.getByRole('button', { name: '确认', exact: true }).click();
+  const taskId = await card.getAttribute('data-task-id');
+  await expect.poll(() => office.page.locator('[data-status="ASSIGNED"] article.card', { hasText: TITLE }).count(), { timeout: 20_000 }).toBe(1);
+  await shot(office.page, 'board-assigned-desktop', false);
+
+  // The department, on a phone: acknowledge, then report.
+  const d = await newUserPage(browser, PHONE);
+  await signIn(d.page, url, dept.username, dept.password);
+  await d.page.waitForURL(/\/my/);
+  const item = d.page.locator(`li[data-task-id="${taskId}"]`);
+  await expect.poll(() => item.textContent()).toContain('待签收');
+  await shot(d.page, 'my-tasks-assigned-phone');
+  await item.getByRole('link', { name: TITLE }).click();
+  expect(await act(d.page, '签收任务', '签收')).toContain('已签收');
+  await expect.poll(() => statusOf(d.page)).toBe('推进中');
+  const narrative = '已与 3 家乡镇卫生院签订远程会诊协议，远程心电中心试运行。';
+  expect(
+    await act(d.page, '进展反馈', '提交进展', {
+      '完成进度（%）': '40',
+      工作进展: narrative,
+      存在问题: '专线网络尚未全部开通',
+      下一步计划: '6 月底前覆盖全部乡镇卫生院',
+    }),
+  ).toContain('进展已提交');
+  await expect.poll(() => d.page.getByText(narrative).count()).toBeGreaterThan(0);
+  // The next report starts from this one.
+  await d.page.reload();
+  await expect.poll(() => d.page.getByRole('form', { name: '进展反馈' }).getByLabel('工作进展').inputValue()).toBe(narrative);
+  expect(await d.page.getByRole('form', { name: '进展反馈' }).getByLabel('完成进度（%）').inputValue()).toBe('40');
+  await shot(d.page, 'task-reported-phone');
+
+  // A supervisor writes an instruction.
+  const sup = await newUserPage(browser, DESKTOP);
+  await signIn(sup.page, url, 'supervisor');
+  await sup.page.goto(`${url}/tasks/${taskId}`);
+  expect(await act(sup.page, '领导批示', '提交批示', { 批示内容: '请加快专线建设，月底前报进展。' })).toContain('批示已提交');
+  await expect.poll(() => sup.page.getByText('请加快专线建设，月底前报进展。').count()).toBeGreaterThan(0);
+
+  // Closure: requested, returned once, requested again, approved.
+  expect(await act(d.page, '办结申请', '申请办结', { 办结情况说明: '远程医疗协作网已覆盖全部乡镇卫生院。' })).toContain('办结申请已提交');
+  await expect.poll(() => statusOf(d.page)).toBe('待审核');
+
+  await office.page.goto(`${url}/tasks/${taskId}`);
+  await expect.poll(() => statusOf(office.page)).toBe('待审核');
+  expect(await act(office.page, '审核办结：退回', '退回修改', { 退回理由: '请补充乡镇卫生院签约清单。' })).toContain('已退回');
+  await expect.poll(() => statusOf(office.page)).toBe('推进中');
+  await shot(office.page, 'task-returned-desktop');
+
+  await d.page.reload();
+  await expect.poll(() => statusOf(d.page)).toBe('推进中');
+  expect(await act(d.page, '办结申请', '申请办结', { 办结情况说明: '已补充签约清单，全部 12 家乡镇卫生院接入。' })).toContain('办结申请已提交');
+
+  await office.page.reload();
+  await expect.poll(() => statusOf(office.page)).toBe('待审核');
+  expect(await act(office.page, '审核办结：通过', '审核通过（销号）')).toContain('已审核通过');
+  await expect.poll(() => statusOf(office.page)).toBe('已办结');
+  const timeline = (await office.page.locator('ol.timeline').textContent()) ?? '';
+  for (const kind of ['交办', '签收', '进展反馈', '领导批示', '申请办结', '退回办结申请', '审核销号']) expect(timeline).toContain(kind);
+  await shot(office.page, 'task-closed-desktop');
+
+  await d.page.goto(`${url}/my`);
+  await shot(d.page, 'my-tasks-after-phone');
+
+  for (const u of [office, d, sup]) {
+    expect(u.errors).toEqual([]);
+    await u.context.close();
+  }
+}
