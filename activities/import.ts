@@ -27,12 +27,13 @@ export async function readPlanDocument(bytes: Buffer, fileName: string): Promise
   }
   const ext = path.extname(fileName).toLowerCase();
   if (ext === '.txt' || ext === '.md' || ext === '') {
-    if (bytes.includes(0)) {
-      throw new ImportError('该文件不是文本文件。', 'The file is not a text document.');
-    }
     const text = bytes.toString('utf8');
     if (text.includes('\uFFFD')) {
       throw new ImportError('文件不是 UTF-8 编码的文本，请另存为 UTF-8 后重试。', 'The file is not UTF-8 text; save it as UTF-8 and retry.');
+    }
+    // Valid UTF-8 can still be binary (NUL bytes); say so instead of "no task found".
+    if (text.includes('\u0000')) {
+      throw new ImportError('文件不是文本文档（含二进制内容）。', 'The file is not a text document (it contains binary data).');
     }
     return { text, format: ext ? ext.slice(1) : 'txt' };
   }

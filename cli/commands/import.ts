@@ -73,13 +73,6 @@ export async function loadPlanFile(
     throw new ImportError(`无法读取文件：${file}`, `Cannot read ${file}: ${(e as Error).message}`);
   }
   const source = await readPlanDocument(bytes, fileName);
-  // Valid UTF-8 can still be binary (NUL bytes); say so instead of "no task found".
-  if (source.text.includes('\u0000')) {
-    throw new ImportError(
-      '文件不是文本文档（含二进制内容）。',
-      'The file is not a text document (it contains binary data).',
-    );
-  }
   const parsed = parsePlanText(source.text, fileName);
   return { parsed, source };
 }
@@ -285,7 +278,7 @@ function describeSaved(s: SaveSummary): string {
     ...(s.unassignedTasks.length ? unassignedLines : []),
     {
       started: `  已启动 ${s.tasks} 个任务工作流和 1 个方案督查工作流。`,
-      skipped: '  未启动工作流（--no-workflows）：仅写入数据库。',
+      skipped: '  未启动工作流（--no-workflows）：已写入数据库，下次 npm start 时自动启动。',
       failed: '  工作流启动失败，见下方错误信息。',
     }[s.workflows],
   ];
@@ -299,7 +292,7 @@ function describeSaved(s: SaveSummary): string {
       : '  Every task has a lead department.',
     {
       started: `  Started ${s.tasks} task workflows and 1 plan supervision workflow.`,
-      skipped: '  Workflows not started (--no-workflows): written to the database only.',
+      skipped: '  Workflows not started (--no-workflows): written to the database; the next npm start starts them.',
       failed: '  Starting the workflows failed; see the error below.',
     }[s.workflows],
     `  Database: ${s.database}`,

@@ -121,6 +121,7 @@ export class Engine {
         this.enqueueWft(e);
       }
     }
+    if (!w && s.wftRetry) this.armWftRetry(e);
     for (const a of Object.values(s.activities)) this.armActivity(e, a);
     for (const [id, t] of Object.entries(s.timers)) this.timer(e, `timer:${id}`, t.fireAt, () => this.fireTimer(e, id));
     if (s.runDeadline) this.timer(e, 'run', s.runDeadline, () => this.runTimeout(e));
@@ -309,6 +310,11 @@ export class Engine {
   private scheduleWft(e: Exec, attempt = 1, opts: { transient?: boolean; speculative?: boolean } = {}): void {
     if (!e.running || e.s.wft) return;
     if (e.s.firstWftAt > 0) return; // start delay pending; the delayed task sees all events
+    if (e.s.wftRetry) {
+      // New events end the backoff of a failing task: retry now, as a normal task.
+      e.s.wftRetry = undefined;
+      this.cancelTimer(e, 'wftRetry');
+    }
     const now = this.clock.now();
     const transient = !!(opts.transient || opts.speculative);
     e.s.wft = {
@@ -447,14 +453,21 @@ export class Engine {
     const attempt = w.attempt + 1;
     const delay = attempt <= 2 ? 0 : Math.min(10_000, 200 * 2 ** (attempt - 3));
     if (delay && !hadBuffered) {
-      e.s.firstWftAt = 0;
-      this.timer(e, 'wftRetry', this.clock.now() + delay, () => {
-        if (!e.s.wft) this.scheduleWft(e, attempt, { transient: true });
-      });
+      e.s.wftRetry = { attempt, at: this.clock.now() + delay };
+      this.armWftRetry(e);
     } else {
       this.scheduleWft(e, attempt, { transient: !hadBuffered });
     }
     this.touch(e);
+  }
+
+  private armWftRetry(e: Exec): void {
+    const r = e.s.wftRetry!;
+    this.timer(e, 'wftRetry', r.at, () => {
+      e.s.wftRetry = undefined;
+      this.touch(e);
+      if (!e.s.wft) this.scheduleWft(e, r.attempt, { transient: true });
+    });
   }
 
   private firstWft(e: Exec): void {
@@ -988,6 +1001,14 @@ export class Engine {
       }
     }
 
+    const bad = this.validateCommands(e, commands);
+    if (bad) {
+      // Like Temporal: an invalid command fails the workflow task (recorded once,
+      // then retried) instead of half-applying the completion.
+      this.failWft(e, w, { cause: bad.cause, failure: { message: bad.message, source: 'Server' }, identity: r.identity });
+      throw invalid(bad.message);
+    }
+
     if (w.transient) {
       for (const te of w.transientEvents ?? []) {
         te.eventId = e.nextEventId;
@@ -1052,6 +1073,52 @@ export class Engine {
     if (needWft) this.scheduleWft(e);
     for (const p of post) p();
     return {};
+  }
+
+  private validateCommands(e: Exec, commands: any[]): { cause: number; message: string } | undefined {
+    const actIds = new Set(Object.values(e.s.activities).map((a) => a.activityId));
+    const timerIds = new Set(Object.keys(e.s.timers));
+    for (const c of commands) {
+      switch (c.commandType) {
+        case cmdType('SCHEDULE_ACTIVITY_TASK'): {
+          const x = c.scheduleActivityTaskCommandAttributes ?? {};
+          if (!x.activityId || !x.activityType?.name) return { cause: 2, message: 'ScheduleActivityTask needs an activity id and type' };
+          if (!durMs(x.scheduleToCloseTimeout) && !durMs(x.startToCloseTimeout))
+            return { cause: 2, message: `activity ${x.activityId}: either ScheduleToCloseTimeout or StartToCloseTimeout is required` };
+          if (actIds.has(x.activityId)) return { cause: 22, message: `activity id ${x.activityId} is already in use by an open activity` };
+          actIds.add(x.activityId);
+          break;
+        }
+        case cmdType('START_TIMER'): {
+          const id = c.startTimerCommandAttributes?.timerId;
+          if (!id) return { cause: 4, message: 'StartTimer needs a timer id' };
+          if (timerIds.has(id)) return { cause: 12, message: `timer id ${id} is already in use` };
+          timerIds.add(id);
+          break;
+        }
+        case cmdType('START_CHILD_WORKFLOW_EXECUTION'): {
+          const x = c.startChildWorkflowExecutionCommandAttributes ?? {};
+          if (!x.workflowId || !x.workflowType?.name) return { cause: 16, message: 'StartChildWorkflowExecution needs a workflow id and type' };
+          break;
+        }
+        case cmdType('REQUEST_CANCEL_ACTIVITY_TASK'):
+        case cmdType('CANCEL_TIMER'):
+        case cmdType('COMPLETE_WORKFLOW_EXECUTION'):
+        case cmdType('FAIL_WORKFLOW_EXECUTION'):
+        case cmdType('CANCEL_WORKFLOW_EXECUTION'):
+        case cmdType('RECORD_MARKER'):
+        case cmdType('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES'):
+        case cmdType('MODIFY_WORKFLOW_PROPERTIES'):
+        case cmdType('CONTINUE_AS_NEW_WORKFLOW_EXECUTION'):
+        case cmdType('SIGNAL_EXTERNAL_WORKFLOW_EXECUTION'):
+        case cmdType('REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION'):
+        case cmdType('PROTOCOL_MESSAGE'):
+          break;
+        default:
+          return { cause: 0, message: `command type ${c.commandType} is not supported by duban-temporal (Nexus operations are not implemented)` };
+      }
+    }
+    return undefined;
   }
 
   private handleMessage(e: Exec, m: any, completedId: number): void {
@@ -1537,6 +1604,8 @@ export class Engine {
     let from = 1;
     if (r.nextPageToken?.length) from = parseToken(r.nextPageToken).n;
     const deadline = Date.now() + HISTORY_WAIT;
+    let wake: (() => void) | undefined;
+    call.once('cancelled', () => wake?.());
     for (;;) {
       if (closeOnly) {
         if (!e.running) {
@@ -1563,7 +1632,7 @@ export class Engine {
           resolve();
         }
         e.rt.historyWaiters.add(done);
-        call.on('cancelled', done);
+        wake = done;
       });
     }
   }
@@ -1786,6 +1855,8 @@ export class Engine {
       return 1;
     };
     const deadline = Date.now() + UPDATE_WAIT;
+    let wake: (() => void) | undefined;
+    call.once('cancelled', () => wake?.());
     while (reached() < stage && e.running && !call.cancelled && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, deadline - Date.now());
@@ -1795,7 +1866,7 @@ export class Engine {
           resolve();
         }
         u.waiters.add(done);
-        call.on('cancelled', done);
+        wake = done;
       });
     }
     const st = reached();

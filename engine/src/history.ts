@@ -100,6 +100,8 @@ export interface ExecState {
   signalRequestIds: string[];
   retryPolicy?: any;
   attempt: number;
+  /** A failed workflow task waiting out its retry backoff (attempt, due time). */
+  wftRetry?: { attempt: number; at: number };
 }
 
 export interface Update {

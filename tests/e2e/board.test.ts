@@ -22,7 +22,7 @@ let browser: Browser;
 let planId = '';
 
 beforeAll(async () => {
-  [app, browser] = await Promise.all([startAppProcess({ E2E_BULK_TASKS: '500' }), launchBrowser()]);
+  [app, browser] = await Promise.all([startAppProcess({ E2E_BULK_TASKS: '500', E2E_TEST_CLOCK: '1' }), launchBrowser()]);
 }, 120_000);
 
 afterAll(async () => {
@@ -197,8 +197,9 @@ describe('the board in a browser', () => {
     }
   }, 150_000);
 
-  it('office assigns from the card; the department acknowledges and reports on a phone; closure is returned once, then approved', async () => {
+  it('office assigns from the card; the department acknowledges and reports on a phone; the deadline passes (card red, supervisor alerted); closure is returned once, then approved', async () => {
     expect(planId).not.toBe('');
-    await runCommandStory(browser, app.url, planId, { username: 'zxyy', password: 'zxyy-pass-2026' });
+    expect(app.engineAddress).toBeDefined();
+    await runCommandStory(browser, app.url, app.engineAddress!, planId, { username: 'zxyy', password: 'zxyy-pass-2026' });
   }, 120_000);
 });

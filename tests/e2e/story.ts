@@ -2,14 +2,22 @@
  * The command half of the browser story (every step is a Temporal Update on the
  * task's workflow): the office assigns from the board card; the department, on
  * a phone, acknowledges and reports (the form pre-fills from the last report);
- * a supervisor writes an instruction; the department requests closure, the
- * office returns it once and then approves it.
+ * the engine's virtual clock moves past the deadline and ten working days more:
+ * the card turns red on the open board (live) and the supervisor finds the
+ * level-3 alert; a supervisor writes an instruction; the department requests
+ * closure, the office returns it once and then approves it.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
 import { expect } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, PHONE, newUserPage, shot, signIn } from './browser.ts';
+import { DESKTOP, PHONE, advanceClock, engineNow, newUserPage, shot, signIn } from './browser.ts';
 
 const TITLE = '远程医疗协作网';
+const DAY = 86_400_000;
+const isoDay = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 
 /** Fill a task action's form, submit, confirm, and return the result (success above the actions, or the form's error). */
 async function act(page: Page, form: string, button: string, fill: Record<string, string> = {}): Promise<string> {
@@ -17,7 +25,7 @@ async function act(page: Page, form: string, button: string, fill: Record<string
   for (const [label, value] of Object.entries(fill)) await f.getByLabel(label, { exact: true }).fill(value);
   await f.getByRole('button', { name: button, exact: true }).click();
   await f.getByRole('button', { name: '确认', exact: true }).click();
-  const result = page.locator('[data-testid=action-result] [role=status]').or(f.locator('[role=alert]'));
+  const result = page.locator('[data-testid=action-result] [role=status]').or(f.locator('[role=status], [role=alert]'));
   await result.first().waitFor({ timeout: 20_000 });
   return (await result.first().textContent()) ?? '';
 }
@@ -26,7 +34,16 @@ async function statusOf(page: Page): Promise<string> {
   return (await page.getByTestId('task-status').textContent()) ?? '';
 }
 
-export async function runCommandStory(browser: Browser, url: string, planId: string, dept: { username: string; password: string }): Promise<void> {
+export async function runCommandStory(
+  browser: Browser,
+  url: string,
+  engineAddress: string,
+  planId: string,
+  dept: { username: string; password: string },
+): Promise<void> {
+  const started = Date.now();
+  const mark = (step: string) => console.log(`[e2e] story: ${step} at ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const due = isoDay(new Date((await engineNow(engineAddress)).getTime() + 10 * DAY));
   // Office assigns from the card.
   const office = await newUserPage(browser, DESKTOP);
   await signIn(office.page, url, 'office');
@@ -34,7 +51,7 @@ export async function runCommandStory(browser: Browser, url: string, planId: str
   const card = office.page.locator('article.card', { hasText: TITLE });
   await card.getByRole('button', { name: `交办：${TITLE}` }).click();
   expect(await card.getByLabel('牵头单位').locator('option:checked').textContent()).toBe('市中心医院');
-  await card.getByLabel('完成时限').fill('2027-03-31');
+  await card.getByLabel('完成时限').fill(due);
   await shot(office.page, 'board-assign-desktop', false);
   await card.getByRole('button', { name: '交办', exact: true }).click();
   await card.getByRole('button', { name: '确认', exact: true }).click();
@@ -42,6 +59,7 @@ export async function runCommandStory(browser: Browser, url: string, planId: str
   await expect.poll(() => office.page.locator('[data-status="ASSIGNED"] article.card', { hasText: TITLE }).count(), { timeout: 20_000 }).toBe(1);
   await shot(office.page, 'board-assigned-desktop', false);
 
+  mark('assigned');
   // The department, on a phone: acknowledge, then report.
   const d = await newUserPage(browser, PHONE);
   await signIn(d.page, url, dept.username, dept.password);
@@ -68,13 +86,30 @@ export async function runCommandStory(browser: Browser, url: string, planId: str
   expect(await d.page.getByRole('form', { name: '进展反馈' }).getByLabel('完成进度（%）').inputValue()).toBe('40');
   await shot(d.page, 'task-reported-phone');
 
+  mark('reported');
+  // The clock moves past the deadline: the card turns red on the board the office has open, and the supervisor is alerted.
+  await office.page.goto(`${url}/board?plan=${planId}`);
+  const live = office.page.locator(`article.card[data-task-id="${taskId}"]`);
+  expect(await live.getAttribute('data-health')).toBe('GREEN');
+  await advanceClock(engineAddress, 35 * DAY);
+  await expect.poll(() => live.getAttribute('data-health'), { timeout: 20_000 }).toBe('RED');
+  await expect.poll(() => live.textContent(), { timeout: 20_000 }).toContain('三级约谈通报');
+  await shot(office.page, 'board-red-desktop', false);
+
+  mark('clock advanced, card red');
   // A supervisor writes an instruction.
   const sup = await newUserPage(browser, DESKTOP);
   await signIn(sup.page, url, 'supervisor');
+  await sup.page.waitForURL(/\/dashboard/);
+  const alerts = sup.page.getByRole('region', { name: /督办提醒/ }).first();
+  await expect.poll(() => alerts.textContent(), { timeout: 20_000 }).toContain(`【督办·约谈/通报】${TITLE}`);
+  await expect.poll(() => sup.page.getByRole('region', { name: /逾期任务/ }).first().textContent()).toContain(TITLE);
+  await shot(sup.page, 'dashboard-alert-desktop');
   await sup.page.goto(`${url}/tasks/${taskId}`);
   expect(await act(sup.page, '领导批示', '提交批示', { 批示内容: '请加快专线建设，月底前报进展。' })).toContain('批示已提交');
   await expect.poll(() => sup.page.getByText('请加快专线建设，月底前报进展。').count()).toBeGreaterThan(0);
 
+  mark('supervisor alerted, instruction written');
   // Closure: requested, returned once, requested again, approved.
   expect(await act(d.page, '办结申请', '申请办结', { 办结情况说明: '远程医疗协作网已覆盖全部乡镇卫生院。' })).toContain('办结申请已提交');
   await expect.poll(() => statusOf(d.page)).toBe('待审核');
@@ -97,8 +132,30 @@ export async function runCommandStory(browser: Browser, url: string, planId: str
   for (const kind of ['交办', '签收', '进展反馈', '领导批示', '申请办结', '退回办结申请', '审核销号']) expect(timeline).toContain(kind);
   await shot(office.page, 'task-closed-desktop');
 
+  mark('closed');
   await d.page.goto(`${url}/my`);
   await shot(d.page, 'my-tasks-after-phone');
+
+  // The quarter ends: the round opens by itself; the office closes it and gets the evaluation and its export.
+  await advanceClock(engineAddress, 12 * DAY);
+  await office.page.goto(`${url}/rounds?plan=${planId}`);
+  const round = office.page.locator('section.round').first();
+  await expect.poll(() => round.getAttribute('data-round-status'), { timeout: 20_000 }).toBe('OPEN');
+  const label = ((await round.locator('h3').textContent()) ?? '').replace(/进行中|已结束/g, '').trim();
+  expect(label).toMatch(/^\d{4}年第[1-4]季度$/);
+  await shot(office.page, 'rounds-open-desktop');
+  const closeResult = await act(office.page, `结束 ${label}`, '结束本轮并评估');
+  expect(closeResult).toContain('本轮已结束');
+  await expect.poll(() => round.getAttribute('data-round-status')).toBe('CLOSED');
+  await shot(office.page, 'rounds-evaluated-desktop');
+  const [download] = await Promise.all([office.page.waitForEvent('download'), round.getByRole('link', { name: '导出评估表（Excel）' }).click()]);
+  const file = path.join(os.tmpdir(), `duban-e2e-round-${process.pid}.xlsx`);
+  await download.saveAs(file);
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(file);
+  fs.rmSync(file, { force: true });
+  expect(wb.worksheets[0]!.name).toContain('季度评估');
+  mark('round closed and exported');
 
   for (const u of [office, d, sup]) {
     expect(u.errors).toEqual([]);

@@ -173,4 +173,13 @@ describe('core', () => {
     await h.signal(wfs.finish);
     expect(await h.result()).toBe(8);
   });
+
+  it('signals and cancels external workflows', async () => {
+    const target = await env.client.workflow.start(wfs.signalCollector, { taskQueue, workflowId: uid('ext-t'), args: [1] });
+    const victim = await env.client.workflow.start(wfs.cancellableTimer, { taskQueue, workflowId: uid('ext-c') });
+    const r = await env.client.workflow.execute(wfs.externalSignaller, { taskQueue, workflowId: uid('ext'), args: [target.workflowId, victim.workflowId] });
+    expect(r).toMatch(/missing target rejected/);
+    expect(await target.result()).toEqual([99]);
+    expect(await victim.result()).toBe('cancelled');
+  });
 });

@@ -175,3 +175,15 @@ export async function cancelHeartbeatingActivity(): Promise<string> {
     throw e;
   }
 }
+
+/** Signals another workflow by id and cancels a third one. */
+export async function externalSignaller(targetId: string, cancelId: string): Promise<string> {
+  await wf.getExternalWorkflowHandle(targetId).signal(addSignal, 99);
+  await wf.getExternalWorkflowHandle(cancelId).cancel();
+  try {
+    await wf.getExternalWorkflowHandle('does-not-exist-' + targetId).signal(addSignal, 1);
+    return 'unexpected';
+  } catch (e) {
+    return `missing target rejected: ${(e as Error).name}`;
+  }
+}

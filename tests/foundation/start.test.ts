@@ -1,0 +1,82 @@
+/**
+ * `npm start` for real: a fresh data dir gets the engine, worker, API, board
+ * and the demo; a second start on the same data is a no-op that keeps
+ * everything (tasks, their workflows in the engine's SQLite file).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.join(import.meta.dirname, '..', '..');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'duban-start-'));
+let proc: ChildProcess | undefined;
+
+function start(): Promise<{ url: string; output: () => string }> {
+  let output = '';
+  proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'start.ts')], {
+    cwd: root,
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', ENGINE_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+  return new Promise((resolve, reject) => {
+    proc!.stdout!.on('data', (b: Buffer) => {
+      output += b.toString();
+      const m = /is running at (http:\/\/[^/\s]+)\//.exec(output);
+      if (m && /dept\d\d|Database is up to date/.test(output)) resolve({ url: m[1]!, output: () => output });
+    });
+    proc!.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${output}`)));
+  });
+}
+
+async function stop(): Promise<void> {
+  if (!proc || proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc!.once('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
+}
+
+async function gql(url: string, query: string, token?: string) {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query }),
+  });
+  return (await res.json()) as { data?: any; errors?: unknown[] };
+}
+
+afterAll(stop);
+
+describe('npm start', () => {
+  it('brings up engine, worker, API and board with the demo plan, and a second start keeps everything', async () => {
+    const first = await start();
+    expect(first.output()).toMatch(/Applied migrations: \d+_init/);
+    expect(first.output()).toMatch(/dept01\s+DEPARTMENT\s+市卫健局/);
+    const health = await gql(first.url, '{ health { ok temporalReachable sqlite } }');
+    expect(health.data.health).toMatchObject({ ok: true, temporalReachable: true });
+    const page = await fetch(`${first.url}/`);
+    expect(await page.text()).toContain('<div id="app">');
+    const login = await gql(first.url, 'mutation { login(username: "dept01", password: "duban-demo") { ... on MutationLoginSuccess { data { token } } } }');
+    const token = login.data.login.data.token;
+    const mine = await gql(first.url, '{ tasks(first: 100) { totalCount edges { node { status } } } }', token);
+    expect(mine.data.tasks.totalCount).toBeGreaterThan(0);
+    expect(new Set(mine.data.tasks.edges.map((e: any) => e.node.status))).toEqual(new Set(['ASSIGNED']));
+    await stop();
+
+    const second = await start();
+    expect(second.output()).toContain('Database is up to date.');
+    expect(second.output()).not.toMatch(/Demo plan imported/);
+    const again = await gql(second.url, '{ tasks(first: 100) { totalCount } }', token);
+    expect(again.data.tasks.totalCount).toBe(mine.data.tasks.totalCount);
+    // The workflows survived the restart in the engine's file: a command still reaches them.
+    const taskId = (await gql(second.url, '{ tasks(first: 1) { edges { node { taskId } } } }', token)).data.tasks.edges[0].node.taskId;
+    const ack = await gql(
+      second.url,
+      `mutation { acknowledgeTask(taskId: "${taskId}") { __typename ... on MutationAcknowledgeTaskSuccess { data { status } } ... on DubanError { code message } } }`,
+      token,
+    );
+    expect(ack.data.acknowledgeTask).toEqual({ __typename: 'MutationAcknowledgeTaskSuccess', data: { status: 'IN_PROGRESS' } });
+  }, 180_000);
+});
