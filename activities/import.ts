@@ -29,11 +29,17 @@ export async function readPlanDocument(bytes: Buffer, fileName: string): Promise
   if (ext === '.txt' || ext === '.md' || ext === '') {
     const text = bytes.toString('utf8');
     if (text.includes('\uFFFD')) {
-      throw new ImportError('文件不是 UTF-8 编码的文本，请另存为 UTF-8 后重试。', 'The file is not UTF-8 text; save it as UTF-8 and retry.');
+      throw new ImportError(
+        '文件不是 UTF-8 编码的文本，请另存为 UTF-8 后重试。',
+        'The file is not UTF-8 text; save it as UTF-8 and retry.',
+      );
     }
     // Valid UTF-8 can still be binary (NUL bytes); say so instead of "no task found".
     if (text.includes('\u0000')) {
-      throw new ImportError('文件不是文本文档（含二进制内容）。', 'The file is not a text document (it contains binary data).');
+      throw new ImportError(
+        '文件不是文本文档（含二进制内容）。',
+        'The file is not a text document (it contains binary data).',
+      );
     }
     return { text, format: ext ? ext.slice(1) : 'txt' };
   }
@@ -42,11 +48,17 @@ export async function readPlanDocument(bytes: Buffer, fileName: string): Promise
       const { value } = await mammoth.extractRawText({ buffer: bytes });
       return { text: value, format: 'docx' };
     } catch (err) {
-      throw new ImportError('无法读取该 Word 文档（.docx）。', `Cannot read the Word document: ${(err as Error).message}`);
+      throw new ImportError(
+        '无法读取该 Word 文档（.docx）。',
+        `Cannot read the Word document: ${(err as Error).message}`,
+      );
     }
   }
   if (ext === '.pdf') {
-    throw new ImportError('暂不支持 PDF，请将方案另存为 .docx 或 .txt 后导入。', 'PDF is not supported; save the plan as .docx or .txt.');
+    throw new ImportError(
+      '暂不支持 PDF，请将方案另存为 .docx 或 .txt 后导入。',
+      'PDF is not supported; save the plan as .docx or .txt.',
+    );
   }
   throw new ImportError(`不支持的文件类型：${ext}`, `Unsupported file type: ${ext}`);
 }
@@ -55,7 +67,10 @@ export async function readPlanDocument(bytes: Buffer, fileName: string): Promise
 export function parsePlanText(text: string, docName?: string): ParsedPlan {
   const parsed = parsePlan(text, { docName, includeBody: true });
   if (parsed.tasks.length === 0) {
-    throw new ImportError('未能从文件中识别出任何任务，请确认这是一份实施方案。', 'No task found: is this an implementation plan?');
+    throw new ImportError(
+      '未能从文件中识别出任何任务，请确认这是一份实施方案。',
+      'No task found: is this an implementation plan?',
+    );
   }
   return parsed;
 }

@@ -57,7 +57,11 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
       if (updated.count > 0 && extra.cooperatingDepartmentIds) {
         await tx.taskCooperator.deleteMany({ where: { taskId: task.taskId } });
         await tx.taskCooperator.createMany({
-          data: extra.cooperatingDepartmentIds.map((departmentId, i) => ({ taskId: task.taskId, departmentId, sortOrder: i })),
+          data: extra.cooperatingDepartmentIds.map((departmentId, i) => ({
+            taskId: task.taskId,
+            departmentId,
+            sortOrder: i,
+          })),
         });
       }
       if (updated.count > 0 && extra.milestones) {
@@ -154,7 +158,14 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
         await tx.closureReview.upsert({
           where: { id: c.id },
           update: data,
-          create: { id: c.id, taskId: task.taskId, requestedById: c.requestedBy, summary: c.summary, createdAt: new Date(c.at), ...data },
+          create: {
+            id: c.id,
+            taskId: task.taskId,
+            requestedById: c.requestedBy,
+            summary: c.summary,
+            createdAt: new Date(c.at),
+            ...data,
+          },
         });
       }
       const ins = extra.instruction;
@@ -162,7 +173,13 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
         await tx.instruction.upsert({
           where: { id: ins.id },
           update: {},
-          create: { id: ins.id, taskId: task.taskId, authorId: ins.authorId, text: ins.text, createdAt: new Date(event.at) },
+          create: {
+            id: ins.id,
+            taskId: task.taskId,
+            authorId: ins.authorId,
+            text: ins.text,
+            createdAt: new Date(event.at),
+          },
         });
       }
     });
@@ -190,7 +207,13 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
   }
 
   /** Run `send` once per key: a delivery already marked SENT is not repeated on retry. */
-  async function deliverOnce(key: string, channel: string, recipient: string, noticeId: string, send: () => Promise<void>) {
+  async function deliverOnce(
+    key: string,
+    channel: string,
+    recipient: string,
+    noticeId: string,
+    send: () => Promise<void>,
+  ) {
     heartbeat();
     const existing = await prisma.delivery.findUnique({ where: { key } });
     if (existing?.status === 'SENT') return false;
@@ -248,7 +271,9 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
     }
     let webhooks = 0;
     if (n.departmentIds.length) {
-      const depts = await prisma.department.findMany({ where: { id: { in: n.departmentIds }, webhook: { not: null } } });
+      const depts = await prisma.department.findMany({
+        where: { id: { in: n.departmentIds }, webhook: { not: null } },
+      });
       for (const d of depts) {
         const sent = await deliverOnce(`${n.key}:webhook:${d.id}`, 'WEBHOOK', d.webhook!, n.key, async () => {
           // The text-message shape both DingTalk and WeCom group robots accept.
@@ -267,9 +292,15 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
 
   async function loadCalendar() {
     const rows = await prisma.calendarOverride.findMany({ orderBy: { date: 'asc' } });
-    const officialYears = [...new Set(rows.filter((r) => r.source === 'official').map((r) => Number(r.date.slice(0, 4))))];
+    const officialYears = [
+      ...new Set(rows.filter((r) => r.source === 'official').map((r) => Number(r.date.slice(0, 4)))),
+    ];
     return {
-      overrides: rows.map((r) => ({ date: r.date, kind: r.kind as 'WORKDAY' | 'HOLIDAY', ...(r.name ? { name: r.name } : {}) })),
+      overrides: rows.map((r) => ({
+        date: r.date,
+        kind: r.kind as 'WORKDAY' | 'HOLIDAY',
+        ...(r.name ? { name: r.name } : {}),
+      })),
       officialYears,
     };
   }
@@ -277,10 +308,20 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
   async function loadPlanSettings(planId: string) {
     const plan = await prisma.plan.findUnique({ where: { id: planId } });
     const s = plan ? (JSON.parse(plan.settings) as Record<string, any>) : {};
-    return { thresholds: s.thresholds ?? {}, noticeTime: s.noticeTime, reportDueWorkingDays: s.reportDueWorkingDays ?? 5 };
+    return {
+      thresholds: s.thresholds ?? {},
+      noticeTime: s.noticeTime,
+      reportDueWorkingDays: s.reportDueWorkingDays ?? 5,
+    };
   }
 
-  async function openRound(input: { planId: string; year: number; quarter: number; opensAt: string; reportDueDate: string }) {
+  async function openRound(input: {
+    planId: string;
+    year: number;
+    quarter: number;
+    opensAt: string;
+    reportDueDate: string;
+  }) {
     const round = await prisma.supervisionRound.upsert({
       where: { planId_year_quarter: { planId: input.planId, year: input.year, quarter: input.quarter } },
       update: {},
@@ -317,14 +358,19 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
 
   async function closeRound(roundId: string) {
     const round = await prisma.supervisionRound.findUniqueOrThrow({ where: { id: roundId } });
-    if (round.status === 'CLOSED') return { departments: (await prisma.roundEvaluationRow.count({ where: { roundId } })) };
+    if (round.status === 'CLOSED')
+      return { departments: await prisma.roundEvaluationRow.count({ where: { roundId } }) };
     const plan = await prisma.plan.findUniqueOrThrow({ where: { id: round.planId } });
     const settings = JSON.parse(plan.settings) as Record<string, any>;
     const tasks = await prisma.task.findMany({
       where: { planId: round.planId, leadDepartmentId: { not: null }, status: { not: 'DRAFT' } },
       include: {
         indicators: { include: { actuals: { orderBy: { recordedAt: 'desc' }, take: 1 } } },
-        reports: { where: { kind: 'REPORT', submittedAt: { gte: round.opensAt } }, orderBy: { submittedAt: 'asc' }, take: 1 },
+        reports: {
+          where: { kind: 'REPORT', submittedAt: { gte: round.opensAt } },
+          orderBy: { submittedAt: 'asc' },
+          take: 1,
+        },
       },
     });
     const dueAt = new Date(`${round.reportDueDate}T23:59:59.999+08:00`);
@@ -332,7 +378,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
     const evaluation = evaluateRound({
       schedule: { reportDueAt: dueAt.toISOString() },
       reports: tasks
-        .filter((t) => t.status !== 'CLOSED' && t.status !== 'CANCELLED' || t.reports.length > 0)
+        .filter((t) => (t.status !== 'CLOSED' && t.status !== 'CANCELLED') || t.reports.length > 0)
         .filter((t) => t.status !== 'CANCELLED')
         .map((t) => ({
           taskId: t.id,

@@ -27,11 +27,21 @@ export interface SavedPlan {
   departmentsCreated: string[];
 }
 
-const COMPARATOR_CODES: Record<string, string> = { '>=': 'GTE', '<=': 'LTE', '=': 'EQ', '~': 'APPROX', '>': 'GT', '<': 'LT' };
+const COMPARATOR_CODES: Record<string, string> = {
+  '>=': 'GTE',
+  '<=': 'LTE',
+  '=': 'EQ',
+  '~': 'APPROX',
+  '>': 'GT',
+  '<': 'LT',
+};
 
 /** Strip a heading's numbering: "(二)创新…" → "(二)", "创新…". */
 function splitHeading(heading: string): { numbering: string; title: string } {
-  const m = /^\s*([一二三四五六七八九十百]+、|[(（][一二三四五六七八九十百]+[)）]|\d+[.．、]|[(（]\d+[)）])?\s*(.*)$/.exec(heading);
+  const m =
+    /^\s*([一二三四五六七八九十百]+、|[(（][一二三四五六七八九十百]+[)）]|\d+[.．、]|[(（]\d+[)）])?\s*(.*)$/.exec(
+      heading,
+    );
   return { numbering: m?.[1] ?? '', title: (m?.[2] ?? heading).trim() || heading };
 }
 
@@ -115,9 +125,14 @@ export async function savePlan(
         usedPaths.add(taskPath);
         const leadId = t.lead[0] ? byName.get(t.lead[0])! : null;
         const coop = [...t.lead.slice(1), ...t.cooperating].map((n) => byName.get(n)!).filter((id) => id !== leadId);
-        const dated = t.deadlines.filter((d) => d.date).map((d) => d.date!).sort();
+        const dated = t.deadlines
+          .filter((d) => d.date)
+          .map((d) => d.date!)
+          .sort();
         const dueDate = dated.at(-1) ?? null;
-        const milestones = dated.slice(0, -1).map((date) => ({ title: t.deadlines.find((d) => d.date === date)!.text, dueDate: date }));
+        const milestones = dated
+          .slice(0, -1)
+          .map((date) => ({ title: t.deadlines.find((d) => d.date === date)!.text, dueDate: date }));
         const task = await tx.task.create({
           data: {
             planId: plan.id,
@@ -197,14 +212,18 @@ export async function startPlanWorkflows(
       indicators: t.indicators,
       createdBy,
     };
-    await client.workflow.start('reformTask', { taskQueue, workflowId: taskWorkflowId(t.id), args: [input] }).catch((err) => {
-      if (!alreadyStarted(err)) throw err;
-    });
+    await client.workflow
+      .start('reformTask', { taskQueue, workflowId: taskWorkflowId(t.id), args: [input] })
+      .catch((err) => {
+        if (!alreadyStarted(err)) throw err;
+      });
   }
   const sup: PlanSupervisionInput = { planId: saved.planId, title: planTitle };
-  await client.workflow.start('planSupervision', { taskQueue, workflowId: planWorkflowId(saved.planId), args: [sup] }).catch((err) => {
-    if (!alreadyStarted(err)) throw err;
-  });
+  await client.workflow
+    .start('planSupervision', { taskQueue, workflowId: planWorkflowId(saved.planId), args: [sup] })
+    .catch((err) => {
+      if (!alreadyStarted(err)) throw err;
+    });
 }
 
 /**

@@ -8,7 +8,12 @@ import { promisify } from 'node:util';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { Role, SessionUser } from './context.ts';
 
-const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number, opts: crypto.ScryptOptions) => Promise<Buffer>;
+const scrypt = promisify(crypto.scrypt) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  opts: crypto.ScryptOptions,
+) => Promise<Buffer>;
 const SCRYPT = { N: 16384, r: 8, p: 1 };
 export const SESSION_COOKIE = 'duban_session';
 export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -33,7 +38,11 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
-export async function createSession(prisma: PrismaClient, userId: string, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
+export async function createSession(
+  prisma: PrismaClient,
+  userId: string,
+  now = new Date(),
+): Promise<{ token: string; expiresAt: Date }> {
   const token = crypto.randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
   await prisma.session.create({ data: { id: sha256(token), userId, expiresAt } });
@@ -55,7 +64,11 @@ export function tokenFromRequest(request: Request): { token: string; via: 'cooki
   return null;
 }
 
-export async function userFromToken(prisma: PrismaClient, token: string, now = new Date()): Promise<SessionUser | null> {
+export async function userFromToken(
+  prisma: PrismaClient,
+  token: string,
+  now = new Date(),
+): Promise<SessionUser | null> {
   const session = await prisma.session.findUnique({ where: { id: sha256(token) }, include: { user: true } });
   if (!session || session.expiresAt <= now || !session.user.active) return null;
   return {

@@ -13,7 +13,14 @@ import { DubanError } from './errors.ts';
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
-  AuthScopes: { signedIn: boolean; office: boolean; admin: boolean; supervisor: boolean; department: boolean; reader: boolean };
+  AuthScopes: {
+    signedIn: boolean;
+    office: boolean;
+    admin: boolean;
+    supervisor: boolean;
+    department: boolean;
+    reader: boolean;
+  };
   Scalars: { DateTime: { Input: Date; Output: Date }; File: { Input: File; Output: never } };
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
@@ -40,7 +47,11 @@ export const builder = new SchemaBuilder<{
     validationError: (failure) => {
       const first = failure.issues[0];
       const where = first?.path?.map((p) => (typeof p === 'object' ? String(p.key) : String(p))).join('.') ?? '';
-      return new DubanError('INVALID_INPUT', {}, { zh: `${where}：${first?.message ?? ''}`, en: `${where}: ${first?.message ?? ''}` });
+      return new DubanError(
+        'INVALID_INPUT',
+        {},
+        { zh: `${where}：${first?.message ?? ''}`, en: `${where}: ${first?.message ?? ''}` },
+      );
     },
   },
   prisma: {
@@ -56,7 +67,12 @@ builder.scalarType('DateTime', {
   serialize: (value) => value.toISOString(),
   parseValue: (value) => {
     const d = new Date(String(value));
-    if (Number.isNaN(d.getTime())) throw new DubanError('INVALID_INPUT', {}, { zh: `无效的时间：${String(value)}`, en: `Invalid DateTime: ${String(value)}` });
+    if (Number.isNaN(d.getTime()))
+      throw new DubanError(
+        'INVALID_INPUT',
+        {},
+        { zh: `无效的时间：${String(value)}`, en: `Invalid DateTime: ${String(value)}` },
+      );
     return d;
   },
 });

@@ -59,7 +59,10 @@ const DETAIL_ZH: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^Not allowed while the task is (\w+)\.$/, (m) => `任务处于“${statusZh(m[1]!)}”状态，不能执行此操作。`],
   [/^(.+) is required\.$/, (m) => `${fieldZh(m[1]!)}不能为空。`],
   [/^Progress must be between 0 and 100\.$/, () => '进度必须在 0 到 100 之间。'],
-  [/^Requested due date must be after the current one \((.+)\)\.$/, (m) => `申请的完成时限必须晚于当前时限（${m[1]}）。`],
+  [
+    /^Requested due date must be after the current one \((.+)\)\.$/,
+    (m) => `申请的完成时限必须晚于当前时限（${m[1]}）。`,
+  ],
   [/^Requested due date must be YYYY-MM-DD\.$/, () => '申请的完成时限格式应为 YYYY-MM-DD。'],
   [/^Due date must be YYYY-MM-DD: (.*)$/, (m) => `完成时限格式应为 YYYY-MM-DD：${m[1]}`],
   [/^Unknown indicator (.+)\.$/, (m) => `未知的指标：${m[1]}`],

@@ -30,11 +30,20 @@ function styleHeader(sheet: ExcelJS.Worksheet, columns: number): void {
   sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns } };
 }
 
-export async function ledgerWorkbook(services: AppServices, user: SessionUser, planId: string | null): Promise<ExcelJS.Workbook> {
+export async function ledgerWorkbook(
+  services: AppServices,
+  user: SessionUser,
+  planId: string | null,
+): Promise<ExcelJS.Workbook> {
   const where: Prisma.TaskWhereInput = {
     ...(planId ? { planId } : {}),
     ...(user.role === 'DEPARTMENT'
-      ? { OR: [{ leadDepartmentId: user.departmentId ?? '' }, { cooperators: { some: { departmentId: user.departmentId ?? '' } } }] }
+      ? {
+          OR: [
+            { leadDepartmentId: user.departmentId ?? '' },
+            { cooperators: { some: { departmentId: user.departmentId ?? '' } } },
+          ],
+        }
       : {}),
   };
   const tasks = await services.prisma.task.findMany({
@@ -76,13 +85,18 @@ export async function ledgerWorkbook(services: AppServices, user: SessionUser, p
       progress: t.progress / 100,
       latest: t.reports[0]?.narrative ?? '',
       notices: t._count.notices,
-      note: [t.cancelReason, t.needsAssignment ? '方案未明确责任单位' : null, t.escalationLevel ? `督办等级 ${t.escalationLevel}` : null]
+      note: [
+        t.cancelReason,
+        t.needsAssignment ? '方案未明确责任单位' : null,
+        t.escalationLevel ? `督办等级 ${t.escalationLevel}` : null,
+      ]
         .filter(Boolean)
         .join('；'),
     });
     row.alignment = { vertical: 'top', wrapText: true };
     row.getCell('progress').numFmt = '0%';
-    if (t.health) row.getCell('health').fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: HEALTH_FILL[t.health]! } };
+    if (t.health)
+      row.getCell('health').fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: HEALTH_FILL[t.health]! } };
   }
   styleHeader(sheet, 11);
   return wb;
@@ -125,6 +139,8 @@ export async function roundWorkbook(services: AppServices, roundId: string): Pro
   }
   styleHeader(sheet, 9);
   sheet.addRow([]);
-  sheet.addRow([`${round.plan.title}　${round.status === 'CLOSED' ? '（已关闭，结果固定）' : '（进行中，结果为临时数据）'}`]);
+  sheet.addRow([
+    `${round.plan.title}  ${round.status === 'CLOSED' ? '（已关闭，结果固定）' : '（进行中，结果为临时数据）'}`,
+  ]);
   return wb;
 }

@@ -17,7 +17,10 @@ export function startChangeFeed(prisma: PrismaClient, events: EventBus, interval
       const until = new Date();
       const [tasks, notifications] = await Promise.all([
         prisma.task.findMany({ where: { updatedAt: { gt: since, lte: until } }, select: { id: true, planId: true } }),
-        prisma.notification.findMany({ where: { createdAt: { gt: since, lte: until } }, select: { id: true, userId: true } }),
+        prisma.notification.findMany({
+          where: { createdAt: { gt: since, lte: until } },
+          select: { id: true, userId: true },
+        }),
       ]);
       for (const t of tasks) events.publish('taskChanged', { taskId: t.id, planId: t.planId });
       for (const n of notifications) events.publish('notificationReceived', { userId: n.userId, notificationId: n.id });

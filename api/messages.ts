@@ -30,7 +30,10 @@ export const MESSAGES: Record<ErrorCode, { zh: string; en: string }> = {
     en: 'Too many failed sign-ins; try again in {minutes} minutes.',
   },
   NOT_LEAD_DEPARTMENT: { zh: '只有牵头单位可以执行此操作。', en: 'Only the lead department may do this.' },
-  NOT_INVOLVED: { zh: '贵单位不是该任务的牵头或配合单位。', en: 'Your department neither leads nor cooperates on this task.' },
+  NOT_INVOLVED: {
+    zh: '贵单位不是该任务的牵头或配合单位。',
+    en: 'Your department neither leads nor cooperates on this task.',
+  },
   EXTENSION_PENDING: { zh: '已有延期申请正在审核中。', en: 'An extension request is already awaiting a decision.' },
   NO_PENDING_EXTENSION: { zh: '没有待审核的延期申请。', en: 'There is no extension request to decide.' },
   NO_PENDING_CLOSURE: { zh: '没有待审核的办结申请。', en: 'There is no closure request to review.' },

@@ -51,7 +51,11 @@ export function createYogaApp(services: AppServices) {
       info: () => {},
       warn: (...args: unknown[]) => console.warn('[api]', ...args),
       error: (...args: unknown[]) => {
-        if (!args.some((a) => a instanceof DubanError || (a as { originalError?: unknown })?.originalError instanceof DubanError)) {
+        if (
+          !args.some(
+            (a) => a instanceof DubanError || (a as { originalError?: unknown })?.originalError instanceof DubanError,
+          )
+        ) {
           console.error('[api]', ...args);
         }
       },
@@ -68,10 +72,15 @@ export function createYogaApp(services: AppServices) {
           const type = request.headers.get('content-type') ?? '';
           if (via === 'cookie' && !type.startsWith('application/json') && !request.headers.get('x-duban-csrf')) {
             endResponse(
-              new fetchAPI.Response(JSON.stringify({ errors: [{ message: '请求被拒绝（缺少 CSRF 头）。 / Request refused: missing CSRF header.' }] }), {
-                status: 403,
-                headers: { 'content-type': 'application/json' },
-              }),
+              new fetchAPI.Response(
+                JSON.stringify({
+                  errors: [{ message: '请求被拒绝（缺少 CSRF 头）。 / Request refused: missing CSRF header.' }],
+                }),
+                {
+                  status: 403,
+                  headers: { 'content-type': 'application/json' },
+                },
+              ),
             );
           }
         },
@@ -121,7 +130,9 @@ function useDepthLimit(maxDepth: number) {
         OperationDefinition(op: any) {
           const d = depth(op, 0);
           if (d > maxDepth) {
-            context.reportError(new GraphQLError(`查询嵌套过深（${d} 层，上限 ${maxDepth}）。 / Query too deep (${d} > ${maxDepth}).`));
+            context.reportError(
+              new GraphQLError(`查询嵌套过深（${d} 层，上限 ${maxDepth}）。 / Query too deep (${d} > ${maxDepth}).`),
+            );
           }
         },
       }));
@@ -202,7 +213,8 @@ export async function startServer(
     if ((req.url ?? '').startsWith('/export/')) {
       void serveExport(req, res, services).catch((err) => {
         console.error('[export]', err);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('导出失败 / Export failed');
+        if (!res.headersSent)
+          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('导出失败 / Export failed');
       });
       return;
     }

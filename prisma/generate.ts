@@ -11,9 +11,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = { ...process.env };
 env.PRISMA_SCHEMA_ENGINE_BINARY ??= fileURLToPath(import.meta.url);
 const prismaBin = path.join(root, 'node_modules', 'prisma', 'build', 'index.js');
-const result = spawnSync(process.execPath, [prismaBin, 'generate', '--schema', path.join(root, 'prisma', 'schema.prisma')], {
-  cwd: root,
-  env,
-  stdio: 'inherit',
-});
+const result = spawnSync(
+  process.execPath,
+  [prismaBin, 'generate', '--schema', path.join(root, 'prisma', 'schema.prisma')],
+  {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);

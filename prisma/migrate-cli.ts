@@ -15,7 +15,11 @@ const { name, apply } = program.opts<{ name: string; apply: boolean }>();
 // The diff replays existing migrations into a scratch database, never the real one.
 const scratch = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'duban-migrate-')), 'scratch.db');
 const created = await createMigration(name, `file:${scratch}`);
-console.log(created ? `Created ${path.relative(process.cwd(), created)}` : 'Schema is in sync with the migrations: nothing to create.');
+console.log(
+  created
+    ? `Created ${path.relative(process.cwd(), created)}`
+    : 'Schema is in sync with the migrations: nothing to create.',
+);
 if (apply) {
   const url = process.env.DATABASE_URL ?? 'file:./data/duban.db';
   const applied = await applyPendingMigrations(url);

@@ -178,11 +178,19 @@ export async function diffSchemaAgainstMigrations(url: string, dir = MIGRATIONS_
 }
 
 /** Create prisma/migrations/<timestamp>_<name>/migration.sql from the schema diff. */
-export async function createMigration(name: string, url: string, dir = MIGRATIONS_DIR, now = new Date()): Promise<string | null> {
+export async function createMigration(
+  name: string,
+  url: string,
+  dir = MIGRATIONS_DIR,
+  now = new Date(),
+): Promise<string | null> {
   if (!/^[a-z0-9_]+$/i.test(name)) throw new Error(`Migration name must be letters, digits and _: ${name}`);
   const sql = await diffSchemaAgainstMigrations(url, dir);
   if (!sql.trim() || /^-- This is an empty migration\.?\s*$/.test(sql.trim())) return null;
-  const stamp = now.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  const stamp = now
+    .toISOString()
+    .replace(/[-:TZ.]/g, '')
+    .slice(0, 14);
   const target = path.join(dir, `${stamp}_${name}`);
   fs.mkdirSync(target, { recursive: true });
   fs.writeFileSync(path.join(target, 'migration.sql'), sql);

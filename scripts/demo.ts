@@ -39,7 +39,11 @@ export async function seedDemo(prisma: PrismaClient, temporal: Client, config: D
   await mk('admin', '系统管理员', 'ADMIN');
   const office = await mk('office', '医管委办公室', 'OFFICE');
   await mk('supervisor', '分管领导', 'SUPERVISOR');
-  users.push({ username: 'admin', role: 'ADMIN' }, { username: 'office', role: 'OFFICE' }, { username: 'supervisor', role: 'SUPERVISOR' });
+  users.push(
+    { username: 'admin', role: 'ADMIN' },
+    { username: 'office', role: 'OFFICE' },
+    { username: 'supervisor', role: 'SUPERVISOR' },
+  );
 
   const saved = await savePlan(prisma, parsed, { text, format: 'txt' }, { createdById: office.id });
   const roster = await prisma.department.findMany({ where: { name: { in: parsed.departments } } });
@@ -56,7 +60,14 @@ export async function seedDemo(prisma: PrismaClient, temporal: Client, config: D
   for (const t of saved.tasks) {
     if (!t.leadDepartmentId) continue; // the office assigns these by hand: the text names no department
     await temporal.workflow.getHandle(taskWorkflowId(t.id)).executeUpdate(assignUpdate, {
-      args: [{ actor, leadDepartmentId: t.leadDepartmentId, cooperatingDepartmentIds: t.cooperatingDepartmentIds, reason: '演示数据：按方案交办' }],
+      args: [
+        {
+          actor,
+          leadDepartmentId: t.leadDepartmentId,
+          cooperatingDepartmentIds: t.cooperatingDepartmentIds,
+          reason: '演示数据：按方案交办',
+        },
+      ],
     });
   }
   return users;

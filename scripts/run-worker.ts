@@ -9,7 +9,9 @@ import { startWorker } from './worker.ts';
 
 const config = loadConfig();
 if (!config.temporal.address) {
-  console.error('请设置 TEMPORAL_ADDRESS（host:port）。/ Set TEMPORAL_ADDRESS (host:port): `npm start` runs the worker with the embedded engine.');
+  console.error(
+    '请设置 TEMPORAL_ADDRESS（host:port）。/ Set TEMPORAL_ADDRESS (host:port): `npm start` runs the worker with the embedded engine.',
+  );
   process.exit(2);
 }
 await prepareDatabase(config.databaseUrl);

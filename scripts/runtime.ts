@@ -25,7 +25,8 @@ export interface TemporalHandle {
 async function waitForPort(host: string, port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`The embedded Temporal engine exited with code ${child.exitCode}`);
+    if (child && child.exitCode !== null)
+      throw new Error(`The embedded Temporal engine exited with code ${child.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
       const sock = net.connect(port, host, () => {
         sock.end();
@@ -55,18 +56,26 @@ async function freePort(): Promise<number> {
  * as the SDK starts the real Temporal CLI dev server, unless TEMPORAL_ADDRESS
  * points at a cluster.
  */
-export async function connectTemporal(config: DubanConfig, log: (line: string) => void = () => {}): Promise<TemporalHandle> {
+export async function connectTemporal(
+  config: DubanConfig,
+  log: (line: string) => void = () => {},
+): Promise<TemporalHandle> {
   let child: ChildProcess | undefined;
   let address = config.temporal.address;
   if (!address) {
     const port = config.temporal.engine.port || (await freePort());
     fs.mkdirSync(path.dirname(config.temporal.engine.dbFile), { recursive: true });
     const args = [
-      'server', 'start-dev',
-      '--port', String(port),
-      '--ip', '127.0.0.1',
-      '--namespace', config.temporal.namespace,
-      '--db-filename', config.temporal.engine.dbFile,
+      'server',
+      'start-dev',
+      '--port',
+      String(port),
+      '--ip',
+      '127.0.0.1',
+      '--namespace',
+      config.temporal.namespace,
+      '--db-filename',
+      config.temporal.engine.dbFile,
       '--headless',
     ];
     // The engine's output goes to stderr: stdout stays clean for commands that print JSON.

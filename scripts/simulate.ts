@@ -49,7 +49,11 @@ function captureActivities(input: SimulationInput, sent: NoticeToSend[]): DubanA
       return { notifications: 0, emails: 0, webhooks: 0 };
     },
     loadCalendar: async () => ({ overrides: input.calendar ?? [], officialYears: [] }),
-    loadPlanSettings: async () => ({ thresholds: input.settings?.thresholds ?? {}, noticeTime: input.settings?.noticeTime, reportDueWorkingDays: 5 }),
+    loadPlanSettings: async () => ({
+      thresholds: input.settings?.thresholds ?? {},
+      noticeTime: input.settings?.noticeTime,
+      reportDueWorkingDays: 5,
+    }),
     openRound: async () => ({ roundId: 'simulation-round', taskCount: 1 }),
     roundProgress: async (roundId) => ({ roundId, missing: [] }),
     closeRound: async () => ({ departments: 0 }),
@@ -70,13 +74,22 @@ export async function simulateTask(input: SimulationInput): Promise<SimulatedNot
   for (const [k, v] of Object.entries({ assigned: input.assigned, due: input.due, acknowledged: input.acknowledged })) {
     if (v !== undefined && !ISO.test(v)) throw new Error(`--${k} 日期格式应为 YYYY-MM-DD / must be YYYY-MM-DD: ${v}`);
   }
-  for (const r of input.reports ?? []) if (!ISO.test(r)) throw new Error(`--report 日期格式应为 YYYY-MM-DD / must be YYYY-MM-DD: ${r}`);
+  for (const r of input.reports ?? [])
+    if (!ISO.test(r)) throw new Error(`--report 日期格式应为 YYYY-MM-DD / must be YYYY-MM-DD: ${r}`);
   if (input.due < input.assigned) throw new Error('完成时限早于交办日期 / the due date is before the assignment date');
   const notices = await simulateScenario({
     start: input.assigned,
     settings: input.settings,
     calendar: input.calendar,
-    tasks: [{ id: 'simulation', title: 'simulation', due: input.due, acknowledged: input.acknowledged, reports: input.reports }],
+    tasks: [
+      {
+        id: 'simulation',
+        title: 'simulation',
+        due: input.due,
+        acknowledged: input.acknowledged,
+        reports: input.reports,
+      },
+    ],
     // Long enough for the last level (10 working days) whatever the holidays.
     until: addDays(input.due, 60),
   });
@@ -102,17 +115,24 @@ export interface Scenario {
   until: string;
 }
 
-const addDays = (date: string, n: number) => new Date(new Date(`${date}T00:00:00Z`).getTime() + n * DAY).toISOString().slice(0, 10);
+const addDays = (date: string, n: number) =>
+  new Date(new Date(`${date}T00:00:00Z`).getTime() + n * DAY).toISOString().slice(0, 10);
 
 /** Run tasks (and optionally the plan's quarterly rounds) from `start` to `until` in skipped time. */
 export async function simulateScenario(sc: Scenario): Promise<(SimulatedNotice & { task?: string })[]> {
   const sent: NoticeToSend[] = [];
   const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: ENGINE_BIN }, extraArgs: ['--initial-time', `${sc.start}T08:00:00+08:00`] },
+    server: {
+      executable: { type: 'existing-path', path: ENGINE_BIN },
+      extraArgs: ['--initial-time', `${sc.start}T08:00:00+08:00`],
+    },
   });
   const titles = new Map(sc.tasks.map((t) => [t.id, t.title]));
   try {
-    const activities = captureActivities({ assigned: sc.start, due: sc.until, settings: sc.settings, calendar: sc.calendar }, sent);
+    const activities = captureActivities(
+      { assigned: sc.start, due: sc.until, settings: sc.settings, calendar: sc.calendar },
+      sent,
+    );
     if (sc.rounds) {
       // Nobody reports: every task's lead is chased (the notices an office would see in the worst case).
       activities.roundProgress = async (roundId) => ({
@@ -144,7 +164,9 @@ export async function simulateScenario(sc: Scenario): Promise<(SimulatedNotice &
             },
           ],
         });
-        await handle.executeUpdate(defs.assignUpdate, { args: [{ actor: OFFICE, leadDepartmentId: LEAD, dueDate: t.due }] });
+        await handle.executeUpdate(defs.assignUpdate, {
+          args: [{ actor: OFFICE, leadDepartmentId: LEAD, dueDate: t.due }],
+        });
         handles.push(handle);
       }
       if (sc.rounds) {
@@ -158,12 +180,18 @@ export async function simulateScenario(sc: Scenario): Promise<(SimulatedNotice &
       for (const [i, t] of sc.tasks.entries()) {
         const handle = handles[i]!;
         if (t.acknowledged) {
-          steps.push({ at: t.acknowledged, run: () => handle.executeUpdate(defs.acknowledgeUpdate, { args: [{ actor: DEPT }] }) });
+          steps.push({
+            at: t.acknowledged,
+            run: () => handle.executeUpdate(defs.acknowledgeUpdate, { args: [{ actor: DEPT }] }),
+          });
         }
         for (const r of t.reports ?? []) {
           steps.push({
             at: r,
-            run: () => handle.executeUpdate(defs.submitReportUpdate, { args: [{ actor: DEPT, progress: 50, narrative: 'simulation' }] }),
+            run: () =>
+              handle.executeUpdate(defs.submitReportUpdate, {
+                args: [{ actor: DEPT, progress: 50, narrative: 'simulation' }],
+              }),
           });
         }
       }

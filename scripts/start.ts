@@ -24,11 +24,15 @@ const temporal = await connectTemporal(config, log);
 const worker = await startWorker(config, temporal.connection, prisma);
 log(`Worker polling task queue "${config.temporal.taskQueue}"`);
 const resumed = await resumeMissingWorkflows(temporal.client, prisma, config.temporal.taskQueue);
-if (resumed.tasks || resumed.plans) log(`Started workflows for ${resumed.tasks} task(s) and ${resumed.plans} plan(s) that had none.`);
+if (resumed.tasks || resumed.plans)
+  log(`Started workflows for ${resumed.tasks} task(s) and ${resumed.plans} plan(s) that had none.`);
 const demoUsers = await seedDemo(prisma, temporal.client, config);
 const events = createEventBus();
 const feed = startChangeFeed(prisma, events);
-const server = await startServer({ prisma, config, temporal: temporal.client, events }, { port: config.port, host: config.host });
+const server = await startServer(
+  { prisma, config, temporal: temporal.client, events },
+  { port: config.port, host: config.host },
+);
 log(`Duban 督办 is running at ${server.url}/  (GraphQL: ${server.url}/graphql)`);
 if (demoUsers.length) {
   log(`Demo plan imported. Sign in with password "${config.demo.password}" as:`);

@@ -25,7 +25,11 @@ export function workerOptions(config: DubanConfig, prisma: PrismaClient): Omit<W
   };
 }
 
-export async function startWorker(config: DubanConfig, client: Connection, prisma: PrismaClient): Promise<RunningWorker> {
+export async function startWorker(
+  config: DubanConfig,
+  client: Connection,
+  prisma: PrismaClient,
+): Promise<RunningWorker> {
   const address = client.options.address;
   const connection = await NativeConnection.connect({ address });
   const worker = await Worker.create({ connection, ...workerOptions(config, prisma) });

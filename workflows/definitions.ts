@@ -43,9 +43,8 @@ export const pendingNoticesQuery = defineQuery<PlannedNotice[]>('pendingNotices'
 export const closeRoundUpdate = defineUpdate<{ roundId: string; closed: boolean }, [ActorOnly & { roundId?: string }]>(
   'closeRound',
 );
-export const roundsQuery = defineQuery<
-  { roundId: string; label: string; status: 'OPEN' | 'CLOSED'; reportDueOn: string }[]
->('rounds');
+export const roundsQuery =
+  defineQuery<{ roundId: string; label: string; status: 'OPEN' | 'CLOSED'; reportDueOn: string }[]>('rounds');
 
 export const taskWorkflowId = (taskId: string): string => `task-${taskId}`;
 export const planWorkflowId = (planId: string): string => `plan-${planId}`;

@@ -60,10 +60,18 @@ export async function planSupervision(input: PlanSupervisionInput): Promise<{ ro
     {
       validator: (cmd) => {
         if (cmd.actor.role !== 'OFFICE' && cmd.actor.role !== 'ADMIN') {
-          throw ApplicationFailure.create({ type: 'FORBIDDEN', message: 'Only the committee office closes rounds.', nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: 'FORBIDDEN',
+            message: 'Only the committee office closes rounds.',
+            nonRetryable: true,
+          });
         }
         if (!current || current.status !== 'OPEN' || (cmd.roundId && cmd.roundId !== current.roundId)) {
-          throw ApplicationFailure.create({ type: 'INVALID_STATE', message: 'No such open round.', nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: 'INVALID_STATE',
+            message: 'No such open round.',
+            nonRetryable: true,
+          });
         }
       },
     },
@@ -96,7 +104,9 @@ export async function planSupervision(input: PlanSupervisionInput): Promise<{ ro
     calendar,
     { thresholds: settings.thresholds, noticeTime: settings.noticeTime },
   );
-  const closeAt = instantMs(shanghaiInstant(calendar.addWorkingDays(schedule.reportDueOn, autoClose), settings.noticeTime));
+  const closeAt = instantMs(
+    shanghaiInstant(calendar.addWorkingDays(schedule.reportDueOn, autoClose), settings.noticeTime),
+  );
   // Ask for the reports when the round opens.
   const ask = await roundProgress(opened.roundId);
   for (const m of ask.missing) {

@@ -93,7 +93,9 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     calendar: { overrides: [], officialYears: [] },
   };
   let ready = !!input.carried;
-  let calendar: WorkingCalendar = createCalendar(state.calendar.overrides, { officialYears: state.calendar.officialYears });
+  let calendar: WorkingCalendar = createCalendar(state.calendar.overrides, {
+    officialYears: state.calendar.officialYears,
+  });
   let dirty = 0;
   let reloadCalendar = false;
   let reloadSettings = false;
@@ -207,7 +209,12 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
           actor: cmd.actor,
           reason: cmd.reason,
           ...change,
-          data: { before, leadDepartmentId: state.leadDepartmentId, cooperating: state.cooperatingDepartmentIds, dueDate: state.dueDate },
+          data: {
+            before,
+            leadDepartmentId: state.leadDepartmentId,
+            cooperating: state.cooperatingDepartmentIds,
+            dueDate: state.dueDate,
+          },
         },
         { cooperatingDepartmentIds: state.cooperatingDepartmentIds, milestones: state.milestones },
       );
@@ -217,7 +224,8 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         requireOffice(cmd.actor);
         requireOpen();
         requireText(cmd.leadDepartmentId, 'Lead department');
-        if (cmd.dueDate && !isoDate.test(cmd.dueDate)) reject('INVALID_INPUT', `Due date must be YYYY-MM-DD: ${cmd.dueDate}`);
+        if (cmd.dueDate && !isoDate.test(cmd.dueDate))
+          reject('INVALID_INPUT', `Due date must be YYYY-MM-DD: ${cmd.dueDate}`);
       },
     },
   );
@@ -249,7 +257,12 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       }
       const reportId = uuid4();
       return commit(
-        { kind: isLead ? 'REPORTED' : 'CONTRIBUTED', actor: cmd.actor, ...change, data: { reportId, progress: cmd.progress } },
+        {
+          kind: isLead ? 'REPORTED' : 'CONTRIBUTED',
+          actor: cmd.actor,
+          ...change,
+          data: { reportId, progress: cmd.progress },
+        },
         {
           report: {
             id: reportId,
@@ -298,7 +311,12 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         at: nowIso(),
       };
       return commit(
-        { kind: 'EXTENSION_REQUESTED', actor: cmd.actor, reason: cmd.reason, data: { requestedDueDate: cmd.requestedDueDate } },
+        {
+          kind: 'EXTENSION_REQUESTED',
+          actor: cmd.actor,
+          reason: cmd.reason,
+          data: { requestedDueDate: cmd.requestedDueDate },
+        },
         { extension: { ...state.pendingExtension, currentDueDate: state.dueDate, status: 'PENDING' } },
       );
     },
@@ -307,7 +325,8 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         requireLead(cmd.actor);
         requireStatus('ASSIGNED', 'IN_PROGRESS');
         if (state.pendingExtension) reject('EXTENSION_PENDING', 'An extension request is already awaiting a decision.');
-        if (!isoDate.test(cmd.requestedDueDate ?? '')) reject('INVALID_INPUT', 'Requested due date must be YYYY-MM-DD.');
+        if (!isoDate.test(cmd.requestedDueDate ?? ''))
+          reject('INVALID_INPUT', 'Requested due date must be YYYY-MM-DD.');
         if (state.dueDate && cmd.requestedDueDate <= state.dueDate) {
           reject('INVALID_INPUT', `Requested due date must be after the current one (${state.dueDate}).`);
         }
@@ -413,7 +432,12 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       await condition(() => ready);
       const at = nowIso();
       state.escalationLevel = Math.max(state.escalationLevel, cmd.level) as 0 | 1 | 2 | 3;
-      const snap = await commit({ kind: 'ESCALATED', actor: cmd.actor, reason: cmd.reason, data: { level: cmd.level } });
+      const snap = await commit({
+        kind: 'ESCALATED',
+        actor: cmd.actor,
+        reason: cmd.reason,
+        data: { level: cmd.level },
+      });
       await deliverNotice({
         key: `${state.taskId}:MANUAL:${state.seq}`,
         taskId: state.taskId,
@@ -421,7 +445,8 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         kind: 'MANUAL',
         level: cmd.level,
         fireAt: at,
-        recipients: cmd.level === 3 ? ['SUPERVISOR'] : cmd.level === 2 ? ['DEPARTMENT_HEAD', 'OFFICE'] : ['LEAD_DEPARTMENT'],
+        recipients:
+          cmd.level === 3 ? ['SUPERVISOR'] : cmd.level === 2 ? ['DEPARTMENT_HEAD', 'OFFICE'] : ['LEAD_DEPARTMENT'],
         departmentIds: state.leadDepartmentId ? [state.leadDepartmentId] : [],
         title: state.title,
         dueDate: state.dueDate,
@@ -445,7 +470,10 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       await condition(() => ready);
       state.pendingClosure = null;
       state.pendingExtension = null;
-      return commit({ kind: 'CANCELLED', actor: cmd.actor, reason: cmd.reason, ...transition('CANCELLED') }, { cancelReason: cmd.reason });
+      return commit(
+        { kind: 'CANCELLED', actor: cmd.actor, reason: cmd.reason, ...transition('CANCELLED') },
+        { cancelReason: cmd.reason },
+      );
     },
     {
       validator: (cmd) => {

@@ -4,7 +4,16 @@
  * only: the API, activities and workflows all import these.
  */
 import type { DayOverride } from '../domain/calendar';
-import type { EscalationThresholds, Instant, IsoDate, Milestone, NoticeKind, NoticeRecipient, Role, TaskStatus } from '../domain/types';
+import type {
+  EscalationThresholds,
+  Instant,
+  IsoDate,
+  Milestone,
+  NoticeKind,
+  NoticeRecipient,
+  Role,
+  TaskStatus,
+} from '../domain/types';
 
 export type { TaskStatus, Role };
 

@@ -30,7 +30,14 @@ async function signalOpenTasks(
     where: { status: { notIn: ['CLOSED', 'CANCELLED'] }, workflowId: { not: null }, ...(planId ? { planId } : {}) },
     select: { workflowId: true },
   });
-  await Promise.all(tasks.map((t) => ctx.temporal!.workflow.getHandle(t.workflowId!).signal(signal).catch(() => undefined)));
+  await Promise.all(
+    tasks.map((t) =>
+      ctx
+        .temporal!.workflow.getHandle(t.workflowId!)
+        .signal(signal)
+        .catch(() => undefined),
+    ),
+  );
   return tasks.length;
 }
 
@@ -50,13 +57,16 @@ builder.mutationField('createUser', (t) =>
     args: {
       username: t.arg.string({ validate: z.string().regex(/^[a-zA-Z0-9_.-]{2,64}$/, '2–64 letters, digits, _ . -') }),
       displayName: t.arg.string({ validate: name(100) }),
-      password: t.arg.string({ validate: z.string().min(8, 'at least 8 characters').max(256, 'at most 256 characters') }),
+      password: t.arg.string({
+        validate: z.string().min(8, 'at least 8 characters').max(256, 'at most 256 characters'),
+      }),
       role: t.arg({ type: RoleEnum }),
       departmentId: t.arg.id({ required: false }),
       email: t.arg.string({ required: false, validate: z.string().email('invalid email') }),
     },
     resolve: async (q, _r, a, ctx) => {
-      if (a.role === 'DEPARTMENT' && !a.departmentId) throw invalidInput('部门用户必须属于一个单位。', 'A DEPARTMENT user needs a department.');
+      if (a.role === 'DEPARTMENT' && !a.departmentId)
+        throw invalidInput('部门用户必须属于一个单位。', 'A DEPARTMENT user needs a department.');
       if (await ctx.prisma.user.findUnique({ where: { username: a.username } })) {
         throw invalidInput(`用户名已存在：${a.username}`, `Username taken: ${a.username}`);
       }
@@ -88,7 +98,10 @@ builder.mutationField('updateUser', (t) =>
     args: {
       userId: t.arg.id(),
       displayName: t.arg.string({ required: false, validate: name(100) }),
-      password: t.arg.string({ required: false, validate: z.string().min(8, 'at least 8 characters').max(256, 'at most 256 characters') }),
+      password: t.arg.string({
+        required: false,
+        validate: z.string().min(8, 'at least 8 characters').max(256, 'at most 256 characters'),
+      }),
       role: t.arg({ type: RoleEnum, required: false }),
       departmentId: t.arg.id({ required: false }),
       email: t.arg.string({ required: false, validate: z.string().email('invalid email') }),
@@ -98,8 +111,10 @@ builder.mutationField('updateUser', (t) =>
       const user = await ctx.prisma.user.findUnique({ where: { id: String(a.userId) } });
       if (!user) throw notFound('用户', 'User');
       const role = a.role ?? user.role;
-      const departmentId = a.departmentId !== undefined && a.departmentId !== null ? String(a.departmentId) : user.departmentId;
-      if (role === 'DEPARTMENT' && !departmentId) throw invalidInput('部门用户必须属于一个单位。', 'A DEPARTMENT user needs a department.');
+      const departmentId =
+        a.departmentId !== undefined && a.departmentId !== null ? String(a.departmentId) : user.departmentId;
+      if (role === 'DEPARTMENT' && !departmentId)
+        throw invalidInput('部门用户必须属于一个单位。', 'A DEPARTMENT user needs a department.');
       const updated = await ctx.prisma.user.update({
         ...q,
         where: { id: user.id },
@@ -124,11 +139,18 @@ builder.mutationField('createDepartment', (t) =>
     type: 'Department',
     errors: ERRORS,
     authScopes: { admin: true },
-    args: { name: t.arg.string({ validate: name(100) }), shortName: t.arg.string({ required: false, validate: name(50) }) },
+    args: {
+      name: t.arg.string({ validate: name(100) }),
+      shortName: t.arg.string({ required: false, validate: name(50) }),
+    },
     resolve: async (q, _r, a, ctx) => {
-      if (await ctx.prisma.department.findUnique({ where: { name: a.name } })) throw invalidInput(`单位已存在：${a.name}`, `Department exists: ${a.name}`);
+      if (await ctx.prisma.department.findUnique({ where: { name: a.name } }))
+        throw invalidInput(`单位已存在：${a.name}`, `Department exists: ${a.name}`);
       const count = await ctx.prisma.department.count();
-      const d = await ctx.prisma.department.create({ ...q, data: { name: a.name, shortName: a.shortName ?? null, sortOrder: count } });
+      const d = await ctx.prisma.department.create({
+        ...q,
+        data: { name: a.name, shortName: a.shortName ?? null, sortOrder: count },
+      });
       await audit(ctx, 'CREATE_DEPARTMENT', 'Department', d.id, { name: a.name });
       return d;
     },
@@ -144,13 +166,16 @@ builder.mutationField('mergeDepartments', (t) =>
       'Merge an alias department (e.g. 旗卫健委) into the canonical one (旗卫生健康委员会): its name becomes an alias; its users and open tasks move. Task moves go through the workflows.',
     args: { keepId: t.arg.id(), mergeId: t.arg.id() },
     resolve: async (q, _r, { keepId, mergeId }, ctx) => {
-      if (String(keepId) === String(mergeId)) throw invalidInput('不能与自身合并。', 'Cannot merge a department into itself.');
+      if (String(keepId) === String(mergeId))
+        throw invalidInput('不能与自身合并。', 'Cannot merge a department into itself.');
       const [keep, merge] = await Promise.all([
         ctx.prisma.department.findUnique({ where: { id: String(keepId) } }),
         ctx.prisma.department.findUnique({ where: { id: String(mergeId) } }),
       ]);
       if (!keep || !merge) throw notFound('单位', 'Department');
-      const led = await ctx.prisma.task.count({ where: { leadDepartmentId: merge.id, status: { notIn: ['CLOSED', 'CANCELLED'] } } });
+      const led = await ctx.prisma.task.count({
+        where: { leadDepartmentId: merge.id, status: { notIn: ['CLOSED', 'CANCELLED'] } },
+      });
       const cooperating = await ctx.prisma.taskCooperator.count({ where: { departmentId: merge.id } });
       if (led + cooperating > 0) {
         throw invalidInput(
@@ -158,12 +183,17 @@ builder.mutationField('mergeDepartments', (t) =>
           `The department still has ${led + cooperating} tasks; reassign them first.`,
         );
       }
-      const aliases = [...new Set([...(JSON.parse(keep.aliases) as string[]), merge.name, ...(JSON.parse(merge.aliases) as string[])])];
+      const aliases = [
+        ...new Set([...(JSON.parse(keep.aliases) as string[]), merge.name, ...(JSON.parse(merge.aliases) as string[])]),
+      ];
       const result = await ctx.prisma.$transaction(async (tx) => {
         await tx.user.updateMany({ where: { departmentId: merge.id }, data: { departmentId: keep.id } });
         await tx.department.delete({ where: { id: merge.id } }).catch(async () => {
           // Historic rows (closed tasks, reports) still point at it: keep it, renamed as an alias record.
-          await tx.department.update({ where: { id: merge.id }, data: { name: `${merge.name}（已并入${keep.name}）` } });
+          await tx.department.update({
+            where: { id: merge.id },
+            data: { name: `${merge.name}（已并入${keep.name}）` },
+          });
         });
         return tx.department.update({ ...q, where: { id: keep.id }, data: { aliases: JSON.stringify(aliases) } });
       });
@@ -173,14 +203,16 @@ builder.mutationField('mergeDepartments', (t) =>
   }),
 );
 
-const CalendarDay = builder.objectRef<{ date: string; kind: string; name: string | null; source: string }>('CalendarOverride').implement({
-  fields: (t) => ({
-    date: t.exposeString('date'),
-    kind: t.exposeString('kind'),
-    name: t.exposeString('name', { nullable: true }),
-    source: t.exposeString('source'),
-  }),
-});
+const CalendarDay = builder
+  .objectRef<{ date: string; kind: string; name: string | null; source: string }>('CalendarOverride')
+  .implement({
+    fields: (t) => ({
+      date: t.exposeString('date'),
+      kind: t.exposeString('kind'),
+      name: t.exposeString('name', { nullable: true }),
+      source: t.exposeString('source'),
+    }),
+  });
 const DayKindEnum = builder.enumType('DayKind', { values: ['WORKDAY', 'HOLIDAY'] as const });
 const CalendarDayInput = builder.inputType('CalendarDayInput', {
   fields: (t) => ({
@@ -211,7 +243,8 @@ builder.mutationField('setCalendarDays', (t) =>
     },
     resolve: async (_r, { days, official }, ctx) => {
       if (!days.length) throw invalidInput('没有要设置的日期。', 'No days given.');
-      for (const d of days) if (Number.isNaN(Date.parse(d.date))) throw invalidInput(`无效日期：${d.date}`, `Invalid date: ${d.date}`);
+      for (const d of days)
+        if (Number.isNaN(Date.parse(d.date))) throw invalidInput(`无效日期：${d.date}`, `Invalid date: ${d.date}`);
       await ctx.prisma.$transaction(
         days.map((d) =>
           ctx.prisma.calendarOverride.upsert({
@@ -274,10 +307,17 @@ builder.mutationField('updatePlanSettings', (t) =>
         ...(noticeTime ? { noticeTime } : {}),
       };
       const t1 = next.thresholds;
-      if ((t1.level1DaysOverdue ?? 1) > (t1.level2DaysOverdue ?? 3) || (t1.level2DaysOverdue ?? 3) > (t1.level3DaysOverdue ?? 10)) {
+      if (
+        (t1.level1DaysOverdue ?? 1) > (t1.level2DaysOverdue ?? 3) ||
+        (t1.level2DaysOverdue ?? 3) > (t1.level3DaysOverdue ?? 10)
+      ) {
         throw invalidInput('督办等级的天数必须逐级递增。', 'Escalation levels must not decrease.');
       }
-      const updated = await ctx.prisma.plan.update({ ...q, where: { id: plan.id }, data: { settings: JSON.stringify(next) } });
+      const updated = await ctx.prisma.plan.update({
+        ...q,
+        where: { id: plan.id },
+        data: { settings: JSON.stringify(next) },
+      });
       await audit(ctx, 'UPDATE_PLAN_SETTINGS', 'Plan', plan.id, next);
       await signalOpenTasks(ctx, settingsChangedSignal, plan.id);
       return updated;

@@ -39,25 +39,38 @@ const DepartmentSummary = builder.objectRef<DeptRow>('DepartmentSummary').implem
 });
 
 const Dashboard = builder
-  .objectRef<{ planId: string | null; departments: DeptRow[]; overdueIds: string[]; latestRoundId: string | null }>('Dashboard')
+  .objectRef<{ planId: string | null; departments: DeptRow[]; overdueIds: string[]; latestRoundId: string | null }>(
+    'Dashboard',
+  )
   .implement({
     fields: (t) => ({
       departments: t.field({ type: [DepartmentSummary], resolve: (d) => d.departments }),
       overdue: t.prismaField({
         type: ['Task'],
         resolve: (q, d, _a, ctx) =>
-          ctx.prisma.task.findMany({ ...q, where: { id: { in: d.overdueIds } }, orderBy: [{ escalationLevel: 'desc' }, { dueDate: 'asc' }] }),
+          ctx.prisma.task.findMany({
+            ...q,
+            where: { id: { in: d.overdueIds } },
+            orderBy: [{ escalationLevel: 'desc' }, { dueDate: 'asc' }],
+          }),
       }),
       ranking: t.prismaField({
         type: ['RoundEvaluationRow'],
         description: 'The ranking of the latest closed round.',
         resolve: (q, d, _a, ctx) =>
-          d.latestRoundId ? ctx.prisma.roundEvaluationRow.findMany({ ...q, where: { roundId: d.latestRoundId }, orderBy: { rank: 'asc' } }) : [],
+          d.latestRoundId
+            ? ctx.prisma.roundEvaluationRow.findMany({
+                ...q,
+                where: { roundId: d.latestRoundId },
+                orderBy: { rank: 'asc' },
+              })
+            : [],
       }),
       latestRound: t.prismaField({
         type: 'SupervisionRound',
         nullable: true,
-        resolve: (q, d, _a, ctx) => (d.latestRoundId ? ctx.prisma.supervisionRound.findUnique({ ...q, where: { id: d.latestRoundId } }) : null),
+        resolve: (q, d, _a, ctx) =>
+          d.latestRoundId ? ctx.prisma.supervisionRound.findUnique({ ...q, where: { id: d.latestRoundId } }) : null,
       }),
     }),
   });
@@ -84,7 +97,15 @@ builder.queryField('dashboard', (t) =>
         const dept = departments.find((d) => d.id === g.leadDepartmentId);
         const r =
           rows.get(g.leadDepartmentId) ??
-          ({ departmentId: g.leadDepartmentId, name: dept?.name ?? '', total: 0, byStatus: {}, green: 0, yellow: 0, red: 0 } as DeptRow);
+          ({
+            departmentId: g.leadDepartmentId,
+            name: dept?.name ?? '',
+            total: 0,
+            byStatus: {},
+            green: 0,
+            yellow: 0,
+            red: 0,
+          } as DeptRow);
         const n = g._count._all;
         r.total += n;
         r.byStatus[g.status] = (r.byStatus[g.status] ?? 0) + n;
@@ -96,7 +117,9 @@ builder.queryField('dashboard', (t) =>
       const order = new Map(departments.map((d, i) => [d.id, i]));
       return {
         planId: planId ? String(planId) : null,
-        departments: [...rows.values()].sort((a, b) => (order.get(a.departmentId) ?? 0) - (order.get(b.departmentId) ?? 0)),
+        departments: [...rows.values()].sort(
+          (a, b) => (order.get(a.departmentId) ?? 0) - (order.get(b.departmentId) ?? 0),
+        ),
         overdueIds: overdue.map((o) => o.id),
         latestRoundId: latest?.id ?? null,
       };
@@ -120,7 +143,11 @@ builder.queryField('previewEscalation', (t) =>
       const overrides = await ctx.prisma.calendarOverride.findMany();
       const calendar = createCalendar(
         overrides.map((o) => ({ date: o.date, kind: o.kind as DayOverride['kind'] })),
-        { officialYears: [...new Set(overrides.filter((o) => o.source === 'official').map((o) => Number(o.date.slice(0, 4))))] },
+        {
+          officialYears: [
+            ...new Set(overrides.filter((o) => o.source === 'official').map((o) => Number(o.date.slice(0, 4)))),
+          ],
+        },
       );
       const iso = /^\d{4}-\d{2}-\d{2}$/;
       let input;
@@ -138,19 +165,28 @@ builder.queryField('previewEscalation', (t) =>
         };
       } else {
         for (const [k, v] of Object.entries({ assigned: a.assigned, due: a.due, acknowledged: a.acknowledged })) {
-          if (v && !iso.test(v)) throw invalidInput(`${k} 日期格式应为 YYYY-MM-DD：${v}`, `${k} must be YYYY-MM-DD: ${v}`);
+          if (v && !iso.test(v))
+            throw invalidInput(`${k} 日期格式应为 YYYY-MM-DD：${v}`, `${k} must be YYYY-MM-DD: ${v}`);
         }
-        if (!a.assigned || !a.due) throw invalidInput('请给出任务编号，或交办日期和完成时限。', 'Give a taskId, or assigned and due dates.');
-        input = { status: 'ASSIGNED' as TaskStatus, assignedOn: a.assigned, acknowledgedOn: a.acknowledged ?? null, dueDate: a.due };
+        if (!a.assigned || !a.due)
+          throw invalidInput('请给出任务编号，或交办日期和完成时限。', 'Give a taskId, or assigned and due dates.');
+        input = {
+          status: 'ASSIGNED' as TaskStatus,
+          assignedOn: a.assigned,
+          acknowledgedOn: a.acknowledged ?? null,
+          dueDate: a.due,
+        };
       }
-      return planEscalation(input, calendar, { thresholds: settings.thresholds, noticeTime: settings.noticeTime }).map((n) => ({
-        key: `${n.kind}:${n.date}`,
-        kind: n.kind,
-        level: n.level,
-        date: n.date,
-        fireAt: n.fireAt,
-        recipients: n.recipients,
-      }));
+      return planEscalation(input, calendar, { thresholds: settings.thresholds, noticeTime: settings.noticeTime }).map(
+        (n) => ({
+          key: `${n.kind}:${n.date}`,
+          kind: n.kind,
+          level: n.level,
+          date: n.date,
+          fireAt: n.fireAt,
+          recipients: n.recipients,
+        }),
+      );
     },
   }),
 );

@@ -7,7 +7,10 @@ builder.queryField('notifications', (t) =>
   t.prismaField({
     type: ['Notification'],
     authScopes: { signedIn: true },
-    args: { unreadOnly: t.arg.boolean({ required: false, defaultValue: false }), limit: t.arg.int({ required: false, defaultValue: 100 }) },
+    args: {
+      unreadOnly: t.arg.boolean({ required: false, defaultValue: false }),
+      limit: t.arg.int({ required: false, defaultValue: 100 }),
+    },
     resolve: (query, _r, { unreadOnly, limit }, ctx) =>
       ctx.prisma.notification.findMany({
         ...query,
@@ -28,7 +31,11 @@ builder.mutationField('markNotificationRead', (t) =>
       const n = await ctx.prisma.notification.findUnique({ where: { id: String(id) } });
       // Someone else's notification is as good as absent.
       if (!n || n.userId !== ctx.user!.id) throw notFound('通知', 'Notification');
-      return ctx.prisma.notification.update({ ...query, where: { id: n.id }, data: { readAt: n.readAt ?? new Date() } });
+      return ctx.prisma.notification.update({
+        ...query,
+        where: { id: n.id },
+        data: { readAt: n.readAt ?? new Date() },
+      });
     },
   }),
 );

@@ -179,9 +179,15 @@ export const Notification = builder.prismaObject('Notification', {
 });
 
 export const PlannedNoticeRef = builder
-  .objectRef<{ key: string; kind: string; level: number; date: string; fireAt: string; recipients: string[]; milestone?: string }>(
-    'PlannedNotice',
-  )
+  .objectRef<{
+    key: string;
+    kind: string;
+    level: number;
+    date: string;
+    fireAt: string;
+    recipients: string[];
+    milestone?: string;
+  }>('PlannedNotice')
   .implement({
     description: 'A notice the ladder will send unless the task changes first.',
     fields: (t) => ({

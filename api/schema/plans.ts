@@ -24,7 +24,10 @@ export const Plan = builder.prismaObject('Plan', {
     issuer: t.exposeString('issuer', { nullable: true }),
     docNumber: t.exposeString('docNumber', { nullable: true }),
     status: t.exposeString('status'),
-    settings: t.string({ description: 'JSON plan settings (thresholds, report window, score weights)', resolve: (p) => p.settings }),
+    settings: t.string({
+      description: 'JSON plan settings (thresholds, report window, score weights)',
+      resolve: (p) => p.settings,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     targets: t.relation('targets'),
     sections: t.relation('sections', { query: { where: { parentId: null }, orderBy: { sortOrder: 'asc' } } }),
@@ -39,7 +42,8 @@ builder.queryFields((t) => ({
   departments: t.prismaField({
     type: ['Department'],
     authScopes: { signedIn: true },
-    resolve: (query, _r, _a, ctx) => ctx.prisma.department.findMany({ ...query, orderBy: [{ sortOrder: 'asc' }, { name: 'asc' }] }),
+    resolve: (query, _r, _a, ctx) =>
+      ctx.prisma.department.findMany({ ...query, orderBy: [{ sortOrder: 'asc' }, { name: 'asc' }] }),
   }),
   plans: t.prismaField({
     type: ['Plan'],
@@ -66,9 +70,14 @@ const DeadlineRef = builder.objectRef<{ text: string; date: string | null }>('Im
   fields: (t) => ({ text: t.exposeString('text'), date: t.exposeString('date', { nullable: true }) }),
 });
 const TargetRef = builder
-  .objectRef<{ text: string; metric: string | null; comparator: string | null; value: number | null; unit: string | null; date?: string }>(
-    'ImportedTarget',
-  )
+  .objectRef<{
+    text: string;
+    metric: string | null;
+    comparator: string | null;
+    value: number | null;
+    unit: string | null;
+    date?: string;
+  }>('ImportedTarget')
   .implement({
     fields: (t) => ({
       text: t.exposeString('text'),
@@ -92,7 +101,8 @@ const ImportedTask = builder.objectRef<ParsedPlan['tasks'][number]>('ImportedTas
   }),
 });
 const AliasSuggestion = builder.objectRef<{ name: string; existing: string }>('AliasSuggestion').implement({
-  description: 'A department name in the document that looks like a known department (merge suggested, never automatic).',
+  description:
+    'A department name in the document that looks like a known department (merge suggested, never automatic).',
   fields: (t) => ({ name: t.exposeString('name'), existing: t.exposeString('existing') }),
 });
 const ImportPreview = builder.objectRef<Preview>('ImportPreview').implement({
@@ -105,7 +115,10 @@ const ImportPreview = builder.objectRef<Preview>('ImportPreview').implement({
     planTargets: t.field({ type: [TargetRef], resolve: (p) => p.parsed.plan_targets }),
     warnings: t.stringList({ resolve: (p) => p.parsed.warnings.map((w) => w.message) }),
     aliasSuggestions: t.field({ type: [AliasSuggestion], resolve: (p) => p.aliasSuggestions }),
-    json: t.string({ description: 'The parsed plan as JSON: edit it and send it back as `corrected` to import.', resolve: (p) => JSON.stringify(p.parsed) }),
+    json: t.string({
+      description: 'The parsed plan as JSON: edit it and send it back as `corrected` to import.',
+      resolve: (p) => JSON.stringify(p.parsed),
+    }),
   }),
 });
 const ImportResult = builder.objectRef<{ preview: Preview; planId: string | null }>('ImportPlanResult').implement({
@@ -114,7 +127,8 @@ const ImportResult = builder.objectRef<{ preview: Preview; planId: string | null
     plan: t.prismaField({
       type: 'Plan',
       nullable: true,
-      resolve: (query, r, _a, ctx) => (r.planId ? ctx.prisma.plan.findUnique({ ...query, where: { id: r.planId } }) : null),
+      resolve: (query, r, _a, ctx) =>
+        r.planId ? ctx.prisma.plan.findUnique({ ...query, where: { id: r.planId } }) : null,
     }),
   }),
 });
@@ -134,7 +148,8 @@ builder.mutationField('importPlan', (t) =>
     type: ImportResult,
     errors: ERRORS,
     authScopes: { office: true },
-    description: 'Import a plan from text or an uploaded .txt/.md/.docx. dryRun returns the preview only; `corrected` imports an edited preview.',
+    description:
+      'Import a plan from text or an uploaded .txt/.md/.docx. dryRun returns the preview only; `corrected` imports an edited preview.',
     args: {
       text: t.arg.string({ required: false, validate: z.string().max(MAX_PLAN_BYTES, 'at most 10 MB') }),
       file: t.arg({ type: 'File', required: false }),
@@ -155,7 +170,9 @@ builder.mutationField('importPlan', (t) =>
         } else {
           throw new ImportError('请上传文件或粘贴方案文本。', 'Upload a file or paste the plan text.');
         }
-        parsed = args.corrected ? parseCorrected(args.corrected) : parsePlanText(source.text, args.fileName ?? undefined);
+        parsed = args.corrected
+          ? parseCorrected(args.corrected)
+          : parsePlanText(source.text, args.fileName ?? undefined);
       } catch (err) {
         if (err instanceof ImportError) throw new DubanError('IMPORT_FAILED', {}, { zh: err.zh, en: err.en });
         throw err;
@@ -256,7 +273,10 @@ builder.mutationField('updateTask', (t) =>
     description: 'Edit the wording of a DRAFT task (deadlines and departments are set with assignTask).',
     args: {
       taskId: t.arg.id(),
-      title: t.arg.string({ required: false, validate: z.string().trim().min(1, 'required').max(200, 'at most 200 characters') }),
+      title: t.arg.string({
+        required: false,
+        validate: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
+      }),
       text: t.arg.string({ required: false, validate: z.string().max(10000, 'at most 10000 characters') }),
     },
     resolve: async (query, _r, a, ctx) => {

@@ -44,14 +44,19 @@ builder.queryFields((t) => ({
     authScopes: { signedIn: true },
     args: { planId: t.arg.id() },
     resolve: (query, _r, { planId }, ctx) =>
-      ctx.prisma.supervisionRound.findMany({ ...query, where: { planId: String(planId) }, orderBy: [{ year: 'desc' }, { quarter: 'desc' }] }),
+      ctx.prisma.supervisionRound.findMany({
+        ...query,
+        where: { planId: String(planId) },
+        orderBy: [{ year: 'desc' }, { quarter: 'desc' }],
+      }),
   }),
   round: t.prismaField({
     type: 'SupervisionRound',
     nullable: true,
     authScopes: { signedIn: true },
     args: { id: t.arg.id() },
-    resolve: (query, _r, { id }, ctx) => ctx.prisma.supervisionRound.findUnique({ ...query, where: { id: String(id) } }),
+    resolve: (query, _r, { id }, ctx) =>
+      ctx.prisma.supervisionRound.findUnique({ ...query, where: { id: String(id) } }),
   }),
 }));
 
@@ -66,10 +71,13 @@ builder.mutationField('closeRound', (t) =>
       const actor = actorOf(ctx);
       const round = await ctx.prisma.supervisionRound.findUnique({ where: { id: String(roundId) } });
       if (!round) throw notFound('督查轮次', 'Round');
-      if (round.status === 'CLOSED') throw new DubanError('INVALID_STATE', {}, { zh: '该轮次已关闭。', en: 'The round is already closed.' });
+      if (round.status === 'CLOSED')
+        throw new DubanError('INVALID_STATE', {}, { zh: '该轮次已关闭。', en: 'The round is already closed.' });
       if (!ctx.temporal) throw new DubanError('TEMPORAL_UNAVAILABLE');
       try {
-        await ctx.temporal.workflow.getHandle(planWorkflowId(round.planId)).executeUpdate(closeRoundUpdate, { args: [{ actor, roundId: round.id }] });
+        await ctx.temporal.workflow
+          .getHandle(planWorkflowId(round.planId))
+          .executeUpdate(closeRoundUpdate, { args: [{ actor, roundId: round.id }] });
       } catch (err) {
         throw err instanceof WorkflowUpdateFailedError ? toDubanError(err) : toDubanError(err);
       }
@@ -102,7 +110,11 @@ builder.mutationField('openRound', (t) =>
         });
       } catch (err) {
         if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') {
-          throw new DubanError('INVALID_STATE', {}, { zh: '该方案的季度督查已在运行。', en: 'The plan’s supervision is already running.' });
+          throw new DubanError(
+            'INVALID_STATE',
+            {},
+            { zh: '该方案的季度督查已在运行。', en: 'The plan’s supervision is already running.' },
+          );
         }
         throw err;
       }

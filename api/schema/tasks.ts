@@ -11,7 +11,10 @@ import { invalidInput } from '../errors.ts';
 import { ERRORS } from './errors.ts';
 import { PlannedNoticeRef } from './objects.ts';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(s)), 'invalid date');
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'invalid date');
 const text = (max: number) => z.string().trim().min(1, 'required').max(max, `at most ${max} characters`);
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', {
@@ -146,9 +149,17 @@ builder.queryFields((t) => ({
           sort === 'DUE_DATE'
             ? [{ dueDate: { sort: 'asc', nulls: 'last' } }, { sortOrder: 'asc' }]
             : sort === 'HEALTH'
-              ? [{ escalationLevel: 'desc' }, { health: { sort: 'desc', nulls: 'last' } }, { dueDate: { sort: 'asc', nulls: 'last' } }]
+              ? [
+                  { escalationLevel: 'desc' },
+                  { health: { sort: 'desc', nulls: 'last' } },
+                  { dueDate: { sort: 'asc', nulls: 'last' } },
+                ]
               : [{ planId: 'asc' }, { sortOrder: 'asc' }];
-        return ctx.prisma.task.findMany({ ...query, where: taskWhere(ctx, filter), orderBy: [...orderBy, { id: 'asc' }] });
+        return ctx.prisma.task.findMany({
+          ...query,
+          where: taskWhere(ctx, filter),
+          orderBy: [...orderBy, { id: 'asc' }],
+        });
       },
     },
     {},
@@ -159,7 +170,10 @@ builder.queryFields((t) => ({
     authScopes: { signedIn: true },
     args: { id: t.arg.id() },
     resolve: async (query, _root, { id }, ctx) => {
-      const task = await ctx.prisma.task.findFirst({ ...query, where: { AND: [{ id: String(id) }, taskVisibility(ctx)] } });
+      const task = await ctx.prisma.task.findFirst({
+        ...query,
+        where: { AND: [{ id: String(id) }, taskVisibility(ctx)] },
+      });
       return task;
     },
   }),
@@ -218,7 +232,14 @@ taskMutation('assignTask', {
       leadDepartmentId: String(a.leadDepartmentId),
       cooperatingDepartmentIds: (a.cooperatingDepartmentIds ?? []).map(String),
       ...(a.dueDate !== undefined && a.dueDate !== null ? { dueDate: a.dueDate } : {}),
-      ...(a.milestones ? { milestones: a.milestones.map((m: { text: string; dueDate: string }) => ({ title: m.text, dueDate: m.dueDate })) } : {}),
+      ...(a.milestones
+        ? {
+            milestones: a.milestones.map((m: { text: string; dueDate: string }) => ({
+              title: m.text,
+              dueDate: m.dueDate,
+            })),
+          }
+        : {}),
       ...(a.reason ? { reason: a.reason } : {}),
     });
   },
@@ -245,22 +266,35 @@ taskMutation('submitProgressReport', {
       narrative: a.narrative,
       ...(a.problems ? { problems: a.problems } : {}),
       ...(a.nextSteps ? { nextSteps: a.nextSteps } : {}),
-      actuals: (a.indicatorValues ?? []).map((v: { indicatorId: string; value: number }) => ({ indicatorId: String(v.indicatorId), value: v.value })),
+      actuals: (a.indicatorValues ?? []).map((v: { indicatorId: string; value: number }) => ({
+        indicatorId: String(v.indicatorId),
+        value: v.value,
+      })),
     }),
 });
 
 taskMutation('requestExtension', {
   description: '延期申请 (lead department).',
   args: (t) => ({ newDueDate: t.arg.string({ validate: isoDate }), reason: t.arg.string({ validate: text(1000) }) }),
-  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), defs.requestExtensionUpdate, { requestedDueDate: a.newDueDate, reason: a.reason }),
+  run: (ctx, a) =>
+    runTaskUpdate(ctx, String(a.taskId), defs.requestExtensionUpdate, {
+      requestedDueDate: a.newDueDate,
+      reason: a.reason,
+    }),
 });
 
 taskMutation('decideExtension', {
   description: 'Approve or reject the pending extension request (office).',
   scopes: { office: true },
-  args: (t) => ({ approve: t.arg.boolean(), comment: t.arg.string({ required: false, validate: z.string().max(1000, 'at most 1000 characters') }) }),
+  args: (t) => ({
+    approve: t.arg.boolean(),
+    comment: t.arg.string({ required: false, validate: z.string().max(1000, 'at most 1000 characters') }),
+  }),
   run: (ctx, a) =>
-    runTaskUpdate(ctx, String(a.taskId), defs.decideExtensionUpdate, { approve: a.approve, ...(a.comment ? { reason: a.comment } : {}) }),
+    runTaskUpdate(ctx, String(a.taskId), defs.decideExtensionUpdate, {
+      approve: a.approve,
+      ...(a.comment ? { reason: a.comment } : {}),
+    }),
 });
 
 taskMutation('requestClosure', {
@@ -272,9 +306,15 @@ taskMutation('requestClosure', {
 taskMutation('reviewClosure', {
   description: '审核: approve (销号) or return for rework (退回, with a reason) (office).',
   scopes: { office: true },
-  args: (t) => ({ approve: t.arg.boolean(), comment: t.arg.string({ required: false, validate: z.string().max(1000, 'at most 1000 characters') }) }),
+  args: (t) => ({
+    approve: t.arg.boolean(),
+    comment: t.arg.string({ required: false, validate: z.string().max(1000, 'at most 1000 characters') }),
+  }),
   run: (ctx, a) =>
-    runTaskUpdate(ctx, String(a.taskId), defs.reviewClosureUpdate, { approve: a.approve, ...(a.comment ? { reason: a.comment } : {}) }),
+    runTaskUpdate(ctx, String(a.taskId), defs.reviewClosureUpdate, {
+      approve: a.approve,
+      ...(a.comment ? { reason: a.comment } : {}),
+    }),
 });
 
 taskMutation('escalateTask', {
@@ -284,7 +324,8 @@ taskMutation('escalateTask', {
     reason: t.arg.string({ validate: text(1000) }),
     level: t.arg.int({ required: false, defaultValue: 1, validate: z.number().int().min(1, '1–3').max(3, '1–3') }),
   }),
-  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), defs.escalateUpdate, { level: (a.level ?? 1) as 1 | 2 | 3, reason: a.reason }),
+  run: (ctx, a) =>
+    runTaskUpdate(ctx, String(a.taskId), defs.escalateUpdate, { level: (a.level ?? 1) as 1 | 2 | 3, reason: a.reason }),
 });
 
 taskMutation('cancelTask', {

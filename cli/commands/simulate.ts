@@ -30,7 +30,9 @@ const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 1
 export function register(program: Command): void {
   program
     .command('simulate')
-    .description('预演督办提醒：用真实工作流在快进时间中运行，只记录不发送 / What-if: run the real workflow in skipped time and list the notices')
+    .description(
+      '预演督办提醒：用真实工作流在快进时间中运行，只记录不发送 / What-if: run the real workflow in skipped time and list the notices',
+    )
     .option('--assigned <date>', '交办日期 YYYY-MM-DD（--plan 时默认今天）/ assignment date')
     .option('--due <date>', '完成时限 YYYY-MM-DD / due date')
     .option('--ack <date>', '签收日期 / acknowledgement date')
@@ -46,7 +48,10 @@ export function register(program: Command): void {
         try {
           settings = JSON.parse(await fs.readFile(opts.settings, 'utf8'));
         } catch (e) {
-          await errorMessage(`无法读取设置文件：${opts.settings}`, `Cannot read the settings file: ${(e as Error).message}`);
+          await errorMessage(
+            `无法读取设置文件：${opts.settings}`,
+            `Cannot read the settings file: ${(e as Error).message}`,
+          );
           process.exitCode = 2;
           return;
         }
@@ -65,21 +70,43 @@ export function register(program: Command): void {
           const start = opts.assigned ?? today();
           const until = `${Number(start.slice(0, 4)) + 1}${start.slice(4)}`;
           const tasks = parsed.tasks
-            .map((t, i) => ({ id: `t${i + 1}`, title: t.title, due: t.deadlines.map((d) => d.date).filter(Boolean).sort().at(-1) ?? until }))
+            .map((t, i) => ({
+              id: `t${i + 1}`,
+              title: t.title,
+              due:
+                t.deadlines
+                  .map((d) => d.date)
+                  .filter(Boolean)
+                  .sort()
+                  .at(-1) ?? until,
+            }))
             .map((t) => ({ ...t, due: t.due! < start ? until : t.due! }));
-          notices = await simulateScenario({ start, tasks, rounds: { planTitle: parsed.title ?? '', count: 4 }, settings, until });
+          notices = await simulateScenario({
+            start,
+            tasks,
+            rounds: { planTitle: parsed.title ?? '', count: 4 },
+            settings,
+            until,
+          });
         } else {
           if (!opts.assigned || !opts.due) {
             await errorMessage('请给出 --assigned 和 --due，或 --plan。', 'Give --assigned and --due, or --plan.');
             process.exitCode = 2;
             return;
           }
-          notices = await simulateTask({ assigned: opts.assigned, due: opts.due, acknowledged: opts.ack, reports: opts.report, settings });
+          notices = await simulateTask({
+            assigned: opts.assigned,
+            due: opts.due,
+            acknowledged: opts.ack,
+            reports: opts.report,
+            settings,
+          });
         }
         if (opts.json) {
           await out(JSON.stringify(notices));
         } else {
-          for (const n of notices) await out(`${n.at}  ${n.kind.padEnd(12)} → ${n.to.join(', ')}${n.task ? `  ${n.task}` : ''}`);
+          for (const n of notices)
+            await out(`${n.at}  ${n.kind.padEnd(12)} → ${n.to.join(', ')}${n.task ? `  ${n.task}` : ''}`);
         }
       } catch (e) {
         if (e instanceof ImportError) {

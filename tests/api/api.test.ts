@@ -12,9 +12,12 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import { startServer, type RunningServer } from '../../api/server.ts';
 import { createPrisma, type PrismaClient } from '../../prisma/client.ts';
-import { ENGINE_BIN, freshDatabase, seedOrg, workflowBundle, type Org } from '../support/harness.ts';
+import { ENGINE_BIN, freshDatabase, seedOrg, workflowBundle } from '../support/harness.ts';
 
-const SEED = fs.readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'seeds', 'dehui-county-medical-community-plan-2023.txt'), 'utf8');
+const SEED = fs.readFileSync(
+  path.join(import.meta.dirname, '..', 'fixtures', 'seeds', 'dehui-county-medical-community-plan-2023.txt'),
+  'utf8',
+);
 
 let env: TestWorkflowEnvironment;
 let prisma: PrismaClient;
@@ -23,7 +26,6 @@ let queries: string[] = [];
 let server: RunningServer;
 let worker: Worker;
 let running: Promise<void>;
-let org: Org;
 const tokens: Record<string, string> = {};
 
 async function gql(query: string, variables: Record<string, unknown> = {}, token?: string) {
@@ -51,8 +53,10 @@ beforeAll(async () => {
   const db = await freshDatabase();
   prisma = db.prisma;
   counted = createPrisma(db.config.databaseUrl, { onQuery: (q) => queries.push(q) });
-  env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: ENGINE_BIN } } });
-  org = await seedOrg(prisma, ['市卫健局', '市财政局', '市医保局']);
+  env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: ENGINE_BIN } },
+  });
+  await seedOrg(prisma, ['市卫健局', '市财政局', '市医保局']); // office, supervisor, dept01–03
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: db.config.temporal.taskQueue,
@@ -60,7 +64,10 @@ beforeAll(async () => {
     activities: createActivities({ prisma, config: db.config }),
   });
   running = worker.run();
-  server = await startServer({ prisma: counted, config: db.config, temporal: env.client }, { port: 0, host: '127.0.0.1' });
+  server = await startServer(
+    { prisma: counted, config: db.config, temporal: env.client },
+    { port: 0, host: '127.0.0.1' },
+  );
   for (const u of ['office', 'supervisor', 'dept01', 'dept02', 'dept03']) tokens[u] = (await login(u)).data.token;
 }, 120_000);
 
@@ -115,7 +122,11 @@ describe('authentication', () => {
 
   it('says clearly when credentials are wrong, and rate-limits repeated failures', async () => {
     const wrong = await login('supervisor', 'nope');
-    expect(wrong).toMatchObject({ __typename: 'DubanError', code: 'INVALID_CREDENTIALS', message: '用户名或密码错误。' });
+    expect(wrong).toMatchObject({
+      __typename: 'DubanError',
+      code: 'INVALID_CREDENTIALS',
+      message: '用户名或密码错误。',
+    });
     for (let i = 0; i < 4; i++) await login('supervisor', 'nope');
     const blocked = await login('supervisor', 'test-password');
     expect(blocked).toMatchObject({ code: 'TOO_MANY_ATTEMPTS' });
@@ -153,7 +164,9 @@ describe('import and the authorization matrix', () => {
     taskIds = tasks.map((t) => t.id);
     leadOf = Object.fromEntries(tasks.map((t) => [t.id, t.leadDepartmentId!]));
     // Workflows project CREATED: every task DRAFT with a timeline.
-    await expect.poll(async () => prisma.taskEvent.count({ where: { kind: 'CREATED', task: { planId } } }), { timeout: 20_000 }).toBe(24);
+    await expect
+      .poll(async () => prisma.taskEvent.count({ where: { kind: 'CREATED', task: { planId } } }), { timeout: 20_000 })
+      .toBe(24);
   });
 
   it('lets only the office assign; a department then acknowledges only its own task', async () => {
@@ -169,7 +182,11 @@ describe('import and the authorization matrix', () => {
     expect(badDate.errors?.[0]?.extensions?.code).toBe('INVALID_INPUT');
     expect(badDate.errors?.[0]?.message).toBe('输入有误：dueDate：invalid date');
     const ok = await gql(assign, { t: t0, d: health, due: '2027-06-30' }, tokens.office);
-    expect(ok.data.assignTask.data).toEqual({ status: 'ASSIGNED', dueDate: '2027-06-30', leadDepartment: { name: '市卫健局' } });
+    expect(ok.data.assignTask.data).toEqual({
+      status: 'ASSIGNED',
+      dueDate: '2027-06-30',
+      leadDepartment: { name: '市卫健局' },
+    });
 
     const ack = `mutation($t: ID!) { acknowledgeTask(taskId: $t) { __typename ... on MutationAcknowledgeTaskSuccess { data { status } } ... on DubanError { code message } } }`;
     const eventsBefore = await prisma.taskEvent.count({ where: { taskId: t0 } });
@@ -206,7 +223,10 @@ describe('import and the authorization matrix', () => {
     expect(mine.data.tasks.edges.length).toBeGreaterThan(0);
     expect(mine.data.tasks.edges.length).toBeLessThan(24);
     for (const e of mine.data.tasks.edges) {
-      const names = [e.node.leadDepartment?.name, ...e.node.cooperatingDepartments.map((d: { name: string }) => d.name)];
+      const names = [
+        e.node.leadDepartment?.name,
+        ...e.node.cooperatingDepartments.map((d: { name: string }) => d.name),
+      ];
       expect(names).toContain(name);
     }
     const foreign = taskIds.find((id) => !mine.data.tasks.edges.some((e: any) => e.node.taskId === id))!;
@@ -236,7 +256,9 @@ describe('import and the authorization matrix', () => {
   it('exports the ledger (台账) as a real .xlsx, and refuses anonymous downloads', async () => {
     const anon = await fetch(`${server.url}/export/ledger.xlsx?planId=${planId}`);
     expect(anon.status).toBe(401);
-    const res = await fetch(`${server.url}/export/ledger.xlsx?planId=${planId}`, { headers: { authorization: `Bearer ${tokens.office}` } });
+    const res = await fetch(`${server.url}/export/ledger.xlsx?planId=${planId}`, {
+      headers: { authorization: `Bearer ${tokens.office}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('spreadsheetml');
     const wb = new ExcelJS.Workbook();
@@ -244,7 +266,17 @@ describe('import and the authorization matrix', () => {
     const sheet = wb.getWorksheet('任务台账')!;
     expect(sheet.getRow(1).values).toEqual([
       undefined,
-      '序号', '任务', '牵头单位', '配合单位', '完成时限', '当前状态', '红黄绿灯', '进度', '最新进展', '督办次数', '备注',
+      '序号',
+      '任务',
+      '牵头单位',
+      '配合单位',
+      '完成时限',
+      '当前状态',
+      '红黄绿灯',
+      '进度',
+      '最新进展',
+      '督办次数',
+      '备注',
     ]);
     expect(sheet.rowCount).toBe(25);
     expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });

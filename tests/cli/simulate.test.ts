@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.join(import.meta.dirname, '..', '..');
 const duban = (...args: string[]) =>
-  spawnSync(process.execPath, [path.join(root, 'bin', 'duban.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  spawnSync(process.execPath, [path.join(root, 'bin', 'duban.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 
 describe('duban simulate', () => {
   it('prints exactly one JSON array of the notices the real workflow would send', () => {
@@ -28,7 +32,9 @@ describe('duban simulate', () => {
     // Rounds open on the first working day after each quarter (Q3: after the National Day holiday).
     // 2027 has no official calendar yet, so New Year's Day counts as a working day until an admin loads it.
     expect([...new Set(rounds)]).toEqual(['2026-04-01', '2026-07-01', '2026-10-08', '2027-01-01']);
-    expect(notices.filter((n) => n.kind === 'ACK_REMINDER').every((n) => n.at === '2026-01-07T09:00:00+08:00')).toBe(true);
+    expect(notices.filter((n) => n.kind === 'ACK_REMINDER').every((n) => n.at === '2026-01-07T09:00:00+08:00')).toBe(
+      true,
+    );
     expect([...notices].sort((a, b) => a.at.localeCompare(b.at))).toEqual(notices);
   });
 

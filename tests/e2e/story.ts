@@ -114,16 +114,19 @@ export async function runCommandStory(
   expect(await act(d.page, '办结申请', '申请办结', { 办结情况说明: '远程医疗协作网已覆盖全部乡镇卫生院。' })).toContain('办结申请已提交');
   await expect.poll(() => statusOf(d.page)).toBe('待审核');
 
+  mark('closure requested');
   await office.page.goto(`${url}/tasks/${taskId}`);
   await expect.poll(() => statusOf(office.page)).toBe('待审核');
   expect(await act(office.page, '审核办结：退回', '退回修改', { 退回理由: '请补充乡镇卫生院签约清单。' })).toContain('已退回');
   await expect.poll(() => statusOf(office.page)).toBe('推进中');
   await shot(office.page, 'task-returned-desktop');
 
+  mark('closure returned');
   await d.page.reload();
   await expect.poll(() => statusOf(d.page)).toBe('推进中');
   expect(await act(d.page, '办结申请', '申请办结', { 办结情况说明: '已补充签约清单，全部 12 家乡镇卫生院接入。' })).toContain('办结申请已提交');
 
+  mark('closure requested again');
   await office.page.reload();
   await expect.poll(() => statusOf(office.page)).toBe('待审核');
   expect(await act(office.page, '审核办结：通过', '审核通过（销号）')).toContain('已审核通过');

@@ -21,7 +21,9 @@ describe('migrations (offline, through the wasm schema engine)', () => {
     const db = new Database(url.slice('file:'.length));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = db.prepare("select name from sqlite_master where type='table'").all() as { name: string }[];
-    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['Plan', 'Task', 'Department', '_prisma_migrations']));
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['Plan', 'Task', 'Department', '_prisma_migrations']),
+    );
     db.close();
 
     // The generated client works on the migrated file, with foreign keys enforced.
@@ -41,7 +43,12 @@ describe('migrations (offline, through the wasm schema engine)', () => {
 
   it('creates a migration from the schema diff in Prisma Migrate layout', async () => {
     const dir = path.join(tmp(), 'migrations');
-    const created = await createMigration('init', `file:${path.join(tmp(), 'scratch.db')}`, dir, new Date('2026-01-02T03:04:05Z'));
+    const created = await createMigration(
+      'init',
+      `file:${path.join(tmp(), 'scratch.db')}`,
+      dir,
+      new Date('2026-01-02T03:04:05Z'),
+    );
     expect(created).toBe(path.join(dir, '20260102030405_init'));
     const sql = fs.readFileSync(path.join(created!, 'migration.sql'), 'utf8');
     expect(sql).toContain('CREATE TABLE "Task"');

@@ -58,7 +58,10 @@ describe('npm start', () => {
     expect(health.data.health).toMatchObject({ ok: true, temporalReachable: true });
     const page = await fetch(`${first.url}/`);
     expect(await page.text()).toContain('<div id="app">');
-    const login = await gql(first.url, 'mutation { login(username: "dept01", password: "duban-demo") { ... on MutationLoginSuccess { data { token } } } }');
+    const login = await gql(
+      first.url,
+      'mutation { login(username: "dept01", password: "duban-demo") { ... on MutationLoginSuccess { data { token } } } }',
+    );
     const token = login.data.login.data.token;
     const mine = await gql(first.url, '{ tasks(first: 100) { totalCount edges { node { status } } } }', token);
     expect(mine.data.tasks.totalCount).toBeGreaterThan(0);
@@ -71,12 +74,16 @@ describe('npm start', () => {
     const again = await gql(second.url, '{ tasks(first: 100) { totalCount } }', token);
     expect(again.data.tasks.totalCount).toBe(mine.data.tasks.totalCount);
     // The workflows survived the restart in the engine's file: a command still reaches them.
-    const taskId = (await gql(second.url, '{ tasks(first: 1) { edges { node { taskId } } } }', token)).data.tasks.edges[0].node.taskId;
+    const taskId = (await gql(second.url, '{ tasks(first: 1) { edges { node { taskId } } } }', token)).data.tasks
+      .edges[0].node.taskId;
     const ack = await gql(
       second.url,
       `mutation { acknowledgeTask(taskId: "${taskId}") { __typename ... on MutationAcknowledgeTaskSuccess { data { status } } ... on DubanError { code message } } }`,
       token,
     );
-    expect(ack.data.acknowledgeTask).toEqual({ __typename: 'MutationAcknowledgeTaskSuccess', data: { status: 'IN_PROGRESS' } });
+    expect(ack.data.acknowledgeTask).toEqual({
+      __typename: 'MutationAcknowledgeTaskSuccess',
+      data: { status: 'IN_PROGRESS' },
+    });
   }, 180_000);
 });

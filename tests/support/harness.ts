@@ -35,7 +35,9 @@ export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[];
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((m) => {
-          const to = (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
+          const to = (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((a) =>
+            a.value.map((v) => v.address ?? ''),
+          );
           mails.push({ to, subject: m.subject ?? '', text: m.text ?? '', messageId: m.messageId ?? '' });
           callback();
         })
@@ -47,7 +49,11 @@ export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[];
   return { url: `smtp://127.0.0.1:${port}`, mails, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-export async function startWebhookReceiver(): Promise<{ url: string; posts: { body: any; headers: http.IncomingHttpHeaders }[]; close(): Promise<void> }> {
+export async function startWebhookReceiver(): Promise<{
+  url: string;
+  posts: { body: any; headers: http.IncomingHttpHeaders }[];
+  close(): Promise<void>;
+}> {
   const posts: { body: any; headers: http.IncomingHttpHeaders }[] = [];
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -62,7 +68,9 @@ export async function startWebhookReceiver(): Promise<{ url: string; posts: { bo
   return { url: `http://127.0.0.1:${port}/robot`, posts, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-export async function freshDatabase(env: Record<string, string> = {}): Promise<{ prisma: PrismaClient; config: DubanConfig; dir: string }> {
+export async function freshDatabase(
+  env: Record<string, string> = {},
+): Promise<{ prisma: PrismaClient; config: DubanConfig; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'duban-test-'));
   const config = loadConfig({ DATA_DIR: dir, DUBAN_DEMO: '0', ...env });
   await prepareDatabase(config.databaseUrl);
@@ -82,7 +90,10 @@ export function timeSkippingEnv(initialTime?: string): Promise<TestWorkflowEnvir
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundle workflows/ once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as any });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as any,
+  });
   return bundle;
 }
 
@@ -99,14 +110,29 @@ export async function seedOrg(prisma: PrismaClient, names: string[], webhookUrl?
     data: { username: 'office', displayName: '办公室', role: 'OFFICE', passwordHash, email: 'office@example.gov' },
   });
   const supervisor = await prisma.user.create({
-    data: { username: 'supervisor', displayName: '分管领导', role: 'SUPERVISOR', passwordHash, email: 'leader@example.gov' },
+    data: {
+      username: 'supervisor',
+      displayName: '分管领导',
+      role: 'SUPERVISOR',
+      passwordHash,
+      email: 'leader@example.gov',
+    },
   });
   const departments = [];
   for (const [i, name] of names.entries()) {
-    const d = await prisma.department.create({ data: { name, sortOrder: i, webhook: i === 0 ? (webhookUrl ?? null) : null } });
+    const d = await prisma.department.create({
+      data: { name, sortOrder: i, webhook: i === 0 ? (webhookUrl ?? null) : null },
+    });
     const email = `dept${i + 1}@example.gov`;
     const u = await prisma.user.create({
-      data: { username: `dept${String(i + 1).padStart(2, '0')}`, displayName: `${name}联络员`, role: 'DEPARTMENT', departmentId: d.id, passwordHash, email },
+      data: {
+        username: `dept${String(i + 1).padStart(2, '0')}`,
+        displayName: `${name}联络员`,
+        role: 'DEPARTMENT',
+        departmentId: d.id,
+        passwordHash,
+        email,
+      },
     });
     departments.push({ id: d.id, name, userId: u.id, email });
   }

@@ -25,7 +25,16 @@ let child: ChildProcess | undefined;
 function startCrashingWorker(address: string): Promise<ChildProcess> {
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(import.meta.dirname, '..', 'support', 'crash-worker.ts'), address, dir, smtp.url, TASK_QUEUE, 'crash-on-send'],
+    [
+      '--import',
+      'tsx',
+      path.join(import.meta.dirname, '..', 'support', 'crash-worker.ts'),
+      address,
+      dir,
+      smtp.url,
+      TASK_QUEUE,
+      'crash-on-send',
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
@@ -49,7 +58,17 @@ beforeAll(async () => {
       departments: ['县卫健局'],
       plan_targets: [],
       warnings: [],
-      tasks: [{ path: ['一、任务', '(一)任务甲'], title: '任务甲', lead: ['县卫健局'], cooperating: [], deadlines: [{ text: '2026年2月13日前', date: '2026-02-13' }], targets: [], recurrence: null }],
+      tasks: [
+        {
+          path: ['一、任务', '(一)任务甲'],
+          title: '任务甲',
+          lead: ['县卫健局'],
+          cooperating: [],
+          deadlines: [{ text: '2026年2月13日前', date: '2026-02-13' }],
+          targets: [],
+          recurrence: null,
+        },
+      ],
     },
     { text: '…', format: 'txt' },
   );
@@ -70,21 +89,29 @@ describe('a worker killed during a notification', () => {
     const exited = new Promise<NodeJS.Signals | null>((r) => child!.once('exit', (_c, sig) => r(sig)));
     await startPlanWorkflows(env.client, TASK_QUEUE, saved, '崩溃测试方案');
     const handle = env.client.workflow.getHandle(defs.taskWorkflowId(saved.tasks[0]!.id));
-    await handle.executeUpdate(defs.assignUpdate, { args: [{ actor: { userId: org.office.id, role: 'OFFICE' }, leadDepartmentId: org.departments[0]!.id }] });
+    await handle.executeUpdate(defs.assignUpdate, {
+      args: [{ actor: { userId: org.office.id, role: 'OFFICE' }, leadDepartmentId: org.departments[0]!.id }],
+    });
     // 02-04 09:00: the acknowledgement reminder; the worker dies handing the email to SMTP.
     // (With an activity outstanding, time no longer skips: stop just past 09:00.)
     await env.sleep(new Date('2026-02-04T09:00:01+08:00').getTime() - (await env.currentTimeMs()));
     expect(await exited).toBe('SIGKILL');
     expect(smtp.mails).toHaveLength(0);
     const key = (await prisma.delivery.findFirstOrThrow({ where: { channel: 'EMAIL' } })).key;
-    expect(await prisma.delivery.findUniqueOrThrow({ where: { key } })).toMatchObject({ status: 'PENDING', attempts: 1 });
+    expect(await prisma.delivery.findUniqueOrThrow({ where: { key } })).toMatchObject({
+      status: 'PENDING',
+      attempts: 1,
+    });
 
     // A new worker picks the activity up once its heartbeat timeout (10 s) passes.
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowBundle: await workflowBundle(),
-      activities: createActivities({ prisma, config: (await import('../../temporal.config.ts')).loadConfig({ DATA_DIR: dir, SMTP_URL: smtp.url }) }),
+      activities: createActivities({
+        prisma,
+        config: (await import('../../temporal.config.ts')).loadConfig({ DATA_DIR: dir, SMTP_URL: smtp.url }),
+      }),
     });
     await worker.runUntil(async () => {
       await expect.poll(() => smtp.mails.length, { timeout: 40_000, interval: 500 }).toBe(1);

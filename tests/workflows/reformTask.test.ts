@@ -14,7 +14,15 @@ import type { ParsedPlan } from '../../domain/parser/index.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import * as defs from '../../workflows/definitions.ts';
 import type { Actor } from '../../workflows/types.ts';
-import { freshDatabase, seedOrg, startSmtp, startWebhookReceiver, timeSkippingEnv, workflowBundle, type Org } from '../support/harness.ts';
+import {
+  freshDatabase,
+  seedOrg,
+  startSmtp,
+  startWebhookReceiver,
+  timeSkippingEnv,
+  workflowBundle,
+  type Org,
+} from '../support/harness.ts';
 
 const TASK_QUEUE = 'duban-test';
 const at = (local: string) => new Date(`${local}+08:00`).getTime();
@@ -28,7 +36,11 @@ let saved: SavedPlan;
 let worker: Worker;
 let running: Promise<void>;
 let office: Actor;
-const dept = (i: number): Actor => ({ userId: org.departments[i]!.userId, role: 'DEPARTMENT', departmentId: org.departments[i]!.id });
+const dept = (i: number): Actor => ({
+  userId: org.departments[i]!.userId,
+  role: 'DEPARTMENT',
+  departmentId: org.departments[i]!.id,
+});
 const handle = (i: number) => env.client.workflow.getHandle(defs.taskWorkflowId(saved.tasks[i]!.id));
 const sleepUntil = async (local: string) => {
   const now = await env.currentTimeMs();
@@ -36,7 +48,10 @@ const sleepUntil = async (local: string) => {
   if (target > now) await env.sleep(target - now);
 };
 const notices = (taskIndex: number) =>
-  prisma.notice.findMany({ where: { taskId: saved.tasks[taskIndex]!.id }, orderBy: [{ fireAt: 'asc' }, { level: 'asc' }] });
+  prisma.notice.findMany({
+    where: { taskId: saved.tasks[taskIndex]!.id },
+    orderBy: [{ fireAt: 'asc' }, { level: 'asc' }],
+  });
 const task = (i: number) => prisma.task.findUniqueOrThrow({ where: { id: saved.tasks[i]!.id } });
 
 const plan: ParsedPlan = {
@@ -111,7 +126,13 @@ describe('reformTask and planSupervision through 2026', () => {
     expect(new Date(await env.currentTimeMs()).toISOString()).toMatch(/^2026-02-02T00:0/);
     for (const i of [0, 1, 2]) {
       const snap = await handle(i).executeUpdate(defs.assignUpdate, {
-        args: [{ actor: office, leadDepartmentId: saved.tasks[i]!.leadDepartmentId!, cooperatingDepartmentIds: saved.tasks[i]!.cooperatingDepartmentIds }],
+        args: [
+          {
+            actor: office,
+            leadDepartmentId: saved.tasks[i]!.leadDepartmentId!,
+            cooperatingDepartmentIds: saved.tasks[i]!.cooperatingDepartmentIds,
+          },
+        ],
       });
       expect(snap).toMatchObject({ status: 'ASSIGNED', assignedOn: '2026-02-02' });
     }
@@ -155,10 +176,12 @@ describe('reformTask and planSupervision through 2026', () => {
     // Mail went to the right people, in Chinese; the webhook robot got the department's notices.
     const level3 = smtp.mails.filter((m) => m.subject.includes('约谈/通报'));
     expect(level3.map((m) => m.to).flat()).toEqual(['leader@example.gov']);
-    expect(smtp.mails.filter((m) => m.subject.includes('督办单')).flatMap((m) => m.to).sort()).toEqual([
-      'dept1@example.gov',
-      'office@example.gov',
-    ]);
+    expect(
+      smtp.mails
+        .filter((m) => m.subject.includes('督办单'))
+        .flatMap((m) => m.to)
+        .sort(),
+    ).toEqual(['dept1@example.gov', 'office@example.gov']);
     expect(new Set(smtp.mails.map((m) => m.messageId)).size).toBe(smtp.mails.length);
     expect(hooks.posts.length).toBeGreaterThanOrEqual(4);
     expect(hooks.posts[0]!.body).toMatchObject({ msgtype: 'text' });
@@ -166,13 +189,17 @@ describe('reformTask and planSupervision through 2026', () => {
     // The acknowledged task got no ack reminder.
     expect((await notices(1)).filter((n) => n.kind === 'ACK_REMINDER')).toEqual([]);
     // In-app notifications for the department user.
-    expect(await prisma.notification.count({ where: { userId: org.departments[0]!.userId } })).toBeGreaterThanOrEqual(4);
+    expect(await prisma.notification.count({ where: { userId: org.departments[0]!.userId } })).toBeGreaterThanOrEqual(
+      4,
+    );
   });
 
   it('cancels a task with a reason, and sends nothing for it afterwards', async () => {
     await sleepUntil('2026-03-10T10:00:00');
     const before = (await notices(2)).length;
-    const snap = await handle(2).executeUpdate(defs.cancelUpdate, { args: [{ actor: office, reason: '并入其他任务' }] });
+    const snap = await handle(2).executeUpdate(defs.cancelUpdate, {
+      args: [{ actor: office, reason: '并入其他任务' }],
+    });
     expect(snap.status).toBe('CANCELLED');
     expect(await task(2)).toMatchObject({ status: 'CANCELLED', cancelReason: '并入其他任务', health: null });
     await sleepUntil('2026-04-01T08:00:00');
@@ -181,10 +208,19 @@ describe('reformTask and planSupervision through 2026', () => {
 
   it('opens the Q1 round, chases the late department, and ranks it below the punctual one', async () => {
     await sleepUntil('2026-04-02T10:00:00');
-    const round = await prisma.supervisionRound.findFirstOrThrow({ where: { planId: saved.planId, year: 2026, quarter: 1 } });
+    const round = await prisma.supervisionRound.findFirstOrThrow({
+      where: { planId: saved.planId, year: 2026, quarter: 1 },
+    });
     expect(round.opensAt.toISOString()).toBe('2026-04-01T01:00:00.000Z');
     await handle(1).executeUpdate(defs.submitReportUpdate, {
-      args: [{ actor: dept(1), progress: 40, narrative: '已完成支付方式改革方案起草', actuals: [{ indicatorId: saved.tasks[1]!.indicators[0]!.id, value: 85 }] }],
+      args: [
+        {
+          actor: dept(1),
+          progress: 40,
+          narrative: '已完成支付方式改革方案起草',
+          actuals: [{ indicatorId: saved.tasks[1]!.indicators[0]!.id, value: 85 }],
+        },
+      ],
     });
     // Run past the report deadline and the automatic close.
     await sleepUntil('2026-05-06T12:00:00');
@@ -210,13 +246,16 @@ describe('reformTask and planSupervision through 2026', () => {
       args: [{ actor: dept(1), requestedDueDate: '2026-10-16', reason: '需等待省级配套文件' }],
     });
     expect(req.pendingExtension?.requestedDueDate).toBe('2026-10-16');
-    const decided = await handle(1).executeUpdate(defs.decideExtensionUpdate, { args: [{ actor: office, approve: true }] });
+    const decided = await handle(1).executeUpdate(defs.decideExtensionUpdate, {
+      args: [{ actor: office, approve: true }],
+    });
     expect(decided).toMatchObject({ dueDate: '2026-10-16', pendingExtension: null, escalationLevel: 0 });
     await sleepUntil('2026-10-20T10:00:00');
     const calendar = createCalendar();
-    const expected = planEscalation({ assignedOn: '2026-02-02', dueDate: '2026-10-16', status: 'IN_PROGRESS' }, calendar).filter(
-      (n) => n.kind === 'WARNING' || n.kind === 'LEVEL1',
-    );
+    const expected = planEscalation(
+      { assignedOn: '2026-02-02', dueDate: '2026-10-16', status: 'IN_PROGRESS' },
+      calendar,
+    ).filter((n) => n.kind === 'WARNING' || n.kind === 'LEVEL1');
     const sent = (await notices(1)).map((n) => [n.kind, n.fireAt.toISOString()]);
     // Nothing for the old 09-30 deadline; the new one's warning and level 1 on their working days.
     expect(sent).toEqual(expected.map((n) => [n.kind, n.fireAt]));
@@ -224,16 +263,22 @@ describe('reformTask and planSupervision through 2026', () => {
   });
 
   it('returns a closure request once, then approves it; no notice follows', async () => {
-    const r1 = await handle(1).executeUpdate(defs.requestClosureUpdate, { args: [{ actor: dept(1), summary: '改革方案已印发实施' }] });
+    const r1 = await handle(1).executeUpdate(defs.requestClosureUpdate, {
+      args: [{ actor: dept(1), summary: '改革方案已印发实施' }],
+    });
     expect(r1.status).toBe('CLOSURE_REQUESTED');
     const noReason = await handle(1)
       .executeUpdate(defs.reviewClosureUpdate, { args: [{ actor: office, approve: false }] })
       .catch((e) => e);
     expect(noReason.cause?.type).toBe('INVALID_INPUT');
-    const returned = await handle(1).executeUpdate(defs.reviewClosureUpdate, { args: [{ actor: office, approve: false, reason: '缺少配套细则' }] });
+    const returned = await handle(1).executeUpdate(defs.reviewClosureUpdate, {
+      args: [{ actor: office, approve: false, reason: '缺少配套细则' }],
+    });
     expect(returned.status).toBe('IN_PROGRESS');
     await handle(1).executeUpdate(defs.requestClosureUpdate, { args: [{ actor: dept(1), summary: '配套细则已补充' }] });
-    const approved = await handle(1).executeUpdate(defs.reviewClosureUpdate, { args: [{ actor: office, approve: true }] });
+    const approved = await handle(1).executeUpdate(defs.reviewClosureUpdate, {
+      args: [{ actor: office, approve: true }],
+    });
     expect(approved.status).toBe('CLOSED');
     const count = (await notices(1)).length;
     await sleepUntil('2026-12-31T12:00:00');
@@ -244,10 +289,24 @@ describe('reformTask and planSupervision through 2026', () => {
     expect(reviews.map((r) => r.status)).toEqual(['RETURNED', 'APPROVED']);
     const timeline = await prisma.taskEvent.findMany({ where: { taskId: t.id }, orderBy: { at: 'asc' } });
     expect(timeline.map((e) => e.kind)).toEqual(
-      expect.arrayContaining(['CREATED', 'ASSIGNED', 'ACKNOWLEDGED', 'REPORTED', 'EXTENSION_REQUESTED', 'EXTENSION_APPROVED', 'CLOSURE_RETURNED', 'CLOSED']),
+      expect.arrayContaining([
+        'CREATED',
+        'ASSIGNED',
+        'ACKNOWLEDGED',
+        'REPORTED',
+        'EXTENSION_REQUESTED',
+        'EXTENSION_APPROVED',
+        'CLOSURE_RETURNED',
+        'CLOSED',
+      ]),
     );
     const returnedEvent = timeline.find((e) => e.kind === 'CLOSURE_RETURNED')!;
-    expect(returnedEvent).toMatchObject({ actorId: org.office.id, reason: '缺少配套细则', fromStatus: 'CLOSURE_REQUESTED', toStatus: 'IN_PROGRESS' });
+    expect(returnedEvent).toMatchObject({
+      actorId: org.office.id,
+      reason: '缺少配套细则',
+      fromStatus: 'CLOSURE_REQUESTED',
+      toStatus: 'IN_PROGRESS',
+    });
   });
 
   it('delivered every email exactly once', () => {
@@ -259,7 +318,10 @@ describe('reformTask and planSupervision through 2026', () => {
   it('replays every history without non-determinism', async () => {
     const histories = [];
     for await (const wf of env.client.workflow.list()) {
-      histories.push({ workflowId: wf.workflowId, history: await env.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory() });
+      histories.push({
+        workflowId: wf.workflowId,
+        history: await env.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory(),
+      });
     }
     expect(histories.length).toBeGreaterThanOrEqual(4);
     const results = Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories);
