@@ -575,7 +575,10 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     if (h !== lastHealth && due.length === 0) await commit({ kind: 'HEALTH', data: { from: lastHealth, to: h } });
     lastHealth = h;
 
-    if (workflowInfo().historyLength > MAX_HISTORY_EVENTS || workflowInfo().continueAsNewSuggested) {
+    if (
+      workflowInfo().historyLength > (input.historyLimit ?? MAX_HISTORY_EVENTS) ||
+      workflowInfo().continueAsNewSuggested
+    ) {
       await condition(allHandlersFinished);
       return continueAsNew<typeof reformTask>({ ...input, carried: state });
     }

@@ -47,6 +47,8 @@ export interface ReformTaskInput {
   createdBy?: Actor;
   /** When the workflow continues as new, the state it carries. */
   carried?: TaskState;
+  /** Continue as new past this many history events (default 2,000; tests lower it). */
+  historyLimit?: number;
 }
 
 export interface PendingExtension {

@@ -848,7 +848,14 @@ export class Engine {
 
   // ---------------------------------------------------------------- RPC: namespaces & system
 
-  GetSystemInfo() {
+  GetSystemInfo(_r: any, call?: grpc.ServerUnaryCall<any, any>) {
+    // Per-message gzip costs more engine CPU than the whole state machine on
+    // loopback. SDK core negotiates: if GetSystemInfo sent gzip-compressed is
+    // refused as UNIMPLEMENTED naming grpc-encoding, it reconnects uncompressed.
+    const enc = call?.metadata.get('x-duban-grpc-encoding')?.[0];
+    if (enc && enc !== 'identity' && process.env.DUBAN_TEMPORAL_ALLOW_GZIP !== '1') {
+      throw unimplemented(`grpc-encoding ${String(enc)} is not accepted by duban-temporal: the compressor is disabled, use identity`);
+    }
     return {
       serverVersion: '1.29.0-duban',
       capabilities: {

@@ -32,7 +32,23 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     searchAttributes: opts.searchAttributes,
   });
   if (opts.initialTime !== undefined) engine.clock.startAt(opts.initialTime);
+  // grpc-js strips grpc-encoding from the metadata handlers see; surface it for
+  // GetSystemInfo so the engine can ask SDK core to drop per-message gzip.
+  const encodingProbe: grpc.ServerInterceptor = (method, call) => {
+    if (!method.path.endsWith('/GetSystemInfo')) return new grpc.ServerInterceptingCall(call);
+    return new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (md, nxt) => {
+            const enc = (call as any).incomingEncoding;
+            if (enc) md.set('x-duban-grpc-encoding', String(enc));
+            nxt(md);
+          },
+        }),
+    });
+  };
   const server = new grpc.Server({
+    interceptors: [encodingProbe],
     'grpc.max_receive_message_length': 128 * 1024 * 1024,
     'grpc.max_send_message_length': 128 * 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,

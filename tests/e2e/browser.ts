@@ -78,6 +78,11 @@ export async function startAppProcess(env: Record<string, string> = {}): Promise
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+    // The app's output, for when a step fails (screenshots/ is gitignored).
+    fs.mkdirSync(SHOTS, { recursive: true });
+    const out = fs.createWriteStream(path.join(SHOTS, 'app.log'));
+    child.stdout!.pipe(out);
+    child.stderr!.pipe(out);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`app exited with ${code}:\n${log.slice(-3000)}`));

@@ -2,8 +2,11 @@
  * A 3-task plan through all of 2026 in skipped time, on the embedded engine
  * with the real worker, real SQLite read model, real SMTP and webhook servers.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
@@ -324,6 +327,15 @@ describe('reformTask and planSupervision through 2026', () => {
       });
     }
     expect(histories.length).toBeGreaterThanOrEqual(4);
+    // RECORD_HISTORIES=1 refreshes the fixtures the replay test keeps checking against future code.
+    if (process.env.RECORD_HISTORIES) {
+      const dir = path.join(import.meta.dirname, '..', 'fixtures', 'histories');
+      fs.mkdirSync(dir, { recursive: true });
+      for (const [i, h] of histories.entries()) {
+        const name = h.workflowId.startsWith('plan-') ? `planSupervision-${i}` : `reformTask-${i}`;
+        fs.writeFileSync(path.join(dir, `${name}.json`), historyToJSON(h.history));
+      }
+    }
     const results = Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories);
     for await (const r of results) expect(r.error, r.workflowId).toBeUndefined();
   });
