@@ -17,6 +17,8 @@ import {
   condition,
   continueAsNew,
   proxyActivities,
+  proxyLocalActivities,
+  patched,
   setHandler,
   uuid4,
   workflowInfo,
@@ -39,10 +41,26 @@ import type {
 } from './types';
 
 const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
-const { projectTask, loadCalendar, loadPlanSettings } = proxyActivities<DubanActivities>({
+const {
+  loadCalendar,
+  loadPlanSettings,
+  projectTask: projectTaskV1,
+} = proxyActivities<DubanActivities>({
   startToCloseTimeout: '1 minute',
   retry: RETRY,
 });
+/**
+ * The projection is a short, idempotent write to the read model that every
+ * command waits for: a local activity runs it in the worker right away,
+ * without a round trip through the server's task queue.
+ */
+const { projectTask: projectTaskLocal } = proxyLocalActivities<DubanActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: RETRY,
+});
+/** Histories recorded before the change (tests/fixtures/histories) scheduled it as a normal activity. */
+const projectTask: DubanActivities['projectTask'] = (input) =>
+  patched('projection-as-local-activity') ? projectTaskLocal(input) : projectTaskV1(input);
 /** Notices may take a while (many recipients, slow SMTP) but heartbeat: a dead worker is noticed in seconds. */
 const { deliverNotice } = proxyActivities<DubanActivities>({
   startToCloseTimeout: '5 minutes',

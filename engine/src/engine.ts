@@ -812,9 +812,8 @@ export class Engine {
   private activityTimeout(e: Exec, sid: number, attempt: number, timeoutType: number): void {
     const a = e.s.activities[sid];
     if (!a) return;
-    if (timeoutType === 3) {
-      if (a.attempt > attempt) return; // scheduled for an older attempt (re-armed on retry)
-    } else if (a.attempt !== attempt) return;
+    // Schedule-to-close is one deadline for the activity's whole life (all attempts).
+    if (timeoutType !== 3 && a.attempt !== attempt) return;
     if (timeoutType === 2 && a.state !== 'scheduled') return;
     if ((timeoutType === 1 || timeoutType === 4) && a.state !== 'started') return;
     const names: Record<number, string> = { 1: 'StartToClose', 2: 'ScheduleToStart', 3: 'ScheduleToClose', 4: 'Heartbeat' };
@@ -1056,7 +1055,7 @@ export class Engine {
     const st = r.stickyAttributes;
     e.s.sticky = st?.workerTaskQueue?.name ? { queue: st.workerTaskQueue.name, timeoutMs: durMs(st.scheduleToStartTimeout) || 10_000 } : undefined;
 
-    const post: (() => void)[] = [];
+    const post = Object.assign([] as (() => void)[], { eager: [] as ActivityState[] });
     let needWft = !!r.forceCreateNewWorkflowTask;
     const handled = new Set<string>();
     for (const c of commands) {
@@ -1079,7 +1078,13 @@ export class Engine {
     if ([...e.rt.updates.values()].some((u) => u.state === 'admitted')) needWft = true;
     if (needWft) this.scheduleWft(e);
     for (const p of post) p();
-    return {};
+    const activityTasks = [];
+    for (const a of post.eager) {
+      if (a.s2cMs) this.timer(e, `act:${a.scheduledId}:s2c`, a.scheduledTime + a.s2cMs, () => this.activityTimeout(e, a.scheduledId, a.attempt, 3));
+      const t = this.startActivity(e, a.scheduledId, 1);
+      if (t) activityTasks.push(t);
+    }
+    return { activityTasks };
   }
 
   private validateCommands(e: Exec, commands: any[]): { cause: number; message: string } | undefined {
@@ -1189,7 +1194,7 @@ export class Engine {
   }
 
   /** Applies one command; returns true when it produced an event the workflow must see. */
-  private applyCommand(e: Exec, c: any, completedId: number, post: (() => void)[]): boolean {
+  private applyCommand(e: Exec, c: any, completedId: number, post: (() => void)[] & { eager: ActivityState[] }): boolean {
     const now = this.clock.now();
     switch (c.commandType) {
       case cmdType('SCHEDULE_ACTIVITY_TASK'): {
@@ -1238,7 +1243,10 @@ export class Engine {
           retry,
         };
         e.s.activities[a.scheduledId] = a;
-        post.push(() => this.armActivity(e, a));
+        // Eager dispatch: hand the activity back in this response when the worker
+        // asks for it and polls the same queue (saves a poll round trip).
+        if (x.requestEagerExecution && tq === e.s.taskQueue && post.eager.length < 3) post.eager.push(a);
+        else post.push(() => this.armActivity(e, a));
         return false;
       }
       case cmdType('REQUEST_CANCEL_ACTIVITY_TASK'): {
@@ -1394,7 +1402,7 @@ export class Engine {
           searchAttributes: x.searchAttributes,
         });
         const initiatedId = evt.eventId;
-        post.push(() => this.startChild(e, x, ns, initiatedId));
+        post.push(() => this.startChild(e, x, ns, initiatedId, completedId));
         return false;
       }
       case cmdType('SIGNAL_EXTERNAL_WORKFLOW_EXECUTION'): {
@@ -1461,7 +1469,7 @@ export class Engine {
     }
   }
 
-  private startChild(parent: Exec, x: any, ns: string, initiatedId: number): void {
+  private startChild(parent: Exec, x: any, ns: string, initiatedId: number, completedId: number): void {
     if (!parent.running) return;
     const base = { namespace: ns, initiatedEventId: initiatedId, workflowType: x.workflowType };
     let child: Exec;
@@ -1473,7 +1481,7 @@ export class Engine {
         root: { wid: parent.s.rootWorkflowId, rid: parent.s.rootRunId },
       });
     } catch {
-      this.addExternal(parent, ev('START_CHILD_WORKFLOW_EXECUTION_FAILED'), { ...base, workflowId: x.workflowId, cause: 1, control: x.control, workflowTaskCompletedEventId: initiatedId - 1 });
+      this.addExternal(parent, ev('START_CHILD_WORKFLOW_EXECUTION_FAILED'), { ...base, workflowId: x.workflowId, cause: 1, control: x.control, workflowTaskCompletedEventId: completedId });
       return;
     }
     parent.s.children[initiatedId] = {

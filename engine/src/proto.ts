@@ -22,7 +22,31 @@ export function type(name: string): protobuf.Type {
 
 const toObjectOpts = { longs: Number, enums: Number, defaults: false } as const;
 export function decode(t: protobuf.Type, buf: Uint8Array): any {
-  return t.toObject(t.decode(buf), toObjectOpts);
+  return compactBytes(t.toObject(t.decode(buf), toObjectOpts));
+}
+
+/**
+ * protobufjs returns bytes fields as views into the whole received buffer (an
+ * HTTP/2 chunk). Payloads kept in history would pin those chunks for the life
+ * of the workflow, so copy each one into its own exactly-sized buffer.
+ */
+function compactBytes(o: any): any {
+  if (!o || typeof o !== 'object') return o;
+  if (o instanceof Uint8Array) {
+    if (o.byteLength === o.buffer.byteLength) return o;
+    const copy = new Uint8Array(o.byteLength);
+    copy.set(o);
+    return Buffer.from(copy.buffer, 0, copy.byteLength);
+  }
+  if (Array.isArray(o)) {
+    for (let i = 0; i < o.length; i++) o[i] = compactBytes(o[i]);
+    return o;
+  }
+  for (const k in o) {
+    const v = o[k];
+    if (v && typeof v === 'object') o[k] = compactBytes(v);
+  }
+  return o;
 }
 export function encode(t: protobuf.Type, obj: any): Buffer {
   return Buffer.from(t.encode(obj).finish());

@@ -171,6 +171,20 @@ function literal(tok: Tok | undefined, f: Field, name: string): any {
   }
 }
 
+/**
+ * A literal whose conversion follows the field's kind at evaluation time: the
+ * type of an unregistered search attribute is only known from stored values.
+ */
+function lit(tok: Tok | undefined, f: Field, name: string): () => any {
+  const first = literal(tok, f, name); // validates now for known fields
+  const cache = new Map<string, any>([[f.kind, first]]);
+  return () => {
+    const k = f.kind;
+    if (!cache.has(k)) cache.set(k, literal(tok, f, name));
+    return cache.get(k);
+  };
+}
+
 function cmp(op: string, a: any, b: any): boolean {
   if (a === undefined || a === null) return op === '!=';
   if (Array.isArray(a)) {
@@ -218,8 +232,11 @@ export function compileQuery(q: string, sa: SaTypes): Pred {
     if (!o) throw invalid(`visibility query: missing operator after ${name}`);
     if (o.t === 'op') {
       if (o.v === '=' || o.v === '!=' || o.v === '<' || o.v === '<=' || o.v === '>' || o.v === '>=') {
-        const lit = literal(next(), f, name);
-        return (e) => cmp(o.v, f.get(e), lit);
+        const l = lit(next(), f, name);
+        return (e) => {
+          const v = f.get(e);
+          return cmp(o.v, v, l());
+        };
       }
     }
     if (o.t === 'kw') {
@@ -227,33 +244,34 @@ export function compileQuery(q: string, sa: SaTypes): Pred {
         const negate = o.v === 'NOT';
         if (negate) next();
         if (next()?.t !== 'lp') throw invalid(`visibility query: IN needs a parenthesised list after ${name}`);
-        const vals: any[] = [];
+        const lits: (() => any)[] = [];
         for (;;) {
-          vals.push(literal(next(), f, name));
+          lits.push(lit(next(), f, name));
           const sep = next();
           if (sep?.t === 'rp') break;
           if (sep?.t !== 'comma') throw invalid('visibility query: malformed IN list');
         }
         return (e) => {
           const v = f.get(e);
+          const vals = lits.map((l) => l());
           const hit = Array.isArray(v) ? v.some((x) => vals.includes(x)) : vals.includes(v);
           return negate ? !hit : hit;
         };
       }
       if (o.v === 'BETWEEN') {
-        const lo = literal(next(), f, name);
+        const lo = lit(next(), f, name);
         if (next()?.v !== 'AND') throw invalid('visibility query: BETWEEN needs AND');
-        const hi = literal(next(), f, name);
+        const hi = lit(next(), f, name);
         return (e) => {
           const v = f.get(e);
-          return v !== undefined && v >= lo && v <= hi;
+          return v !== undefined && v >= lo() && v <= hi();
         };
       }
       if (o.v === 'STARTS_WITH') {
-        const lit = literal(next(), f, name);
+        const prefix = literal(next(), f, name);
         return (e) => {
           const v = f.get(e);
-          return typeof v === 'string' && v.startsWith(lit);
+          return typeof v === 'string' && v.startsWith(String(prefix));
         };
       }
       if (o.v === 'IS') {

@@ -87,11 +87,14 @@ export async function runCommandStory(
   await shot(d.page, 'task-reported-phone');
 
   mark('reported');
-  // The clock moves past the deadline: the card turns red on the board the office has open, and the supervisor is alerted.
+  // The clock moves past the deadline, ten working days more and the quarter's end (one move: see advanceClock):
+  // the card turns red on the board the office has open, and the supervisor is alerted.
   await office.page.goto(`${url}/board?plan=${planId}`);
   const live = office.page.locator(`article.card[data-task-id="${taskId}"]`);
   expect(await live.getAttribute('data-health')).toBe('GREEN');
-  await advanceClock(engineAddress, 35 * DAY);
+  const quarterEnd = new Date(Date.UTC(Number(due.slice(0, 4)) + (Number(due.slice(5, 7)) > 9 ? 1 : 0), (Math.floor((Number(due.slice(5, 7)) - 1) / 3) * 3 + 3) % 12, 1));
+  const target = Math.max(new Date(`${due}T00:00:00+08:00`).getTime() + 25 * DAY, quarterEnd.getTime() + 9 * DAY);
+  await advanceClock(engineAddress, target - (await engineNow(engineAddress)).getTime());
   await expect.poll(() => live.getAttribute('data-health'), { timeout: 20_000 }).toBe('RED');
   await expect.poll(() => live.textContent(), { timeout: 20_000 }).toContain('三级约谈通报');
   await shot(office.page, 'board-red-desktop', false);
@@ -110,37 +113,7 @@ export async function runCommandStory(
   await expect.poll(() => sup.page.getByText('请加快专线建设，月底前报进展。').count()).toBeGreaterThan(0);
 
   mark('supervisor alerted, instruction written');
-  // Closure: requested, returned once, requested again, approved.
-  expect(await act(d.page, '办结申请', '申请办结', { 办结情况说明: '远程医疗协作网已覆盖全部乡镇卫生院。' })).toContain('办结申请已提交');
-  await expect.poll(() => statusOf(d.page)).toBe('待审核');
-
-  mark('closure requested');
-  await office.page.goto(`${url}/tasks/${taskId}`);
-  await expect.poll(() => statusOf(office.page)).toBe('待审核');
-  expect(await act(office.page, '审核办结：退回', '退回修改', { 退回理由: '请补充乡镇卫生院签约清单。' })).toContain('已退回');
-  await expect.poll(() => statusOf(office.page)).toBe('推进中');
-  await shot(office.page, 'task-returned-desktop');
-
-  mark('closure returned');
-  await d.page.reload();
-  await expect.poll(() => statusOf(d.page)).toBe('推进中');
-  expect(await act(d.page, '办结申请', '申请办结', { 办结情况说明: '已补充签约清单，全部 12 家乡镇卫生院接入。' })).toContain('办结申请已提交');
-
-  mark('closure requested again');
-  await office.page.reload();
-  await expect.poll(() => statusOf(office.page)).toBe('待审核');
-  expect(await act(office.page, '审核办结：通过', '审核通过（销号）')).toContain('已审核通过');
-  await expect.poll(() => statusOf(office.page)).toBe('已办结');
-  const timeline = (await office.page.locator('ol.timeline').textContent()) ?? '';
-  for (const kind of ['交办', '签收', '进展反馈', '领导批示', '申请办结', '退回办结申请', '审核销号']) expect(timeline).toContain(kind);
-  await shot(office.page, 'task-closed-desktop');
-
-  mark('closed');
-  await d.page.goto(`${url}/my`);
-  await shot(d.page, 'my-tasks-after-phone');
-
-  // The quarter ends: the round opens by itself; the office closes it and gets the evaluation and its export.
-  await advanceClock(engineAddress, 12 * DAY);
+  // The clock is past the quarter's end too: the round opened by itself; the office closes it and gets the evaluation and its export.
   await office.page.goto(`${url}/rounds?plan=${planId}`);
   const round = office.page.locator('section.round').first();
   await expect.poll(() => round.getAttribute('data-round-status'), { timeout: 20_000 }).toBe('OPEN');
@@ -159,6 +132,37 @@ export async function runCommandStory(
   fs.rmSync(file, { force: true });
   expect(wb.worksheets[0]!.name).toContain('季度评估');
   mark('round closed and exported');
+
+  // Closure: requested, returned once, requested again, approved.
+  expect(await act(d.page, '办结申请', '申请办结', { 办结情况说明: '远程医疗协作网已覆盖全部乡镇卫生院。' })).toContain('办结申请已提交');
+  await expect.poll(() => statusOf(d.page)).toBe('待审核');
+
+  mark('closure requested');
+  await office.page.goto(`${url}/tasks/${taskId}`);
+  await expect.poll(() => statusOf(office.page)).toBe('待审核');
+  expect(await act(office.page, '审核办结：退回', '退回修改', { 退回理由: '请补充乡镇卫生院签约清单。' })).toContain('已退回');
+  await expect.poll(() => statusOf(office.page)).toBe('推进中');
+  await shot(office.page, 'task-returned-desktop');
+
+  mark('closure returned');
+  await d.page.reload();
+  mark('department page reloaded');
+  await expect.poll(() => statusOf(d.page)).toBe('推进中');
+  expect(await act(d.page, '办结申请', '申请办结', { 办结情况说明: '已补充签约清单，全部 12 家乡镇卫生院接入。' })).toContain('办结申请已提交');
+
+  mark('closure requested again');
+  await office.page.reload();
+  await expect.poll(() => statusOf(office.page)).toBe('待审核');
+  expect(await act(office.page, '审核办结：通过', '审核通过（销号）')).toContain('已审核通过');
+  await expect.poll(() => statusOf(office.page)).toBe('已办结');
+  const timeline = (await office.page.locator('ol.timeline').textContent()) ?? '';
+  for (const kind of ['交办', '签收', '进展反馈', '领导批示', '申请办结', '退回办结申请', '审核销号']) expect(timeline).toContain(kind);
+  await shot(office.page, 'task-closed-desktop');
+
+  mark('closed');
+  await d.page.goto(`${url}/my`);
+  await shot(d.page, 'my-tasks-after-phone');
+
 
   for (const u of [office, d, sup]) {
     expect(u.errors).toEqual([]);

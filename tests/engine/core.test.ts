@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
-import { WorkflowFailedError, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, WithStartWorkflowOperation } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, WithStartWorkflowOperation, WorkflowUpdateStage } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import * as activities from './activities';
 import { bundle, launcher, uid } from './helpers';
 import * as wfs from './workflows';
@@ -181,5 +182,37 @@ describe('core', () => {
     expect(r).toMatch(/missing target rejected/);
     expect(await target.result()).toEqual([99]);
     expect(await victim.result()).toBe('cancelled');
+  });
+
+  it('runs local activities and patches (markers)', async () => {
+    const h = await env.client.workflow.start(wfs.localActivityWorkflow, { taskQueue, workflowId: uid('la') });
+    expect(await h.result()).toBe('hello local (patched)');
+    const types = (await h.fetchHistory()).events!.map((e) => String(e.eventType));
+    expect(types.filter((t) => t === '25' || t === 'EVENT_TYPE_MARKER_RECORDED').length).toBe(2);
+  });
+
+  it('waits for update acceptance, then polls for the outcome', async () => {
+    const h = await env.client.workflow.start(wfs.updatable, { taskQueue, workflowId: uid('upd-acc') });
+    const uh = await h.startUpdate(wfs.setValue, { args: [11], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    expect(await uh.result()).toBe(0);
+    const again = h.getUpdateHandle<number>(uh.updateId);
+    expect(await again.result()).toBe(0);
+    await h.signal(wfs.finish);
+    expect(await h.result()).toBe(11);
+  });
+
+  it('records typed search attributes and memo at start', async () => {
+    const key = defineSearchAttributeKey('DubanOwner', SearchAttributeType.KEYWORD);
+    const h = await env.client.workflow.start(wfs.waitForever, {
+      taskQueue,
+      workflowId: uid('sa'),
+      typedSearchAttributes: [{ key, value: 'alice' }],
+      memo: { note: 'hi' },
+    });
+    const d = await h.describe();
+    expect(d.typedSearchAttributes.get(key)).toBe('alice');
+    expect(d.memo).toEqual({ note: 'hi' });
+    expect((await env.client.workflow.count(`DubanOwner = 'alice' AND WorkflowId = '${h.workflowId}'`)).count).toBe(1);
+    await h.terminate();
   });
 });

@@ -187,3 +187,11 @@ export async function externalSignaller(targetId: string, cancelId: string): Pro
     return `missing target rejected: ${(e as Error).name}`;
   }
 }
+
+const { echo: localEcho } = wf.proxyLocalActivities<typeof acts>({ startToCloseTimeout: '5s' });
+
+export async function localActivityWorkflow(): Promise<string> {
+  const a = await localEcho('local');
+  if (wf.patched('v2')) return `${a} (patched)`;
+  return a;
+}

@@ -327,13 +327,14 @@ describe('reformTask and planSupervision through 2026', () => {
       });
     }
     expect(histories.length).toBeGreaterThanOrEqual(4);
-    // RECORD_HISTORIES=1 refreshes the fixtures the replay test keeps checking against future code.
+    // RECORD_HISTORIES=v3 (a label) records this run's histories as fixtures that the replay test
+    // keeps checking against future code; older labels stay, so every released version keeps replaying.
     if (process.env.RECORD_HISTORIES) {
       const dir = path.join(import.meta.dirname, '..', 'fixtures', 'histories');
       fs.mkdirSync(dir, { recursive: true });
       for (const [i, h] of histories.entries()) {
         const name = h.workflowId.startsWith('plan-') ? `planSupervision-${i}` : `reformTask-${i}`;
-        fs.writeFileSync(path.join(dir, `${name}.json`), historyToJSON(h.history));
+        fs.writeFileSync(path.join(dir, `${process.env.RECORD_HISTORIES}-${name}.json`), historyToJSON(h.history));
       }
     }
     const results = Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories);
