@@ -80,3 +80,11 @@ builder.scalarType('DateTime', {
 builder.queryType({});
 builder.mutationType({});
 builder.subscriptionType({});
+
+/**
+ * Pothos plans a `select` from the client's selection; a client asking only for
+ * `__typename` yields an empty one, which Prisma refuses. Select the id then.
+ */
+export function nonEmpty<Q extends { select?: object }>(query: Q): Q {
+  return query.select && Object.keys(query.select).length === 0 ? { ...query, select: { id: true } } : query;
+}

@@ -12,6 +12,7 @@ import { GraphQLError } from 'graphql';
 import { LoginLimiter, tokenFromRequest, userFromToken } from './auth.ts';
 import { DubanError } from './errors.ts';
 import { createEventBus } from './events.ts';
+import { startChangeFeed } from './feed.ts';
 import { ledgerWorkbook, roundWorkbook } from './export.ts';
 import type { AppServices, Context } from './context.ts';
 import { schema } from './schema/index.ts';
@@ -201,9 +202,12 @@ function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, root: 
 
 export async function startServer(
   services: AppServices,
-  opts: { port: number; host: string; webRoot?: string },
+  opts: { port: number; host: string; webRoot?: string; feedIntervalMs?: number },
 ): Promise<RunningServer> {
-  const yoga = createYogaApp(services);
+  // Subscriptions hear about changes through the change feed (the worker may be another process).
+  const events = services.events ?? createEventBus();
+  const feed = startChangeFeed(services.prisma, events, opts.feedIntervalMs);
+  const yoga = createYogaApp({ ...services, events });
   const webRoot = opts.webRoot ?? WEB_DIST;
   const server = http.createServer((req, res) => {
     if ((req.url ?? '').startsWith('/graphql')) {
@@ -232,6 +236,11 @@ export async function startServer(
   return {
     url: `http://${opts.host}:${port}`,
     server,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        feed.stop();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

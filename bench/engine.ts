@@ -91,6 +91,9 @@ export async function run(): Promise<Record<string, number>> {
     maxConcurrentWorkflowTaskExecutions: 100,
     maxConcurrentActivityTaskExecutions: 200,
     maxCachedWorkflows: 2000,
+    // Two workflow threads: with one, workflow activations cap throughput on 2 cores.
+    workflowThreadPoolSize: 2,
+    ...(process.env.BENCH_WORKER_OPTS ? JSON.parse(process.env.BENCH_WORKER_OPTS) : {}),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address });

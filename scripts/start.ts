@@ -10,8 +10,6 @@ import { buildWebIfStale, connectTemporal } from './runtime.ts';
 import { startWorker } from './worker.ts';
 import { seedDemo } from './demo.ts';
 import { resumeMissingWorkflows } from '../activities/plans.ts';
-import { startChangeFeed } from '../api/feed.ts';
-import { createEventBus } from '../api/events.ts';
 
 const log = (line: string) => console.log(`[duban] ${line}`);
 
@@ -27,10 +25,8 @@ const resumed = await resumeMissingWorkflows(temporal.client, prisma, config.tem
 if (resumed.tasks || resumed.plans)
   log(`Started workflows for ${resumed.tasks} task(s) and ${resumed.plans} plan(s) that had none.`);
 const demoUsers = await seedDemo(prisma, temporal.client, config);
-const events = createEventBus();
-const feed = startChangeFeed(prisma, events);
 const server = await startServer(
-  { prisma, config, temporal: temporal.client, events },
+  { prisma, config, temporal: temporal.client },
   { port: config.port, host: config.host },
 );
 log(`Duban 督办 is running at ${server.url}/  (GraphQL: ${server.url}/graphql)`);
@@ -44,7 +40,6 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log(`${signal}: shutting down…`);
-  feed.stop();
   await server.close();
   await worker.stop();
   await temporal.stop();

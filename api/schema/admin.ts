@@ -1,7 +1,7 @@
 /** Administration: users, departments (merging aliases), calendar overrides, plan settings. */
 import { z } from 'zod';
 import { calendarChangedSignal, settingsChangedSignal } from '../../workflows/definitions.ts';
-import { builder } from '../builder.ts';
+import { builder, nonEmpty } from '../builder.ts';
 import { hashPassword } from '../auth.ts';
 import { actorOf } from '../commands.ts';
 import type { Context } from '../context.ts';
@@ -74,7 +74,7 @@ builder.mutationField('createUser', (t) =>
         throw notFound('单位', 'Department');
       }
       const user = await ctx.prisma.user.create({
-        ...q,
+        ...nonEmpty(q),
         data: {
           username: a.username,
           displayName: a.displayName,
@@ -116,7 +116,7 @@ builder.mutationField('updateUser', (t) =>
       if (role === 'DEPARTMENT' && !departmentId)
         throw invalidInput('部门用户必须属于一个单位。', 'A DEPARTMENT user needs a department.');
       const updated = await ctx.prisma.user.update({
-        ...q,
+        ...nonEmpty(q),
         where: { id: user.id },
         data: {
           ...(a.displayName ? { displayName: a.displayName } : {}),
@@ -148,7 +148,7 @@ builder.mutationField('createDepartment', (t) =>
         throw invalidInput(`单位已存在：${a.name}`, `Department exists: ${a.name}`);
       const count = await ctx.prisma.department.count();
       const d = await ctx.prisma.department.create({
-        ...q,
+        ...nonEmpty(q),
         data: { name: a.name, shortName: a.shortName ?? null, sortOrder: count },
       });
       await audit(ctx, 'CREATE_DEPARTMENT', 'Department', d.id, { name: a.name });
@@ -195,7 +195,11 @@ builder.mutationField('mergeDepartments', (t) =>
             data: { name: `${merge.name}（已并入${keep.name}）` },
           });
         });
-        return tx.department.update({ ...q, where: { id: keep.id }, data: { aliases: JSON.stringify(aliases) } });
+        return tx.department.update({
+          ...nonEmpty(q),
+          where: { id: keep.id },
+          data: { aliases: JSON.stringify(aliases) },
+        });
       });
       await audit(ctx, 'MERGE_DEPARTMENTS', 'Department', keep.id, { merged: merge.name });
       return result;
@@ -314,7 +318,7 @@ builder.mutationField('updatePlanSettings', (t) =>
         throw invalidInput('督办等级的天数必须逐级递增。', 'Escalation levels must not decrease.');
       }
       const updated = await ctx.prisma.plan.update({
-        ...q,
+        ...nonEmpty(q),
         where: { id: plan.id },
         data: { settings: JSON.stringify(next) },
       });

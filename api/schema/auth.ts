@@ -1,6 +1,6 @@
 /** Signing in and out, and `me`. */
 import { z } from 'zod';
-import { builder } from '../builder.ts';
+import { builder, nonEmpty } from '../builder.ts';
 import { clearedSessionCookie, createSession, endSession, sessionCookie, verifyPassword } from '../auth.ts';
 import { DubanError } from '../errors.ts';
 import { ERRORS } from './errors.ts';
@@ -12,7 +12,8 @@ const LoginResult = builder.objectRef<{ token: string; expiresAt: Date; userId: 
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
     user: t.prismaField({
       type: 'User',
-      resolve: (query, r, _a, ctx) => ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: r.userId } }),
+      resolve: (query, r, _a, ctx) =>
+        ctx.prisma.user.findUniqueOrThrow({ ...nonEmpty(query), where: { id: r.userId } }),
     }),
   }),
 });
@@ -58,6 +59,6 @@ builder.queryField('me', (t) =>
     type: User,
     nullable: true,
     resolve: (query, _root, _args, ctx) =>
-      ctx.user ? ctx.prisma.user.findUnique({ ...query, where: { id: ctx.user.id } }) : null,
+      ctx.user ? ctx.prisma.user.findUnique({ ...nonEmpty(query), where: { id: ctx.user.id } }) : null,
   }),
 );

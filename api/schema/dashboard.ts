@@ -2,7 +2,7 @@
 import { createCalendar, type DayOverride } from '../../domain/calendar.ts';
 import { planEscalation } from '../../domain/escalation.ts';
 import type { TaskStatus } from '../../domain/types.ts';
-import { builder } from '../builder.ts';
+import { builder, nonEmpty } from '../builder.ts';
 import { visibleTask } from '../commands.ts';
 import { invalidInput } from '../errors.ts';
 import { PlannedNoticeRef } from './objects.ts';
@@ -22,7 +22,8 @@ const DepartmentSummary = builder.objectRef<DeptRow>('DepartmentSummary').implem
   fields: (t) => ({
     department: t.prismaField({
       type: 'Department',
-      resolve: (q, r, _a, ctx) => ctx.prisma.department.findUniqueOrThrow({ ...q, where: { id: r.departmentId } }),
+      resolve: (q, r, _a, ctx) =>
+        ctx.prisma.department.findUniqueOrThrow({ ...nonEmpty(q), where: { id: r.departmentId } }),
     }),
     name: t.exposeString('name'),
     total: t.exposeInt('total'),
@@ -70,7 +71,9 @@ const Dashboard = builder
         type: 'SupervisionRound',
         nullable: true,
         resolve: (q, d, _a, ctx) =>
-          d.latestRoundId ? ctx.prisma.supervisionRound.findUnique({ ...q, where: { id: d.latestRoundId } }) : null,
+          d.latestRoundId
+            ? ctx.prisma.supervisionRound.findUnique({ ...nonEmpty(q), where: { id: d.latestRoundId } })
+            : null,
       }),
     }),
   });

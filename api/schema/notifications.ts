@@ -1,5 +1,5 @@
 /** The signed-in user's notifications (in-app inbox) and live delivery. */
-import { builder } from '../builder.ts';
+import { builder, nonEmpty } from '../builder.ts';
 import { notFound } from '../errors.ts';
 import { ERRORS } from './errors.ts';
 
@@ -13,7 +13,7 @@ builder.queryField('notifications', (t) =>
     },
     resolve: (query, _r, { unreadOnly, limit }, ctx) =>
       ctx.prisma.notification.findMany({
-        ...query,
+        ...nonEmpty(query),
         where: { userId: ctx.user!.id, ...(unreadOnly ? { readAt: null } : {}) },
         orderBy: { createdAt: 'desc' },
         take: Math.min(Math.max(limit ?? 100, 1), 500),
@@ -32,7 +32,7 @@ builder.mutationField('markNotificationRead', (t) =>
       // Someone else's notification is as good as absent.
       if (!n || n.userId !== ctx.user!.id) throw notFound('通知', 'Notification');
       return ctx.prisma.notification.update({
-        ...query,
+        ...nonEmpty(query),
         where: { id: n.id },
         data: { readAt: n.readAt ?? new Date() },
       });
@@ -46,7 +46,7 @@ builder.subscriptionField('notificationReceived', (t) =>
     authScopes: { signedIn: true },
     subscribe: (_r, _a, ctx) => onlyFor(ctx.events.subscribe('notificationReceived'), ctx.user!.id),
     resolve: (query, e: { notificationId: string }, _a, ctx) =>
-      ctx.prisma.notification.findUniqueOrThrow({ ...query, where: { id: e.notificationId } }),
+      ctx.prisma.notification.findUniqueOrThrow({ ...nonEmpty(query), where: { id: e.notificationId } }),
   }),
 );
 

@@ -4,7 +4,7 @@ import type { ParsedPlan } from '../../domain/parser/index.ts';
 import { ImportError, parsePlanText, readPlanDocument, MAX_PLAN_BYTES } from '../../activities/import.ts';
 import { savePlan, startPlanWorkflows } from '../../activities/plans.ts';
 import { taskWorkflowId } from '../../workflows/definitions.ts';
-import { builder } from '../builder.ts';
+import { builder, nonEmpty } from '../builder.ts';
 import { actorOf } from '../commands.ts';
 import { DubanError, invalidInput, invalidState, notFound } from '../errors.ts';
 import { ERRORS } from './errors.ts';
@@ -55,7 +55,7 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: { signedIn: true },
     args: { id: t.arg.id() },
-    resolve: (query, _r, { id }, ctx) => ctx.prisma.plan.findUnique({ ...query, where: { id: String(id) } }),
+    resolve: (query, _r, { id }, ctx) => ctx.prisma.plan.findUnique({ ...nonEmpty(query), where: { id: String(id) } }),
   }),
 }));
 
@@ -128,7 +128,7 @@ const ImportResult = builder.objectRef<{ preview: Preview; planId: string | null
       type: 'Plan',
       nullable: true,
       resolve: (query, r, _a, ctx) =>
-        r.planId ? ctx.prisma.plan.findUnique({ ...query, where: { id: r.planId } }) : null,
+        r.planId ? ctx.prisma.plan.findUnique({ ...nonEmpty(query), where: { id: r.planId } }) : null,
     }),
   }),
 });
@@ -260,7 +260,7 @@ builder.mutationField('createTask', (t) =>
         workflowId,
         args: [{ taskId: task.id, planId: plan.id, title: a.title, dueDate: a.dueDate ?? null, createdBy: actor }],
       });
-      return ctx.prisma.task.findUniqueOrThrow({ ...query, where: { id: task.id } });
+      return ctx.prisma.task.findUniqueOrThrow({ ...nonEmpty(query), where: { id: task.id } });
     },
   }),
 );
@@ -286,7 +286,7 @@ builder.mutationField('updateTask', (t) =>
       if (task.status !== 'DRAFT') throw invalidState('只能修改待交办的任务。', 'Only DRAFT tasks can be edited.');
       if (!a.title && !a.text) throw invalidInput('没有要修改的内容。', 'Nothing to change.');
       return ctx.prisma.task.update({
-        ...query,
+        ...nonEmpty(query),
         where: { id: task.id },
         data: { ...(a.title ? { title: a.title } : {}), ...(a.text ? { text: a.text } : {}) },
       });

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { closeRoundUpdate, planWorkflowId } from '../../workflows/definitions.ts';
-import { builder } from '../builder.ts';
+import { builder, nonEmpty } from '../builder.ts';
 import { actorOf, toDubanError } from '../commands.ts';
 import { DubanError, notFound } from '../errors.ts';
 import { ERRORS } from './errors.ts';
@@ -45,7 +45,7 @@ builder.queryFields((t) => ({
     args: { planId: t.arg.id() },
     resolve: (query, _r, { planId }, ctx) =>
       ctx.prisma.supervisionRound.findMany({
-        ...query,
+        ...nonEmpty(query),
         where: { planId: String(planId) },
         orderBy: [{ year: 'desc' }, { quarter: 'desc' }],
       }),
@@ -56,7 +56,7 @@ builder.queryFields((t) => ({
     authScopes: { signedIn: true },
     args: { id: t.arg.id() },
     resolve: (query, _r, { id }, ctx) =>
-      ctx.prisma.supervisionRound.findUnique({ ...query, where: { id: String(id) } }),
+      ctx.prisma.supervisionRound.findUnique({ ...nonEmpty(query), where: { id: String(id) } }),
   }),
 }));
 
@@ -81,7 +81,7 @@ builder.mutationField('closeRound', (t) =>
       } catch (err) {
         throw err instanceof WorkflowUpdateFailedError ? toDubanError(err) : toDubanError(err);
       }
-      return ctx.prisma.supervisionRound.findUniqueOrThrow({ ...query, where: { id: round.id } });
+      return ctx.prisma.supervisionRound.findUniqueOrThrow({ ...nonEmpty(query), where: { id: round.id } });
     },
   }),
 );

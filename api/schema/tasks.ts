@@ -4,7 +4,7 @@ import type { Prisma } from '../../generated/prisma/client.ts';
 import * as defs from '../../workflows/definitions.ts';
 import type { PlannedNotice, TaskStatus } from '../../workflows/types.ts';
 import type { Health } from '../../domain/types.ts';
-import { builder } from '../builder.ts';
+import { builder, nonEmpty } from '../builder.ts';
 import { runTaskUpdate, visibleTask } from '../commands.ts';
 import type { Context } from '../context.ts';
 import { invalidInput } from '../errors.ts';
@@ -171,7 +171,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id() },
     resolve: async (query, _root, { id }, ctx) => {
       const task = await ctx.prisma.task.findFirst({
-        ...query,
+        ...nonEmpty(query),
         where: { AND: [{ id: String(id) }, taskVisibility(ctx)] },
       });
       return task;
@@ -198,7 +198,7 @@ function taskMutation(
       args: { taskId: t.arg.id(), ...opts.args(t) },
       resolve: async (query, _root, args: any, ctx) => {
         await opts.run(ctx, args);
-        return ctx.prisma.task.findUniqueOrThrow({ ...query, where: { id: String(args.taskId) } });
+        return ctx.prisma.task.findUniqueOrThrow({ ...nonEmpty(query), where: { id: String(args.taskId) } });
       },
     }),
   );
@@ -356,7 +356,7 @@ builder.subscriptionField('taskChanged', (t) =>
         );
       }),
     resolve: (query, event: { taskId: string }, _args, ctx) =>
-      ctx.prisma.task.findUniqueOrThrow({ ...query, where: { id: event.taskId } }),
+      ctx.prisma.task.findUniqueOrThrow({ ...nonEmpty(query), where: { id: event.taskId } }),
   }),
 );
 

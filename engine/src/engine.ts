@@ -122,6 +122,7 @@ export class Engine {
       }
     }
     if (!w && s.wftRetry) this.armWftRetry(e);
+    if (!w && s.firstWftAt > 0) this.timer(e, 'firstwft', s.firstWftAt, () => this.firstWft(e));
     for (const a of Object.values(s.activities)) this.armActivity(e, a);
     for (const [id, t] of Object.entries(s.timers)) this.timer(e, `timer:${id}`, t.fireAt, () => this.fireTimer(e, id));
     if (s.runDeadline) this.timer(e, 'run', s.runDeadline, () => this.runTimeout(e));
@@ -1624,9 +1625,9 @@ export class Engine {
     for (;;) {
       if (closeOnly) {
         if (!e.running) {
-          const last = e.events[e.events.length - 1];
-          const a = attrsOf(last);
-          return { history: { events: [last] }, ...(a?.newExecutionRunId ? {} : {}) };
+          // The close event carries newExecutionRunId for continue-as-new; the
+          // client follows it to the next run.
+          return { history: { events: [e.events[e.events.length - 1]] } };
         }
       } else if (e.events.length >= from && (!r.waitNewEvent || e.events.length >= from)) {
         const events = e.events.slice(from - 1, from - 1 + pageSize);

@@ -247,6 +247,54 @@ describe('import and the authorization matrix', () => {
     expect(selects.length).toBeLessThanOrEqual(12);
   });
 
+  it('pushes task changes to subscribers over SSE, only those they may see', async () => {
+    const subscribe = async (token: string) => {
+      const controller = new AbortController();
+      const res = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: `subscription { taskChanged(planId: "${planId}") { taskId status } }` }),
+        signal: controller.signal,
+      });
+      const reader = res.body!.getReader();
+      const events: any[] = [];
+      void (async () => {
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+          if (done) return;
+          buffer += new TextDecoder().decode(value);
+          for (const m of buffer.matchAll(/^data: (.+)$/gm)) {
+            const payload = JSON.parse(m[1]!);
+            if (payload.data) events.push(payload.data.taskChanged);
+          }
+          buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
+        }
+      })();
+      return { events, close: () => controller.abort() };
+    };
+    const health = (await prisma.department.findUniqueOrThrow({ where: { name: '市卫健局' } })).id;
+    const dept03 = (await prisma.department.findUniqueOrThrow({ where: { name: '市医保局' } })).id;
+    const involving03 = new Set(
+      (await prisma.taskCooperator.findMany({ where: { departmentId: dept03 } })).map((c) => c.taskId),
+    );
+    const target = taskIds.filter((id) => leadOf[id] === health && !involving03.has(id))[1]!;
+    const office = await subscribe(tokens.office);
+    const outsider = await subscribe(tokens.dept03);
+    await new Promise((r) => setTimeout(r, 300));
+    const assign = `mutation($t: ID!, $d: ID!) { assignTask(taskId: $t, leadDepartmentId: $d) { __typename } }`;
+    const assigned = await gql(assign, { t: target, d: health }, tokens.office);
+    expect(assigned.errors, JSON.stringify(assigned.errors)).toBeUndefined();
+    expect(assigned.data.assignTask.__typename).toBe('MutationAssignTaskSuccess');
+    await expect
+      .poll(() => office.events.some((e) => e.taskId === target && e.status === 'ASSIGNED'), { timeout: 10_000 })
+      .toBe(true);
+    // 市医保局 (dept03) neither leads nor cooperates on it: it hears nothing.
+    expect(outsider.events.filter((e) => e.taskId === target)).toEqual([]);
+    office.close();
+    outsider.close();
+  });
+
   it('refuses queries nested too deep', async () => {
     const deep = `{ plans { sections { children { children { children { children { children { children { children { children { children { children { title } } } } } } } } } } } } }`;
     const r = await gql(deep, {}, tokens.office);
@@ -282,6 +330,6 @@ describe('import and the authorization matrix', () => {
     expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
     const statuses = new Set<string>();
     sheet.eachRow((row, n) => n > 1 && statuses.add(String(row.getCell(6).value)));
-    expect(statuses).toEqual(new Set(['待交办', '推进中']));
+    expect(statuses).toEqual(new Set(['待交办', '已交办', '推进中']));
   });
 });

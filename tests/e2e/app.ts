@@ -51,7 +51,9 @@ async function freePort(): Promise<number> {
  */
 async function startTestClockEngine(): Promise<{ address: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [ENGINE_BIN, String(port)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [ENGINE_BIN, String(port)], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`test engine exited with ${child.exitCode}`);
@@ -92,9 +94,13 @@ async function seedUsers(prisma: PrismaClient): Promise<void> {
 async function seedBulkPlan(prisma: PrismaClient, count: number): Promise<void> {
   const depts: { id: string }[] = [];
   for (let i = 1; i <= 12; i++) {
-    depts.push(await prisma.department.create({ data: { name: `测试单位${String(i).padStart(2, '0')}`, sortOrder: 100 + i } }));
+    depts.push(
+      await prisma.department.create({ data: { name: `测试单位${String(i).padStart(2, '0')}`, sortOrder: 100 + i } }),
+    );
   }
-  const plan = await prisma.plan.create({ data: { title: '看板性能测试方案（500 项）', sourceText: '', settings: '{}' } });
+  const plan = await prisma.plan.create({
+    data: { title: '看板性能测试方案（500 项）', sourceText: '', settings: '{}' },
+  });
   const statuses = ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'IN_PROGRESS', 'CLOSURE_REQUESTED', 'CLOSED'];
   const lights = ['GREEN', 'GREEN', 'YELLOW', 'RED'];
   const rows = Array.from({ length: count }, (_, i) => {
@@ -141,7 +147,10 @@ export async function startApp(
   }
   const events = createEventBus();
   const feed = startChangeFeed(prisma, events, 300);
-  const server = await startServer({ prisma, config, temporal: temporal.client, events }, { port: config.port, host: config.host });
+  const server = await startServer(
+    { prisma, config, temporal: temporal.client, events },
+    { port: config.port, host: config.host },
+  );
   return {
     url: server.url,
     dataDir,

@@ -11,10 +11,31 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { DESKTOP, PHONE, launchBrowser, newUserPage, shot, signIn, startAppProcess, type RunningApp } from './browser.ts';
+import {
+  DESKTOP,
+  PHONE,
+  launchBrowser,
+  newUserPage,
+  shot,
+  signIn,
+  startAppProcess,
+  type RunningApp,
+} from './browser.ts';
 import { runCommandStory } from './story.ts';
 
-const PLAN_TEXT = fs.readFileSync(path.resolve('tests/fixtures/seeds/wafangdian-medical-alliance-plan-2017.txt'), 'utf8');
+const PLAN_TEXT = fs.readFileSync(
+  path.resolve('tests/fixtures/seeds/wafangdian-medical-alliance-plan-2017.txt'),
+  'utf8',
+);
+const UPLOAD_TEXT = fs.readFileSync(
+  path.resolve('tests/fixtures/seeds/hubei-health-service-system-plan-2024.txt'),
+  'utf8',
+);
+const UPLOAD_TASKS = (
+  JSON.parse(
+    fs.readFileSync(path.resolve('tests/fixtures/seeds/hubei-health-service-system-plan-2024.expected.json'), 'utf8'),
+  ) as { tasks: unknown[] }
+).tasks.length;
 
 let app: RunningApp;
 let browser: Browser;
@@ -22,7 +43,10 @@ let browser: Browser;
 let planId = '';
 
 beforeAll(async () => {
-  [app, browser] = await Promise.all([startAppProcess({ E2E_BULK_TASKS: '500', E2E_TEST_CLOCK: '1' }), launchBrowser()]);
+  [app, browser] = await Promise.all([
+    startAppProcess({ E2E_BULK_TASKS: '500', E2E_TEST_CLOCK: '1' }),
+    launchBrowser(),
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -65,14 +89,25 @@ describe('the board in a browser', () => {
     await page.waitForURL(/q=%E7%AC%AC12|q=第12/);
     await shot(page, 'board-filtered-desktop', false);
 
-    // Import: paste → preview → correct a flagged task → confirm.
+    // Import, uploading a file (multipart + CSRF header): the preview only.
     await page.getByRole('link', { name: '导入方案' }).click();
+    const upload = page.getByLabel('上传方案文件（.docx / .txt）');
+    await upload.setInputFiles({ name: 'hubei-plan.txt', mimeType: 'text/plain', buffer: Buffer.from(UPLOAD_TEXT) });
+    await page.getByRole('button', { name: '解析预览' }).click();
+    await expect
+      .poll(() => page.getByTestId('import-task-count').textContent(), { timeout: 15_000 })
+      .toBe(String(UPLOAD_TASKS));
+    await upload.setInputFiles([]);
+
+    // Import by pasting: preview → correct a flagged task → confirm.
     await page.getByLabel('或粘贴方案全文').fill(PLAN_TEXT);
     await page.getByRole('button', { name: '解析预览' }).click();
     await expect.poll(() => page.getByTestId('import-task-count').textContent()).toBe('22');
     const flagged = await page.locator('tr[data-flagged="true"]').count();
     expect(flagged).toBeGreaterThan(0);
-    await expect.poll(() => page.getByRole('status').first().textContent()).toContain(`有 ${flagged} 项任务原文未写明责任单位`);
+    await expect
+      .poll(() => page.getByRole('status').first().textContent())
+      .toContain(`有 ${flagged} 项任务原文未写明责任单位`);
     const lead3 = page.getByLabel('第3项牵头单位');
     expect(await lead3.inputValue()).toBe('');
     await lead3.fill('市卫计局');
@@ -85,7 +120,9 @@ describe('the board in a browser', () => {
     await shot(page, 'import-preview-desktop');
     await page.getByRole('button', { name: '导入方案' }).click();
     await page.getByRole('button', { name: '确认' }).click();
-    await expect.poll(() => page.getByRole('status').last().textContent(), { timeout: 20_000 }).toContain('已导入，共 22 项任务');
+    await expect
+      .poll(() => page.getByRole('status').last().textContent(), { timeout: 20_000 })
+      .toContain('已导入，共 22 项任务');
     await page.getByRole('link', { name: '打开看板' }).click();
     await page.waitForURL(/\/board\?plan=/);
     planId = new URL(page.url()).searchParams.get('plan')!;
@@ -107,7 +144,10 @@ describe('the board in a browser', () => {
 
     // The ledger export downloads and opens.
     await page.goto(`${app.url}/board?plan=${planId}`);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '导出台账（Excel）' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: '导出台账（Excel）' }).click(),
+    ]);
     const file = path.join(app.dataDir, 'ledger.xlsx');
     await download.saveAs(file);
     const wb = new ExcelJS.Workbook();
@@ -200,7 +240,10 @@ describe('the board in a browser', () => {
   it('office assigns from the card; the department acknowledges and reports on a phone; the deadline passes (card red, supervisor alerted); closure is returned once, then approved', async () => {
     expect(planId).not.toBe('');
     expect(app.engineAddress).toBeDefined();
-    await runCommandStory(browser, app.url, app.engineAddress!, planId, { username: 'zxyy', password: 'zxyy-pass-2026' });
+    await runCommandStory(browser, app.url, app.engineAddress!, planId, {
+      username: 'zxyy',
+      password: 'zxyy-pass-2026',
+    });
     // ~20 s usually; the engine sometimes stalls one step for ~30 s.
   }, 150_000);
 });

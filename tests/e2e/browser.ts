@@ -44,9 +44,19 @@ export async function advanceClock(engineAddress: string, ms: number, timeoutMs 
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([
-      connection.testService!.unlockTimeSkippingWithSleep({ duration: { seconds: Math.floor(ms / 1000) as never, nanos: (ms % 1000) * 1e6 } }),
+      connection.testService!.unlockTimeSkippingWithSleep({
+        duration: { seconds: Math.floor(ms / 1000) as never, nanos: (ms % 1000) * 1e6 },
+      }),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the engine's clock did not advance ${Math.round(ms / 86_400_000)} days within ${timeoutMs / 1000} s`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `the engine's clock did not advance ${Math.round(ms / 86_400_000)} days within ${timeoutMs / 1000} s`,
+              ),
+            ),
+          timeoutMs,
+        );
       }),
     ]);
   } finally {
@@ -118,12 +128,27 @@ export async function startAppProcess(env: Record<string, string> = {}): Promise
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
-export async function newUserPage(browser: Browser, viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
+export async function newUserPage(
+  browser: Browser,
+  viewport = DESKTOP,
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    acceptDownloads: true,
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

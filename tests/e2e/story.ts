@@ -56,7 +56,11 @@ export async function runCommandStory(
   await card.getByRole('button', { name: '交办', exact: true }).click();
   await card.getByRole('button', { name: '确认', exact: true }).click();
   const taskId = await card.getAttribute('data-task-id');
-  await expect.poll(() => office.page.locator('[data-status="ASSIGNED"] article.card', { hasText: TITLE }).count(), { timeout: 20_000 }).toBe(1);
+  await expect
+    .poll(() => office.page.locator('[data-status="ASSIGNED"] article.card', { hasText: TITLE }).count(), {
+      timeout: 20_000,
+    })
+    .toBe(1);
   await shot(office.page, 'board-assigned-desktop', false);
 
   mark('assigned');
@@ -82,7 +86,9 @@ export async function runCommandStory(
   await expect.poll(() => d.page.getByText(narrative).count()).toBeGreaterThan(0);
   // The next report starts from this one.
   await d.page.reload();
-  await expect.poll(() => d.page.getByRole('form', { name: '进展反馈' }).getByLabel('工作进展').inputValue()).toBe(narrative);
+  await expect
+    .poll(() => d.page.getByRole('form', { name: '进展反馈' }).getByLabel('工作进展').inputValue())
+    .toBe(narrative);
   expect(await d.page.getByRole('form', { name: '进展反馈' }).getByLabel('完成进度（%）').inputValue()).toBe('40');
   await shot(d.page, 'task-reported-phone');
 
@@ -92,7 +98,13 @@ export async function runCommandStory(
   await office.page.goto(`${url}/board?plan=${planId}`);
   const live = office.page.locator(`article.card[data-task-id="${taskId}"]`);
   expect(await live.getAttribute('data-health')).toBe('GREEN');
-  const quarterEnd = new Date(Date.UTC(Number(due.slice(0, 4)) + (Number(due.slice(5, 7)) > 9 ? 1 : 0), (Math.floor((Number(due.slice(5, 7)) - 1) / 3) * 3 + 3) % 12, 1));
+  const quarterEnd = new Date(
+    Date.UTC(
+      Number(due.slice(0, 4)) + (Number(due.slice(5, 7)) > 9 ? 1 : 0),
+      (Math.floor((Number(due.slice(5, 7)) - 1) / 3) * 3 + 3) % 12,
+      1,
+    ),
+  );
   const target = Math.max(new Date(`${due}T00:00:00+08:00`).getTime() + 25 * DAY, quarterEnd.getTime() + 9 * DAY);
   await advanceClock(engineAddress, target - (await engineNow(engineAddress)).getTime());
   await expect.poll(() => live.getAttribute('data-health'), { timeout: 20_000 }).toBe('RED');
@@ -106,10 +118,19 @@ export async function runCommandStory(
   await sup.page.waitForURL(/\/dashboard/);
   const alerts = sup.page.getByRole('region', { name: /督办提醒/ }).first();
   await expect.poll(() => alerts.textContent(), { timeout: 20_000 }).toContain(`【督办·约谈/通报】${TITLE}`);
-  await expect.poll(() => sup.page.getByRole('region', { name: /逾期任务/ }).first().textContent()).toContain(TITLE);
+  await expect
+    .poll(() =>
+      sup.page
+        .getByRole('region', { name: /逾期任务/ })
+        .first()
+        .textContent(),
+    )
+    .toContain(TITLE);
   await shot(sup.page, 'dashboard-alert-desktop');
   await sup.page.goto(`${url}/tasks/${taskId}`);
-  expect(await act(sup.page, '领导批示', '提交批示', { 批示内容: '请加快专线建设，月底前报进展。' })).toContain('批示已提交');
+  expect(await act(sup.page, '领导批示', '提交批示', { 批示内容: '请加快专线建设，月底前报进展。' })).toContain(
+    '批示已提交',
+  );
   await expect.poll(() => sup.page.getByText('请加快专线建设，月底前报进展。').count()).toBeGreaterThan(0);
 
   mark('supervisor alerted, instruction written');
@@ -124,7 +145,10 @@ export async function runCommandStory(
   expect(closeResult).toContain('本轮已结束');
   await expect.poll(() => round.getAttribute('data-round-status')).toBe('CLOSED');
   await shot(office.page, 'rounds-evaluated-desktop');
-  const [download] = await Promise.all([office.page.waitForEvent('download'), round.getByRole('link', { name: '导出评估表（Excel）' }).click()]);
+  const [download] = await Promise.all([
+    office.page.waitForEvent('download'),
+    round.getByRole('link', { name: '导出评估表（Excel）' }).click(),
+  ]);
   const file = path.join(os.tmpdir(), `duban-e2e-round-${process.pid}.xlsx`);
   await download.saveAs(file);
   const wb = new ExcelJS.Workbook();
@@ -134,13 +158,17 @@ export async function runCommandStory(
   mark('round closed and exported');
 
   // Closure: requested, returned once, requested again, approved.
-  expect(await act(d.page, '办结申请', '申请办结', { 办结情况说明: '远程医疗协作网已覆盖全部乡镇卫生院。' })).toContain('办结申请已提交');
+  expect(await act(d.page, '办结申请', '申请办结', { 办结情况说明: '远程医疗协作网已覆盖全部乡镇卫生院。' })).toContain(
+    '办结申请已提交',
+  );
   await expect.poll(() => statusOf(d.page)).toBe('待审核');
 
   mark('closure requested');
   await office.page.goto(`${url}/tasks/${taskId}`);
   await expect.poll(() => statusOf(office.page)).toBe('待审核');
-  expect(await act(office.page, '审核办结：退回', '退回修改', { 退回理由: '请补充乡镇卫生院签约清单。' })).toContain('已退回');
+  expect(await act(office.page, '审核办结：退回', '退回修改', { 退回理由: '请补充乡镇卫生院签约清单。' })).toContain(
+    '已退回',
+  );
   await expect.poll(() => statusOf(office.page)).toBe('推进中');
   await shot(office.page, 'task-returned-desktop');
 
@@ -148,7 +176,9 @@ export async function runCommandStory(
   await d.page.reload();
   mark('department page reloaded');
   await expect.poll(() => statusOf(d.page)).toBe('推进中');
-  expect(await act(d.page, '办结申请', '申请办结', { 办结情况说明: '已补充签约清单，全部 12 家乡镇卫生院接入。' })).toContain('办结申请已提交');
+  expect(
+    await act(d.page, '办结申请', '申请办结', { 办结情况说明: '已补充签约清单，全部 12 家乡镇卫生院接入。' }),
+  ).toContain('办结申请已提交');
 
   mark('closure requested again');
   await office.page.reload();
@@ -156,13 +186,13 @@ export async function runCommandStory(
   expect(await act(office.page, '审核办结：通过', '审核通过（销号）')).toContain('已审核通过');
   await expect.poll(() => statusOf(office.page)).toBe('已办结');
   const timeline = (await office.page.locator('ol.timeline').textContent()) ?? '';
-  for (const kind of ['交办', '签收', '进展反馈', '领导批示', '申请办结', '退回办结申请', '审核销号']) expect(timeline).toContain(kind);
+  for (const kind of ['交办', '签收', '进展反馈', '领导批示', '申请办结', '退回办结申请', '审核销号'])
+    expect(timeline).toContain(kind);
   await shot(office.page, 'task-closed-desktop');
 
   mark('closed');
   await d.page.goto(`${url}/my`);
   await shot(d.page, 'my-tasks-after-phone');
-
 
   for (const u of [office, d, sup]) {
     expect(u.errors).toEqual([]);

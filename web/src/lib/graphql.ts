@@ -62,15 +62,25 @@ export type Result<T> = { ok: true; data: T } | { ok: false; error: DubanError }
 /** The selection every mutation result union needs. */
 export const ERROR_FIELDS = '... on DubanError { code message messageEn }';
 
-function toResult<T>(payload: { __typename?: string; data?: T; code?: string; message?: string; messageEn?: string }): Result<T> {
+function toResult<T>(payload: {
+  __typename?: string;
+  data?: T;
+  code?: string;
+  message?: string;
+  messageEn?: string;
+}): Result<T> {
   if (payload && 'code' in payload && payload.code) {
-    return { ok: false, error: { code: payload.code, message: payload.message ?? '', messageEn: payload.messageEn ?? '' } };
+    return {
+      ok: false,
+      error: { code: payload.code, message: payload.message ?? '', messageEn: payload.messageEn ?? '' },
+    };
   }
   return { ok: true, data: payload.data as T };
 }
 
 function asError(err: unknown): DubanError {
-  if (err instanceof GqlError) return { code: err.code ?? 'ERROR', message: err.message, messageEn: err.messageEn ?? err.message };
+  if (err instanceof GqlError)
+    return { code: err.code ?? 'ERROR', message: err.message, messageEn: err.messageEn ?? err.message };
   const m = (err as Error)?.message ?? String(err);
   return { code: 'ERROR', message: m, messageEn: m };
 }
@@ -79,7 +89,13 @@ function asError(err: unknown): DubanError {
  * Run a mutation whose single root field returns `DubanError | …Success { data }`.
  * `selection` is the selection set of `data`. Never throws: errors come back as results.
  */
-export async function mutate<T>(field: string, args: string, selection: string, variables: Record<string, unknown>, varDefs: string): Promise<Result<T>> {
+export async function mutate<T>(
+  field: string,
+  args: string,
+  selection: string,
+  variables: Record<string, unknown>,
+  varDefs: string,
+): Promise<Result<T>> {
   const query = `mutation (${varDefs}) { r: ${field}(${args}) { __typename ${ERROR_FIELDS} ... on ${successType(field)} { data ${selection} } } }`;
   try {
     const d = await gql<{ r: never }>(query, variables);
@@ -114,7 +130,12 @@ export async function mutateUpload<T>(
   form.append('map', JSON.stringify(map));
   Object.values(files).forEach((file, i) => form.append(String(i), file, file.name));
   try {
-    const res = await fetch('/graphql', { method: 'POST', headers: { 'x-duban-csrf': '1' }, credentials: 'same-origin', body: form });
+    const res = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'x-duban-csrf': '1' },
+      credentials: 'same-origin',
+      body: form,
+    });
     const d = await readBody<{ r: never }>(res);
     return toResult<T>(d.r);
   } catch (err) {

@@ -612,7 +612,8 @@ const en: Record<MessageKey, string> = {
   'import.docNumber': 'Document number',
   'import.taskCount': 'Tasks',
   'import.departments': 'Departments',
-  'import.unassignedWarning': '{n} tasks name no department (highlighted): fill in a lead, or assign them after import.',
+  'import.unassignedWarning':
+    '{n} tasks name no department (highlighted): fill in a lead, or assign them after import.',
   'import.warnings': 'Parser notes ({n})',
   'import.aliases': 'Names that look like the same department (checked = merge)',
   'import.mergeAlias': 'Merge “{name}” into “{existing}”',

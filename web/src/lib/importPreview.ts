@@ -34,7 +34,13 @@ export const splitNames = (s: string) =>
 
 /** The deadline the task will be due by: the latest dated one. */
 export function dueOf(task: ParsedTask): string {
-  return task.deadlines.map((d) => d.date).filter((d): d is string => !!d).sort().at(-1) ?? '';
+  return (
+    task.deadlines
+      .map((d) => d.date)
+      .filter((d): d is string => !!d)
+      .sort()
+      .at(-1) ?? ''
+  );
 }
 
 export function setDue(task: ParsedTask, date: string, manualText: string): void {

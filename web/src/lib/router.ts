@@ -49,7 +49,8 @@ export function interceptLinks(root: HTMLElement): () => void {
     const a = (e.target as HTMLElement).closest('a');
     if (!a || a.target || a.hasAttribute('download') || a.dataset.external !== undefined) return;
     const url = new URL(a.href, location.href);
-    if (url.origin !== location.origin || url.pathname.startsWith('/export/') || url.pathname.startsWith('/graphql')) return;
+    if (url.origin !== location.origin || url.pathname.startsWith('/export/') || url.pathname.startsWith('/graphql'))
+      return;
     e.preventDefault();
     navigate(url.pathname + url.search);
   };

@@ -78,10 +78,16 @@ export interface TaskFull {
     createdAt: string;
     decidedAt: string | null;
   }[];
-  closureReviews: { id: string; summary: string; status: string; reason: string | null; createdAt: string; decidedAt: string | null }[];
+  closureReviews: {
+    id: string;
+    summary: string;
+    status: string;
+    reason: string | null;
+    createdAt: string;
+    decidedAt: string | null;
+  }[];
   instructions: { id: string; authorId: string; text: string; createdAt: string }[];
   noticesSent: Notice[];
-  pendingNotices: PlannedNotice[];
   timeline: {
     id: string;
     at: string;
@@ -95,7 +101,8 @@ export interface TaskFull {
   }[];
 }
 
-const REPORT = 'id kind progress narrative problems nextSteps submittedAt onTime authorId department { id name } actuals { id value }';
+const REPORT =
+  'id kind progress narrative problems nextSteps submittedAt onTime authorId department { id name } actuals { id value }';
 
 export const TASK_FIELDS = `taskId title text path status health escalationLevel dueDate deadlineText recurrence progress needsAssignment
   assignedAt acknowledgedAt closedAt cancelReason updatedAt
@@ -108,8 +115,16 @@ export const TASK_FIELDS = `taskId title text path status health escalationLevel
   closureReviews { id summary status reason createdAt decidedAt }
   instructions { id authorId text createdAt }
   noticesSent { id kind level fireAt sentAt status recipients reason }
-  pendingNotices { key kind level date fireAt recipients milestone }
   timeline { id at kind actorId actorRole fromStatus toStatus reason data }`;
+
+/** What a command returns: the page reloads itself afterwards. */
+export const CHANGED_FIELDS = '{ taskId status updatedAt }';
+
+/**
+ * The notices the workflow itself has planned: a workflow query, fetched after the page
+ * shows (the escalation preview from the same rules stands in until it arrives).
+ */
+export const PENDING_NOTICES = `query ($id: ID!) { task(id: $id) { pendingNotices { key kind level date fireAt recipients milestone } } }`;
 
 export const TASK_PAGE = `query ($id: ID!) {
   task(id: $id) { ${TASK_FIELDS} }

@@ -22,7 +22,8 @@ export interface TaskCardData {
   plan: { id: string };
 }
 
-export const CARD_FIELDS = 'taskId title path status health escalationLevel dueDate needsAssignment progress leadDepartment { id name } plan { id }';
+export const CARD_FIELDS =
+  'taskId title path status health escalationLevel dueDate needsAssignment progress leadDepartment { id name } plan { id }';
 
 const HEALTH_RANK: Record<string, number> = { RED: 0, YELLOW: 1, GREEN: 2 };
 
