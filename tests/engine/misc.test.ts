@@ -104,4 +104,13 @@ describe('misc', () => {
     }
     expect(n).toBe(histories.length);
   });
+
+  it('rejects a completion that races a signal (UNHANDLED_COMMAND) so no signal is lost', async () => {
+    const h = await env.client.workflow.start(wfs.completeRacingSignal, { taskQueue, workflowId: uid('race') });
+    await new Promise((r) => setTimeout(r, 300)); // the first task is running its local activity
+    await h.signal(wfs.addSignal, 5);
+    expect(await h.result()).toEqual([5]);
+    const types = eventTypes(await h.fetchHistory());
+    expect(types.filter((t) => t === '26' || t === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED').length).toBe(1);
+  });
 });

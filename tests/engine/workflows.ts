@@ -195,3 +195,15 @@ export async function localActivityWorkflow(): Promise<string> {
   if (wf.patched('v2')) return `${a} (patched)`;
   return a;
 }
+
+const { slow: localSlow } = wf.proxyLocalActivities<typeof acts>({ startToCloseTimeout: '5s' });
+
+/** Completes in the same workflow task that a signal races with. */
+export async function completeRacingSignal(): Promise<number[]> {
+  const items: number[] = [];
+  wf.setHandler(addSignal, (n) => {
+    items.push(n);
+  });
+  await localSlow(700);
+  return items;
+}
