@@ -1039,7 +1039,9 @@ export class Engine {
       });
       this.flushBuffered(e);
       this.scheduleWft(e);
-      return {};
+      // SDK core evicts the run on exactly this error, so the next task replays
+      // from full history including the new events.
+      throw invalid('UnhandledCommand');
     }
 
     const completedId = this.append(e, ev('WORKFLOW_TASK_COMPLETED'), {

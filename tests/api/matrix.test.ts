@@ -41,11 +41,18 @@ function outcome(r: Awaited<ReturnType<typeof gql>>, field: string): string {
 beforeAll(async () => {
   const db = await freshDatabase();
   prisma = db.prisma;
-  env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: ENGINE_BIN } } });
+  env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: ENGINE_BIN } },
+  });
   // dept01 leads, dept02 cooperates, dept03 is not involved.
   org = await seedOrg(prisma, ['县卫健局', '县财政局', '县医保局']);
   await prisma.user.create({
-    data: { username: 'admin', displayName: '管理员', role: 'ADMIN', passwordHash: (await prisma.user.findFirstOrThrow()).passwordHash },
+    data: {
+      username: 'admin',
+      displayName: '管理员',
+      role: 'ADMIN',
+      passwordHash: (await prisma.user.findFirstOrThrow()).passwordHash,
+    },
   });
   saved = await savePlan(
     prisma,
@@ -78,7 +85,10 @@ beforeAll(async () => {
   await startPlanWorkflows(env.client, db.config.temporal.taskQueue, saved, '权限测试方案');
   server = await startServer({ prisma, config: db.config, temporal: env.client }, { port: 0, host: '127.0.0.1' });
   for (const u of ['admin', 'office', 'supervisor', 'dept01', 'dept02', 'dept03']) {
-    const r = await gql(`mutation($u: String!) { login(username: $u, password: "test-password") { ... on MutationLoginSuccess { data { token } } } }`, { u });
+    const r = await gql(
+      `mutation($u: String!) { login(username: $u, password: "test-password") { ... on MutationLoginSuccess { data { token } } } }`,
+      { u },
+    );
     tokens[u] = r.data.login.data.token;
   }
   // Wait until both workflows have projected their CREATED event.
@@ -118,15 +128,73 @@ describe('every role against every task command', () => {
     // Each step: the operation, and who may do it at that point of the task's life. Steps run in order:
     // the last allowed role performs it after every other role was refused.
     const steps: Op[] = [
-      { name: 'assign', field: 'assignTask', query: typed('assignTask', 'taskId: $t, leadDepartmentId: $d, cooperatingDepartmentIds: $c', '$t: ID!, $d: ID!, $c: [ID!]'), vars: () => ({ t: t(), d: lead(), c: [org.departments[1]!.id] }), allowed: ['office'] },
-      { name: 'acknowledge', field: 'acknowledgeTask', query: typed('acknowledgeTask', 'taskId: $t', '$t: ID!'), vars: () => ({ t: t() }), allowed: ['dept01'] },
-      { name: 'contribute (cooperating)', field: 'submitProgressReport', query: typed('submitProgressReport', 'taskId: $t, progress: 20, narrative: "配合单位的贡献"', '$t: ID!'), vars: () => ({ t: t() }), allowed: ['dept01', 'dept02'] },
-      { name: 'instruction', field: 'addInstruction', query: typed('addInstruction', 'taskId: $t, text: "请加快推进"', '$t: ID!'), vars: () => ({ t: t() }), allowed: ['supervisor'] },
-      { name: 'escalate', field: 'escalateTask', query: typed('escalateTask', 'taskId: $t, reason: "进度滞后", level: 1', '$t: ID!'), vars: () => ({ t: t() }), allowed: ['office'] },
-      { name: 'request extension', field: 'requestExtension', query: typed('requestExtension', 'taskId: $t, newDueDate: "2031-06-30", reason: "配套资金未到位"', '$t: ID!'), vars: () => ({ t: t() }), allowed: ['dept01'] },
-      { name: 'decide extension', field: 'decideExtension', query: typed('decideExtension', 'taskId: $t, approve: true', '$t: ID!'), vars: () => ({ t: t() }), allowed: ['office'] },
-      { name: 'request closure', field: 'requestClosure', query: typed('requestClosure', 'taskId: $t, summary: "已完成"', '$t: ID!'), vars: () => ({ t: t() }), allowed: ['dept01'] },
-      { name: 'review closure', field: 'reviewClosure', query: typed('reviewClosure', 'taskId: $t, approve: false, comment: "材料不全"', '$t: ID!'), vars: () => ({ t: t() }), allowed: ['office'] },
+      {
+        name: 'assign',
+        field: 'assignTask',
+        query: typed(
+          'assignTask',
+          'taskId: $t, leadDepartmentId: $d, cooperatingDepartmentIds: $c',
+          '$t: ID!, $d: ID!, $c: [ID!]',
+        ),
+        vars: () => ({ t: t(), d: lead(), c: [org.departments[1]!.id] }),
+        allowed: ['office'],
+      },
+      {
+        name: 'acknowledge',
+        field: 'acknowledgeTask',
+        query: typed('acknowledgeTask', 'taskId: $t', '$t: ID!'),
+        vars: () => ({ t: t() }),
+        allowed: ['dept01'],
+      },
+      {
+        name: 'contribute (cooperating)',
+        field: 'submitProgressReport',
+        query: typed('submitProgressReport', 'taskId: $t, progress: 20, narrative: "配合单位的贡献"', '$t: ID!'),
+        vars: () => ({ t: t() }),
+        allowed: ['dept01', 'dept02'],
+      },
+      {
+        name: 'instruction',
+        field: 'addInstruction',
+        query: typed('addInstruction', 'taskId: $t, text: "请加快推进"', '$t: ID!'),
+        vars: () => ({ t: t() }),
+        allowed: ['supervisor'],
+      },
+      {
+        name: 'escalate',
+        field: 'escalateTask',
+        query: typed('escalateTask', 'taskId: $t, reason: "进度滞后", level: 1', '$t: ID!'),
+        vars: () => ({ t: t() }),
+        allowed: ['office'],
+      },
+      {
+        name: 'request extension',
+        field: 'requestExtension',
+        query: typed('requestExtension', 'taskId: $t, newDueDate: "2031-06-30", reason: "配套资金未到位"', '$t: ID!'),
+        vars: () => ({ t: t() }),
+        allowed: ['dept01'],
+      },
+      {
+        name: 'decide extension',
+        field: 'decideExtension',
+        query: typed('decideExtension', 'taskId: $t, approve: true', '$t: ID!'),
+        vars: () => ({ t: t() }),
+        allowed: ['office'],
+      },
+      {
+        name: 'request closure',
+        field: 'requestClosure',
+        query: typed('requestClosure', 'taskId: $t, summary: "已完成"', '$t: ID!'),
+        vars: () => ({ t: t() }),
+        allowed: ['dept01'],
+      },
+      {
+        name: 'review closure',
+        field: 'reviewClosure',
+        query: typed('reviewClosure', 'taskId: $t, approve: false, comment: "材料不全"', '$t: ID!'),
+        vars: () => ({ t: t() }),
+        allowed: ['office'],
+      },
     ];
     const table: Record<string, Record<string, string>> = {};
     for (const step of steps) {
@@ -138,7 +206,9 @@ describe('every role against every task command', () => {
         const before = await prisma.task.findUniqueOrThrow({ where: { id: t() } });
         const r = await gql(step.query, step.vars(), role === 'anonymous' ? undefined : tokens[role]);
         table[step.name]![role] = outcome(r, step.field);
-        expect(await prisma.taskEvent.count({ where: { taskId: t() } }), `${step.name} by ${role} left an event`).toBe(events);
+        expect(await prisma.taskEvent.count({ where: { taskId: t() } }), `${step.name} by ${role} left an event`).toBe(
+          events,
+        );
         expect(await prisma.notification.count()).toBe(notifications);
         const after = await prisma.task.findUniqueOrThrow({ where: { id: t() } });
         expect(after.projectionSeq, `${step.name} by ${role} changed the task`).toBe(before.projectionSeq);
@@ -148,18 +218,82 @@ describe('every role against every task command', () => {
       table[step.name]![actor] = outcome(r, step.field);
     }
     expect(table).toEqual({
-      assign: { anonymous: 'UNAUTHENTICATED', supervisor: 'FORBIDDEN', dept03: 'FORBIDDEN', dept02: 'FORBIDDEN', dept01: 'FORBIDDEN', office: 'ok' },
-      acknowledge: { anonymous: 'UNAUTHENTICATED', supervisor: 'FORBIDDEN', dept03: 'FORBIDDEN', dept02: 'NOT_LEAD_DEPARTMENT', office: 'FORBIDDEN', dept01: 'ok' },
-      'contribute (cooperating)': { anonymous: 'UNAUTHENTICATED', supervisor: 'FORBIDDEN', dept03: 'FORBIDDEN', office: 'FORBIDDEN', dept02: 'ok' },
-      instruction: { anonymous: 'UNAUTHENTICATED', dept03: 'FORBIDDEN', dept02: 'FORBIDDEN', dept01: 'FORBIDDEN', office: 'FORBIDDEN', supervisor: 'ok' },
-      escalate: { anonymous: 'UNAUTHENTICATED', supervisor: 'FORBIDDEN', dept03: 'FORBIDDEN', dept02: 'FORBIDDEN', dept01: 'FORBIDDEN', office: 'ok' },
-      'request extension': { anonymous: 'UNAUTHENTICATED', supervisor: 'FORBIDDEN', dept03: 'FORBIDDEN', dept02: 'NOT_LEAD_DEPARTMENT', office: 'FORBIDDEN', dept01: 'ok' },
-      'decide extension': { anonymous: 'UNAUTHENTICATED', supervisor: 'FORBIDDEN', dept03: 'FORBIDDEN', dept02: 'FORBIDDEN', dept01: 'FORBIDDEN', office: 'ok' },
-      'request closure': { anonymous: 'UNAUTHENTICATED', supervisor: 'FORBIDDEN', dept03: 'FORBIDDEN', dept02: 'NOT_LEAD_DEPARTMENT', office: 'FORBIDDEN', dept01: 'ok' },
-      'review closure': { anonymous: 'UNAUTHENTICATED', supervisor: 'FORBIDDEN', dept03: 'FORBIDDEN', dept02: 'FORBIDDEN', dept01: 'FORBIDDEN', office: 'ok' },
+      assign: {
+        anonymous: 'UNAUTHENTICATED',
+        supervisor: 'FORBIDDEN',
+        dept03: 'FORBIDDEN',
+        dept02: 'FORBIDDEN',
+        dept01: 'FORBIDDEN',
+        office: 'ok',
+      },
+      acknowledge: {
+        anonymous: 'UNAUTHENTICATED',
+        supervisor: 'FORBIDDEN',
+        dept03: 'FORBIDDEN',
+        dept02: 'NOT_LEAD_DEPARTMENT',
+        office: 'FORBIDDEN',
+        dept01: 'ok',
+      },
+      'contribute (cooperating)': {
+        anonymous: 'UNAUTHENTICATED',
+        supervisor: 'FORBIDDEN',
+        dept03: 'FORBIDDEN',
+        office: 'FORBIDDEN',
+        dept02: 'ok',
+      },
+      instruction: {
+        anonymous: 'UNAUTHENTICATED',
+        dept03: 'FORBIDDEN',
+        dept02: 'FORBIDDEN',
+        dept01: 'FORBIDDEN',
+        office: 'FORBIDDEN',
+        supervisor: 'ok',
+      },
+      escalate: {
+        anonymous: 'UNAUTHENTICATED',
+        supervisor: 'FORBIDDEN',
+        dept03: 'FORBIDDEN',
+        dept02: 'FORBIDDEN',
+        dept01: 'FORBIDDEN',
+        office: 'ok',
+      },
+      'request extension': {
+        anonymous: 'UNAUTHENTICATED',
+        supervisor: 'FORBIDDEN',
+        dept03: 'FORBIDDEN',
+        dept02: 'NOT_LEAD_DEPARTMENT',
+        office: 'FORBIDDEN',
+        dept01: 'ok',
+      },
+      'decide extension': {
+        anonymous: 'UNAUTHENTICATED',
+        supervisor: 'FORBIDDEN',
+        dept03: 'FORBIDDEN',
+        dept02: 'FORBIDDEN',
+        dept01: 'FORBIDDEN',
+        office: 'ok',
+      },
+      'request closure': {
+        anonymous: 'UNAUTHENTICATED',
+        supervisor: 'FORBIDDEN',
+        dept03: 'FORBIDDEN',
+        dept02: 'NOT_LEAD_DEPARTMENT',
+        office: 'FORBIDDEN',
+        dept01: 'ok',
+      },
+      'review closure': {
+        anonymous: 'UNAUTHENTICATED',
+        supervisor: 'FORBIDDEN',
+        dept03: 'FORBIDDEN',
+        dept02: 'FORBIDDEN',
+        dept01: 'FORBIDDEN',
+        office: 'ok',
+      },
     });
     // The cooperating department's contribution was recorded as such.
-    expect(await prisma.progressReport.findMany({ where: { taskId: t() }, select: { kind: true } })).toEqual([{ kind: 'CONTRIBUTION' }]);
+    expect(await prisma.progressReport.findMany({ where: { taskId: t() }, select: { kind: true } })).toEqual([
+      { kind: 'CONTRIBUTION' },
+    ]);
   });
 
   it('lets a cooperating department see the task, and an uninvolved one not at all', async () => {
@@ -183,6 +317,9 @@ describe('every role against every task command', () => {
     const cal = `mutation { setCalendarDays(days: [{ date: "2027-01-01", kind: HOLIDAY, name: "元旦" }], official: false) { __typename } }`;
     expect(outcome(await gql(cal, {}, tokens.office), 'setCalendarDays')).toBe('FORBIDDEN');
     expect(outcome(await gql(cal, {}, tokens.admin), 'setCalendarDays')).toBe('ok');
-    expect(await prisma.calendarOverride.findUnique({ where: { date: '2027-01-01' } })).toMatchObject({ kind: 'HOLIDAY', name: '元旦' });
+    expect(await prisma.calendarOverride.findUnique({ where: { date: '2027-01-01' } })).toMatchObject({
+      kind: 'HOLIDAY',
+      name: '元旦',
+    });
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * The State Council publishes next year's holidays late: running tasks must
+ * re-plan their pending notices when an admin loads the new calendar.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.ts';
+import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
+import type { PrismaClient } from '../../prisma/client.ts';
+import * as defs from '../../workflows/definitions.ts';
+import { freshDatabase, seedOrg, timeSkippingEnv, workflowBundle, type Org } from '../support/harness.ts';
+
+const TASK_QUEUE = 'duban-calendar';
+let env: TestWorkflowEnvironment;
+let prisma: PrismaClient;
+let org: Org;
+let saved: SavedPlan;
+let worker: Worker;
+let running: Promise<void>;
+
+beforeAll(async () => {
+  const db = await freshDatabase();
+  prisma = db.prisma;
+  org = await seedOrg(prisma, ['县卫健局']);
+  saved = await savePlan(
+    prisma,
+    {
+      title: '2027年任务',
+      issuer: null,
+      doc_number: null,
+      departments: ['县卫健局'],
+      plan_targets: [],
+      warnings: [],
+      tasks: [
+        {
+          path: ['一、任务', '(一)任务甲'],
+          title: '任务甲',
+          lead: ['县卫健局'],
+          cooperating: [],
+          deadlines: [{ text: '2027年2月5日前', date: '2027-02-05' }],
+          targets: [],
+          recurrence: null,
+        },
+      ],
+    },
+    { text: '…', format: 'txt' },
+  );
+  env = await timeSkippingEnv('2027-01-04T08:00:00+08:00');
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ prisma, config: db.config }),
+  });
+  running = worker.run();
+  await startPlanWorkflows(env.client, TASK_QUEUE, saved, '2027年任务');
+}, 120_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await prisma?.$disconnect();
+});
+
+describe('a calendar update', () => {
+  it('moves pending notices of running tasks; notices already sent stay as they were', async () => {
+    const handle = env.client.workflow.getHandle(defs.taskWorkflowId(saved.tasks[0]!.id));
+    await handle.executeUpdate(defs.assignUpdate, {
+      args: [{ actor: { userId: org.office.id, role: 'OFFICE' }, leadDepartmentId: org.departments[0]!.id }],
+    });
+    const before = await handle.query(defs.pendingNoticesQuery);
+    // 2027 has no official data yet: weekends only. Level 1 on Monday 02-08.
+    expect(before.find((n) => n.kind === 'LEVEL1')!.date).toBe('2027-02-08');
+    await env.sleep(new Date('2027-01-10T12:00:00+08:00').getTime() - (await env.currentTimeMs()));
+    const sentBefore = await prisma.notice.findMany({ where: { taskId: saved.tasks[0]!.id } });
+    expect(sentBefore.map((n) => n.kind)).toEqual(['ACK_REMINDER']);
+
+    // The admin loads the official Spring Festival 2027 schedule (holidays 02-06 … 02-12, make-up Saturday 02-20).
+    const days = ['2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12'];
+    await prisma.calendarOverride.createMany({
+      data: [
+        ...days.map((date) => ({ date, kind: 'HOLIDAY', name: '春节', source: 'official' })),
+        { date: '2027-02-20', kind: 'WORKDAY', name: '春节调休', source: 'official' },
+      ],
+    });
+    await handle.signal(defs.calendarChangedSignal);
+    await expect
+      .poll(async () => (await handle.query(defs.pendingNoticesQuery)).map((n) => `${n.kind} ${n.date}`), {
+        timeout: 10_000,
+      })
+      .toEqual(['WARNING 2027-01-29', 'LEVEL1 2027-02-15', 'LEVEL2 2027-02-17', 'LEVEL3 2027-02-25']);
+    await env.sleep(new Date('2027-03-01T12:00:00+08:00').getTime() - (await env.currentTimeMs()));
+    const sent = await prisma.notice.findMany({ where: { taskId: saved.tasks[0]!.id }, orderBy: { fireAt: 'asc' } });
+    expect(sent.map((n) => `${n.kind} ${n.fireAt.toISOString().slice(0, 10)}`)).toEqual([
+      'ACK_REMINDER 2027-01-06',
+      'WARNING 2027-01-29',
+      'LEVEL1 2027-02-15',
+      'LEVEL2 2027-02-17',
+      'LEVEL3 2027-02-25', // the make-up Saturday 02-20 counts
+    ]);
+  });
+});
