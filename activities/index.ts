@@ -377,9 +377,9 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
     dueAt.setMilliseconds(dueAt.getMilliseconds() + 1);
     const evaluation = evaluateRound({
       schedule: { reportDueAt: dueAt.toISOString() },
+      // A report was owed for every task open when the round opened (closed ones that reported still count).
       reports: tasks
-        .filter((t) => (t.status !== 'CLOSED' && t.status !== 'CANCELLED') || t.reports.length > 0)
-        .filter((t) => t.status !== 'CANCELLED')
+        .filter((t) => t.status !== 'CANCELLED' && (t.status !== 'CLOSED' || t.reports.length > 0))
         .map((t) => ({
           taskId: t.id,
           department: t.leadDepartmentId!,

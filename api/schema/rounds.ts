@@ -1,6 +1,5 @@
 /** Quarterly supervision rounds: reading them, opening and closing them (through the plan's workflow). */
 import { z } from 'zod';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { closeRoundUpdate, planWorkflowId } from '../../workflows/definitions.ts';
 import { builder, nonEmpty } from '../builder.ts';
 import { actorOf, toDubanError } from '../commands.ts';
@@ -79,7 +78,7 @@ builder.mutationField('closeRound', (t) =>
           .getHandle(planWorkflowId(round.planId))
           .executeUpdate(closeRoundUpdate, { args: [{ actor, roundId: round.id }] });
       } catch (err) {
-        throw err instanceof WorkflowUpdateFailedError ? toDubanError(err) : toDubanError(err);
+        throw toDubanError(err);
       }
       return ctx.prisma.supervisionRound.findUniqueOrThrow({ ...nonEmpty(query), where: { id: round.id } });
     },

@@ -966,6 +966,7 @@ export class Engine {
       identity: r.identity,
       workerInstanceKey: r.workerInstanceKey,
       onCancel: (f) => call.on('cancelled', f),
+      alive: () => !call.cancelled,
     });
   }
 
@@ -1509,6 +1510,7 @@ export class Engine {
       identity: r.identity,
       workerInstanceKey: r.workerInstanceKey,
       onCancel: (f) => call.on('cancelled', f),
+      alive: () => !call.cancelled,
     });
   }
 

@@ -9,6 +9,8 @@ export interface Task {
 
 interface Poller {
   resolve(res: any): void;
+  /** False once the client gave up on the call: a task handed to it would be lost. */
+  alive: () => boolean;
   timer: NodeJS.Timeout;
   workerInstanceKey?: string;
   done: boolean;
@@ -42,6 +44,11 @@ export class Matching {
     while (q.pollers.length) {
       const p = q.pollers.shift()!;
       if (p.done) continue;
+      if (!p.alive()) {
+        p.done = true;
+        clearTimeout(p.timer);
+        continue;
+      }
       const res = task.start();
       if (res == null) return; // stale before anyone saw it
       p.done = true;
@@ -67,7 +74,10 @@ export class Matching {
   }
 
   /** Long poll: resolves with a started task's response, or {} after the poll timeout. */
-  poll(key: string, opts: { identity?: string; workerInstanceKey?: string; onCancel?: (f: () => void) => void }): Promise<any> {
+  poll(
+    key: string,
+    opts: { identity?: string; workerInstanceKey?: string; onCancel?: (f: () => void) => void; alive?: () => boolean },
+  ): Promise<any> {
     const q = this.q(key);
     q.lastPollTime = Date.now();
     if (opts.identity) q.lastIdentity = opts.identity;
@@ -76,6 +86,7 @@ export class Matching {
     return new Promise((resolve) => {
       const p: Poller = {
         resolve,
+        alive: opts.alive ?? (() => true),
         done: false,
         workerInstanceKey: opts.workerInstanceKey,
         timer: setTimeout(() => finish({}), this.pollTimeoutMs),

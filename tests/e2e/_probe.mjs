@@ -1,0 +1,17 @@
+import { chromium } from 'playwright-core';
+const url = 'http://127.0.0.1:3102';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+page.on('console', (m) => m.type() === 'error' && console.log('[console]', m.text()));
+await page.goto(url + '/login');
+await page.getByLabel('用户名').fill('office');
+await page.getByLabel('密码').fill('duban-e2e-pass');
+await page.getByRole('button', { name: '登录' }).click();
+await page.waitForTimeout(1500);
+await page.goto(url + '/board');
+await page.waitForTimeout(1500);
+await page.locator('article.card a.title').first().click();
+await page.waitForTimeout(2500);
+console.log(await page.locator('main h2').first().textContent());
+await browser.close();
