@@ -97,6 +97,7 @@ export class Engine {
       const e = new Exec({ ...(st.state as ExecState), buffered: st.buffered });
       e.bufferedPersisted = st.buffered.length;
       e.events = st.events.map((b) => decode(T.HistoryEvent(), b));
+      for (const b of st.events) e.historyBytes += b.length;
       e.persisted = e.events.length;
       e.s.sticky = undefined; // worker caches may be gone: always resend full history after a restart
       this.runs.set(e.s.runId, e);
@@ -169,7 +170,11 @@ export class Engine {
         for (const q of qs) q();
       }
       const newEvents = [];
-      for (let i = e.persisted; i < e.events.length; i++) newEvents.push({ id: i + 1, data: encode(T.HistoryEvent(), e.events[i]) });
+      for (let i = e.persisted; i < e.events.length; i++) {
+        const data = encode(T.HistoryEvent(), e.events[i]);
+        e.historyBytes += data.length;
+        newEvents.push({ id: i + 1, data });
+      }
       e.persisted = e.events.length;
       const { transientEvents: _t, ...wft } = e.s.wft ?? ({} as any);
       const buf = e.s.buffered;
@@ -366,17 +371,22 @@ export class Engine {
     w.onSticky = sticky;
     w.requestId = randomUUID();
     let transientEvents: any[] = [];
+    // Temporal's default continue-as-new suggestion thresholds (4Ki events / 4 MiB).
+    const started = {
+      historySizeBytes: e.historyBytes,
+      suggestContinueAsNew: e.events.length >= 4096 || e.historyBytes >= 4 * 1024 * 1024,
+    };
     if (w.transient) {
       w.scheduledId = e.nextEventId;
       w.startedId = e.nextEventId + 1;
       transientEvents = [
         makeEvent(w.scheduledId, ev('WORKFLOW_TASK_SCHEDULED'), { taskQueue: { name: e.s.taskQueue, kind: 1 }, startToCloseTimeout: msDur(w.timeoutMs), attempt: w.attempt }, w.scheduledTime),
-        makeEvent(w.startedId, ev('WORKFLOW_TASK_STARTED'), { scheduledEventId: w.scheduledId, requestId: w.requestId, historySizeBytes: 0 }, now),
+        makeEvent(w.startedId, ev('WORKFLOW_TASK_STARTED'), { scheduledEventId: w.scheduledId, requestId: w.requestId, ...started }, now),
       ];
       w.transientEvents = transientEvents;
     } else {
       w.startedId = e.nextEventId;
-      this.append(e, ev('WORKFLOW_TASK_STARTED'), { scheduledEventId: w.scheduledId, requestId: w.requestId, historySizeBytes: 0 });
+      this.append(e, ev('WORKFLOW_TASK_STARTED'), { scheduledEventId: w.scheduledId, requestId: w.requestId, ...started });
     }
     this.cancelTimer(e, 'wftS2S');
     this.timer(e, 'wft', now + w.timeoutMs, () => this.wftTimeout(e, w.scheduledId, w.attempt));
@@ -1685,7 +1695,7 @@ export class Engine {
       searchAttributes: { indexedFields: s.searchAttributes ?? {} },
       taskQueue: s.taskQueue,
       stateTransitionCount: e.events.length,
-      historySizeBytes: 0,
+      historySizeBytes: e.historyBytes,
       executionDuration: s.closeTime ? msDur(s.closeTime - s.executionTime) : undefined,
       rootExecution: { workflowId: s.rootWorkflowId, runId: s.rootRunId },
       firstRunId: s.firstRunId,

@@ -127,6 +127,8 @@ export class Exec {
   /** How many entries of s.buffered are already in the store. */
   bufferedPersisted = 0;
   bufferedReset = false;
+  /** Encoded size of the persisted history (WorkflowTaskStarted.historySizeBytes). */
+  historyBytes = 0;
   rt: ExecRuntime = { timers: new Map(), historyWaiters: new Set(), updates: new Map(), pendingQueries: [] };
   constructor(public s: ExecState) {}
 

@@ -243,6 +243,26 @@ describe('reformTask and planSupervision through 2026', () => {
     expect((await prisma.supervisionRound.findUniqueOrThrow({ where: { id: round.id } })).evaluation).toBe(frozen);
   });
 
+  it('lets only the office close a round early; a closed round refuses to close again', async () => {
+    await sleepUntil('2026-07-02T10:00:00');
+    const round = await prisma.supervisionRound.findFirstOrThrow({
+      where: { planId: saved.planId, year: 2026, quarter: 2 },
+    });
+    expect(round.status).toBe('OPEN');
+    const plan = env.client.workflow.getHandle(defs.planWorkflowId(saved.planId));
+    const denied = await plan
+      .executeUpdate(defs.closeRoundUpdate, { args: [{ actor: dept(1), roundId: round.id }] })
+      .catch((e) => e);
+    expect(denied.cause?.type).toBe('FORBIDDEN');
+    const closed = await plan.executeUpdate(defs.closeRoundUpdate, { args: [{ actor: office, roundId: round.id }] });
+    expect(closed).toEqual({ roundId: round.id, closed: true });
+    expect((await prisma.supervisionRound.findUniqueOrThrow({ where: { id: round.id } })).status).toBe('CLOSED');
+    const again = await plan
+      .executeUpdate(defs.closeRoundUpdate, { args: [{ actor: office, roundId: round.id }] })
+      .catch((e) => e);
+    expect(again.cause?.type).toBe('INVALID_STATE');
+  });
+
   it('resets the ladder on an approved extension (over National Day)', async () => {
     await sleepUntil('2026-09-18T10:00:00');
     const req = await handle(1).executeUpdate(defs.requestExtensionUpdate, {
