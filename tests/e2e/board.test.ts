@@ -185,7 +185,18 @@ describe('the board in a browser', () => {
     await form.getByRole('button', { name: '确认' }).click();
     await expect.poll(() => form.getByRole('status').textContent()).toContain('用户已创建');
     await expect.poll(() => admin.page.getByRole('cell', { name: 'zxyy', exact: true }).count()).toBe(1);
+    // A make-up working day (调休), then taken back.
+    const day = admin.page.getByRole('form', { name: '调整单日' });
+    await day.getByLabel('日期').fill('2027-02-20');
+    await day.getByLabel('类型').selectOption({ label: '工作日（调休）' });
+    await day.getByLabel('名称').fill('春节调休');
+    await day.getByRole('button', { name: '保存' }).click();
+    await day.getByRole('button', { name: '确认' }).click();
+    await expect.poll(() => day.getByRole('status').textContent()).toContain('日历已更新');
+    await expect.poll(() => admin.page.getByRole('cell', { name: '春节调休' }).count()).toBe(1);
     await shot(admin.page, 'admin-desktop');
+    await admin.page.getByRole('button', { name: '删除 2027-02-20 的调整' }).click();
+    await expect.poll(() => admin.page.getByRole('cell', { name: '春节调休' }).count()).toBe(0);
 
     // ── Supervisor: overview ─────────────────────────────────────────
     const supervisor = await newUserPage(browser, DESKTOP);

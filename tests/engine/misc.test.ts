@@ -113,4 +113,29 @@ describe('misc', () => {
     const types = eventTypes(await h.fetchHistory());
     expect(types.filter((t) => t === '26' || t === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED').length).toBe(1);
   });
+
+  it('times out an activity that stops heartbeating', async () => {
+    expect(await env.client.workflow.execute(wfs.heartbeatTimeoutWorkflow, { taskQueue, workflowId: uid('hbto') })).toBe('timeout:HEARTBEAT');
+  });
+
+  it('applies the parent close policy to children', async () => {
+    const childId = uid('child');
+    const parent = await env.client.workflow.start(wfs.parentOfForever, { taskQueue, workflowId: uid('pcp'), args: [childId] });
+    const child = env.client.workflow.getHandle(childId);
+    for (let i = 0; i < 100; i++) {
+      if ((await child.describe().catch(() => undefined))?.status.name === 'RUNNING') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await parent.terminate('stop');
+    expect((await child.describe()).status.name).toBe('TERMINATED');
+  });
+
+  it('pages through list results', async () => {
+    const prefix = uid('page');
+    const hs = await Promise.all([0, 1, 2, 3, 4].map((i) => env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId: `${prefix}-${i}` })));
+    const seen: string[] = [];
+    for await (const w of env.client.workflow.list({ query: `WorkflowId STARTS_WITH '${prefix}'`, pageSize: 2 })) seen.push(w.workflowId);
+    expect(seen.sort()).toEqual(hs.map((h) => h.workflowId).sort());
+    await Promise.all(hs.map((h) => h.terminate()));
+  });
 });

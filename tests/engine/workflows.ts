@@ -207,3 +207,20 @@ export async function completeRacingSignal(): Promise<number[]> {
   await localSlow(700);
   return items;
 }
+
+const { slow: silentSlow } = wf.proxyActivities<typeof acts>({ startToCloseTimeout: '20s', heartbeatTimeout: '300ms', retry: { maximumAttempts: 1 } });
+
+export async function heartbeatTimeoutWorkflow(): Promise<string> {
+  try {
+    await silentSlow(3000);
+    return 'unexpected';
+  } catch (e) {
+    if (e instanceof wf.ActivityFailure && e.cause instanceof wf.TimeoutFailure) return `timeout:${e.cause.timeoutType}`;
+    throw e;
+  }
+}
+
+export async function parentOfForever(childId: string): Promise<void> {
+  await wf.startChild(waitForever, { workflowId: childId, parentClosePolicy: 'TERMINATE' });
+  await wf.condition(() => false);
+}
