@@ -126,7 +126,7 @@ export async function run(): Promise<Record<string, number>> {
     const fh = fastClient.workflow.getHandle('signals');
     const eSig0 = procStat(engine.pid!).cpuMs;
     t0 = Date.now();
-    await pool(S, 200, (i) => fh.signal(wfs.addSignal, i));
+    await pool(S, Number(process.env.BENCH_SIGNAL_CONCURRENCY ?? 200), (i) => fh.signal(wfs.addSignal, i));
     secs = (Date.now() - t0) / 1000;
     results.signalsPerSec = Math.round(S / secs);
     results.engineCpuMsPerSignal = Math.round(((procStat(engine.pid!).cpuMs - eSig0) / S) * 1000) / 1000;
