@@ -9,6 +9,7 @@ import type {
   ClosureRequestCommand,
   DecisionCommand,
   EscalateCommand,
+  HistoryEntry,
   ExtensionRequestCommand,
   InstructionCommand,
   PlannedNotice,
@@ -38,6 +39,8 @@ export const settingsChangedSignal = defineSignal('settingsChanged');
 
 export const stateQuery = defineQuery<TaskState>('state');
 export const pendingNoticesQuery = defineQuery<PlannedNotice[]>('pendingNotices');
+/** The latest changes of the task (who, what, when), newest last. */
+export const historyQuery = defineQuery<HistoryEntry[]>('history');
 
 // planSupervision
 export const closeRoundUpdate = defineUpdate<{ roundId: string; closed: boolean }, [ActorOnly & { roundId?: string }]>(

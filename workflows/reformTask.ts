@@ -70,6 +70,8 @@ const { deliverNotice } = proxyActivities<DubanActivities>({
 
 /** Continue as new well before history gets large; the state is small and carried whole. */
 const MAX_HISTORY_EVENTS = 2_000;
+/** How many recent changes the history query keeps (and continue-as-new carries). */
+const HISTORY_SUMMARY_SIZE = 50;
 
 function reject(code: RejectionCode, message: string): never {
   throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
@@ -166,6 +168,15 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     state.seq += 1;
     dirty += 1;
     const at = nowIso();
+    state.recent = [
+      ...(state.recent ?? []),
+      {
+        at,
+        kind: event.kind,
+        status: state.status,
+        ...(event.actor ? { by: event.actor.userId, role: event.actor.role } : {}),
+      },
+    ].slice(-HISTORY_SUMMARY_SIZE);
     await projectTask({
       task: { ...snapshot(), health: health(), milestones: state.milestones, title: state.title, planId: state.planId },
       event: { ...event, id: `${state.taskId}:${state.seq}`, at },
@@ -530,6 +541,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     dirty += 1;
   });
   setHandler(defs.stateQuery, () => state);
+  setHandler(defs.historyQuery, () => state.recent ?? []);
   setHandler(defs.pendingNoticesQuery, (): PlannedNotice[] =>
     unsent()
       .filter((n) => instantMs(n.fireAt) > Date.now())

@@ -90,6 +90,17 @@ export interface TaskState {
   /** Monotonic version of the projection: the read model ignores older writes. */
   seq: number;
   calendar: { overrides: DayOverride[]; officialYears: number[] };
+  /** The latest changes, newest last (bounded; the full timeline is in the read model). */
+  recent?: HistoryEntry[];
+}
+
+/** One line of the history summary query. */
+export interface HistoryEntry {
+  at: Instant;
+  kind: string;
+  by?: string;
+  role?: Role;
+  status: TaskStatus;
 }
 
 /** A change the workflow made: projected into TaskEvent (the timeline). */

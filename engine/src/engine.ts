@@ -1751,7 +1751,8 @@ export class Engine {
     const pred = compileQuery(query ?? '', this.saTypes);
     const out: Exec[] = [];
     for (const e of this.runs.values()) if (e.s.ns === (ns || 'default') && pred(e)) out.push(e);
-    out.sort((a, b) => b.s.startTime - a.s.startTime || (a.s.runId < b.s.runId ? -1 : 1));
+    const byStart = (a: Exec, b: Exec) => b.s.startTime - a.s.startTime || (a.s.runId < b.s.runId ? -1 : 1);
+    out.sort(pred.order ? (a, b) => pred.order!(a, b) || byStart(a, b) : byStart);
     return out;
   }
 
@@ -1766,7 +1767,7 @@ export class Engine {
     return this.ListWorkflowExecutions(r);
   }
   CountWorkflowExecutions(r: any) {
-    if (/group\s+by/i.test(r.query ?? '')) throw invalid('GROUP BY is not supported by duban-temporal visibility');
+    if (/group\s+by/i.test(r.query ?? '')) throw invalid('visibility query: GROUP BY is not supported by duban-temporal');
     return { count: this.listMatching(r.namespace, r.query).length };
   }
 

@@ -72,4 +72,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Every accepted change is already committed; a stray rejection in one RPC
+  // must not take the whole server (and every worker's long polls) down.
+  process.on('unhandledRejection', (e) => process.stderr.write(`duban-temporal: unhandled rejection: ${String((e as Error)?.stack ?? e)}\n`));
 }

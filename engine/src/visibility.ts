@@ -3,13 +3,13 @@
 // RunId, TaskQueue, ExecutionStatus, StartTime, CloseTime, ExecutionTime and
 // custom search attributes (Keyword, Text, Int, Double, Bool, Datetime,
 // KeywordList) with = != < <= > >= IN, NOT IN, BETWEEN, STARTS_WITH,
-// IS [NOT] NULL, AND, OR, NOT-free parentheses. Anything else is rejected with
+// IS [NOT] NULL, AND, OR, parentheses and ORDER BY. Anything else is rejected with
 // INVALID_ARGUMENT naming the construct, rather than silently matching.
 import { invalid } from './grpc.js';
 import type { Exec } from './history.js';
 
 export type SaTypes = Map<string, string>;
-type Pred = (e: Exec) => boolean;
+export type Pred = ((e: Exec) => boolean) & { order?: (a: Exec, b: Exec) => number };
 
 const STATUS: Record<string, number> = {
   running: 1,
@@ -308,12 +308,45 @@ export function compileQuery(q: string, sa: SaTypes): Pred {
     return p;
   }
 
+  function orderBy(): ((a: Exec, b: Exec) => number) | undefined {
+    if (!isKw('ORDER')) return undefined;
+    next();
+    if (next()?.v !== 'BY') throw invalid('visibility query: expected BY after ORDER');
+    const keys: { f: Field; dir: number }[] = [];
+    for (;;) {
+      const t = next();
+      if (t?.t !== 'id') throw invalid('visibility query: ORDER BY needs a field name');
+      let dir = 1;
+      const d = peek();
+      if (d?.t === 'id' && /^(asc|desc)$/i.test(d.v)) {
+        dir = /^desc$/i.test(d.v) ? -1 : 1;
+        next();
+      }
+      keys.push({ f: field(t.v, sa), dir });
+      if (peek()?.t !== 'comma') break;
+      next();
+    }
+    return (a, b) => {
+      for (const k of keys) {
+        const x = k.f.get(a);
+        const y = k.f.get(b);
+        if (x === y) continue;
+        // Missing values sort last, as in Temporal's SQL visibility.
+        if (x === undefined || x === null) return 1;
+        if (y === undefined || y === null) return -1;
+        return (x < y ? -1 : 1) * k.dir;
+      }
+      return 0;
+    };
+  }
+
   if (!toks.length) return () => true;
-  if (toks[0].t === 'kw' && toks[0].v === 'ORDER') throw invalid('visibility query: ORDER BY is not supported (results are ordered by StartTime desc)');
-  const p = or();
+  const p: Pred & { order?: (a: Exec, b: Exec) => number } = isKw('ORDER') ? () => true : or();
+  const order = orderBy();
+  if (order) p.order = order;
   if (i < toks.length) {
     const t = toks[i];
-    if (t.t === 'kw' && (t.v === 'ORDER' || t.v === 'GROUP')) throw invalid(`visibility query: ${t.v} BY is not supported (results are ordered by StartTime desc)`);
+    if (t.t === 'kw' && t.v === 'GROUP') throw invalid('visibility query: GROUP BY is not supported');
     throw invalid(`visibility query: unexpected '${t.v}'`);
   }
   return p;

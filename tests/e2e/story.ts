@@ -71,8 +71,12 @@ export async function runCommandStory(
   const item = d.page.locator(`li[data-task-id="${taskId}"]`);
   await expect.poll(() => item.textContent()).toContain('待签收');
   await shot(d.page, 'my-tasks-assigned-phone');
-  await item.getByRole('link', { name: TITLE }).click();
+  // Acknowledge right in the workspace, then open the task for the report.
+  await item.getByRole('button', { name: `办理：${TITLE}` }).click();
   expect(await act(d.page, '签收任务', '签收')).toContain('已签收');
+  await expect.poll(() => item.locator('.badge').first().textContent()).toBe('推进中');
+  await shot(d.page, 'my-tasks-acknowledged-phone');
+  await item.getByRole('link', { name: TITLE }).click();
   await expect.poll(() => statusOf(d.page)).toBe('推进中');
   const narrative = '已与 3 家乡镇卫生院签订远程会诊协议，远程心电中心试运行。';
   expect(

@@ -215,4 +215,16 @@ describe('core', () => {
     expect((await env.client.workflow.count(`DubanOwner = 'alice' AND WorkflowId = '${h.workflowId}'`)).count).toBe(1);
     await h.terminate();
   });
+
+  it('handles 20 concurrent updates on one workflow', async () => {
+    const h = await env.client.workflow.start(wfs.updatable, { taskQueue, workflowId: uid('upd-many') });
+    const olds = await Promise.all(Array.from({ length: 20 }, (_, i) => h.executeUpdate(wfs.setValue, { args: [i + 1] })));
+    // Each update saw the value left by exactly one other update (or the initial 0).
+    expect(new Set(olds).size).toBe(20);
+    const types = (await h.fetchHistory()).events!.map((e) => String(e.eventType));
+    expect(types.filter((t) => t === '41' || t === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED').length).toBe(20);
+    expect(types.filter((t) => t === '43' || t === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED').length).toBe(20);
+    await h.signal(wfs.finish);
+    await h.result();
+  });
 });

@@ -43,9 +43,16 @@ describe('visibility query', () => {
     expect(match('')).toEqual(['task-1', 'task-2']);
   });
 
+  it('orders results with ORDER BY', () => {
+    const p = compileQuery(`WorkflowId STARTS_WITH 'task' ORDER BY WorkflowId DESC`, types);
+    expect([a, b].filter(p).sort(p.order).map((e) => e.s.workflowId)).toEqual(['task-2', 'task-1']);
+    const q = compileQuery(`ORDER BY Count ASC`, types);
+    expect([b, a].sort(q.order).map((e) => e.s.workflowId)).toEqual(['task-1', 'task-2']);
+  });
+
   it('rejects unsupported syntax with a clear message', () => {
     expect(() => compileQuery(`WorkflowId LIKE 'x%'`, types)).toThrow(/not supported/);
-    expect(() => compileQuery(`WorkflowId = 'x' ORDER BY StartTime`, types)).toThrow(/ORDER BY is not supported/);
+    expect(() => compileQuery(`WorkflowId = 'x' GROUP BY ExecutionStatus`, types)).toThrow(/GROUP BY is not supported/);
     expect(() => compileQuery(`(WorkflowId = 'x'`, types)).toThrow(/parenthesis/);
     expect(() => compileQuery(`ExecutionStatus = 'Sleeping'`, types)).toThrow(/unknown ExecutionStatus/);
     expect(() => compileQuery(`StartTime > 'yesterday'`, types)).toThrow(/not a valid datetime/);

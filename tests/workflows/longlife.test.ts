@@ -106,6 +106,15 @@ describe('a task that lives for years', () => {
       leadDepartmentId: org.departments[0]!.id,
     });
     expect(state.seq).toBeGreaterThanOrEqual(14);
+    // The history summary survived the new run too: the latest reports, by the department.
+    const history = await handle.query(defs.historyQuery);
+    expect(history.at(-1)).toMatchObject({
+      kind: 'REPORTED',
+      by: dept.userId,
+      role: 'DEPARTMENT',
+      status: 'IN_PROGRESS',
+    });
+    expect(history.filter((h) => h.kind === 'REPORTED')).toHaveLength(12);
     // Still answering commands after the new run started.
     const ext = await handle.executeUpdate(defs.requestExtensionUpdate, {
       args: [{ actor: dept, requestedDueDate: '2031-06-30', reason: '分期实施' }],
