@@ -4,6 +4,7 @@ import type { PrismaClient } from '../prisma/client.ts';
 import type { DubanConfig } from '../temporal.config.ts';
 import type { LoginLimiter } from './auth.ts';
 import type { EventBus } from './events.ts';
+import type { Loaders } from './loaders.ts';
 
 export type Role = 'OFFICE' | 'DEPARTMENT' | 'SUPERVISOR' | 'ADMIN';
 
@@ -34,4 +35,5 @@ export interface Context extends AppServices {
   setCookies: string[];
   limiter: LoginLimiter;
   events: EventBus;
+  loaders: Loaders;
 }

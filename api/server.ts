@@ -13,6 +13,7 @@ import { LoginLimiter, tokenFromRequest, userFromToken } from './auth.ts';
 import { DubanError } from './errors.ts';
 import { createEventBus } from './events.ts';
 import { startChangeFeed } from './feed.ts';
+import { createLoaders } from './loaders.ts';
 import { ledgerWorkbook, roundWorkbook } from './export.ts';
 import type { AppServices, Context } from './context.ts';
 import { schema } from './schema/index.ts';
@@ -104,6 +105,7 @@ export function createYogaApp(services: AppServices) {
         token: found?.token ?? null,
         clientAddress: req?.socket?.remoteAddress ?? 'unknown',
         setCookies,
+        loaders: createLoaders(services.prisma),
       };
     },
   });

@@ -1,5 +1,16 @@
 /** Object types of the read model, exposed as the board and scripts need them. */
 import { builder } from '../builder.ts';
+import type { Person } from '../loaders.ts';
+
+/** Who did something: enough to show a name, nothing private. */
+export const PersonRef = builder.objectRef<Person>('Person').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    displayName: t.exposeString('displayName'),
+    role: t.exposeString('role'),
+    departmentName: t.exposeString('departmentName', { nullable: true }),
+  }),
+});
 
 export const Department = builder.prismaObject('Department', {
   fields: (t) => ({
@@ -95,6 +106,7 @@ export const ProgressReport = builder.prismaObject('ProgressReport', {
     submittedAt: t.expose('submittedAt', { type: 'DateTime' }),
     onTime: t.exposeBoolean('onTime'),
     authorId: t.exposeString('authorId'),
+    author: t.field({ type: PersonRef, nullable: true, resolve: (r, _a, ctx) => ctx.loaders.person(r.authorId) }),
     department: t.relation('department'),
     roundId: t.exposeID('roundId', { nullable: true }),
     actuals: t.relation('actuals'),
@@ -105,6 +117,12 @@ export const ExtensionRequest = builder.prismaObject('ExtensionRequest', {
   fields: (t) => ({
     id: t.exposeID('id'),
     requestedById: t.exposeString('requestedById'),
+    requestedBy: t.field({
+      type: PersonRef,
+      nullable: true,
+      resolve: (r, _a, ctx) => ctx.loaders.person(r.requestedById),
+    }),
+    decidedBy: t.field({ type: PersonRef, nullable: true, resolve: (r, _a, ctx) => ctx.loaders.person(r.decidedById) }),
     currentDueDate: t.exposeString('currentDueDate', { nullable: true }),
     requestedDueDate: t.exposeString('requestedDueDate'),
     reason: t.exposeString('reason'),
@@ -123,6 +141,12 @@ export const ClosureReview = builder.prismaObject('ClosureReview', {
     summary: t.exposeString('summary'),
     status: t.exposeString('status'),
     reviewerId: t.exposeString('reviewerId', { nullable: true }),
+    requestedBy: t.field({
+      type: PersonRef,
+      nullable: true,
+      resolve: (r, _a, ctx) => ctx.loaders.person(r.requestedById),
+    }),
+    reviewer: t.field({ type: PersonRef, nullable: true, resolve: (r, _a, ctx) => ctx.loaders.person(r.reviewerId) }),
     reason: t.exposeString('reason', { nullable: true }),
     decidedAt: t.expose('decidedAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -133,6 +157,7 @@ export const Instruction = builder.prismaObject('Instruction', {
   fields: (t) => ({
     id: t.exposeID('id'),
     authorId: t.exposeString('authorId'),
+    author: t.field({ type: PersonRef, nullable: true, resolve: (r, _a, ctx) => ctx.loaders.person(r.authorId) }),
     text: t.exposeString('text'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -158,6 +183,7 @@ export const TimelineEvent = builder.prismaObject('TaskEvent', {
     at: t.expose('at', { type: 'DateTime' }),
     kind: t.exposeString('kind'),
     actorId: t.exposeString('actorId', { nullable: true }),
+    actor: t.field({ type: PersonRef, nullable: true, resolve: (e, _a, ctx) => ctx.loaders.person(e.actorId) }),
     actorRole: t.exposeString('actorRole', { nullable: true }),
     fromStatus: t.exposeString('fromStatus', { nullable: true }),
     toStatus: t.exposeString('toStatus', { nullable: true }),

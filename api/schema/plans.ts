@@ -35,6 +35,7 @@ export const Plan = builder.prismaObject('Plan', {
       query: (_args, ctx) => ({ where: taskVisibility(ctx), orderBy: { sortOrder: 'asc' } }),
     }),
     taskCount: t.relationCount('tasks'),
+    rounds: t.relation('rounds', { query: { orderBy: [{ year: 'desc' }, { quarter: 'desc' }] } }),
   }),
 });
 

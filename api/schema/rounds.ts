@@ -4,6 +4,7 @@ import { closeRoundUpdate, planWorkflowId } from '../../workflows/definitions.ts
 import { builder, nonEmpty } from '../builder.ts';
 import { actorOf, toDubanError } from '../commands.ts';
 import { DubanError, notFound } from '../errors.ts';
+import type { Context } from '../context.ts';
 import { ERRORS } from './errors.ts';
 
 builder.prismaObject('RoundEvaluationRow', {
@@ -34,18 +35,49 @@ builder.prismaObject('SupervisionRound', {
     evaluation: t.relation('rows', { query: { orderBy: [{ rank: 'asc' }] } }),
     reports: t.relation('reports', { query: { orderBy: { submittedAt: 'asc' } } }),
     notices: t.relation('notices', { query: { orderBy: { fireAt: 'asc' } } }),
+    expected: t.prismaField({
+      type: ['Department'],
+      description: 'Lead departments that owe a report this round (their tasks were open when it opened).',
+      resolve: async (q, r, _a, ctx) =>
+        ctx.prisma.department.findMany({ ...nonEmpty(q), where: { id: { in: (await owed(ctx, r)).all } } }),
+    }),
+    missing: t.prismaField({
+      type: ['Department'],
+      description: 'Departments that still owe at least one report.',
+      resolve: async (q, r, _a, ctx) =>
+        ctx.prisma.department.findMany({ ...nonEmpty(q), where: { id: { in: (await owed(ctx, r)).missing } } }),
+    }),
   }),
 });
+
+/** Who owes a report in a round, and who has not delivered yet (a task's lead reports once per round). */
+async function owed(ctx: Context, round: { planId: string; opensAt: Date }) {
+  const tasks = await ctx.prisma.task.findMany({
+    where: {
+      planId: round.planId,
+      leadDepartmentId: { not: null },
+      status: { notIn: ['DRAFT', 'CANCELLED'] },
+      OR: [{ closedAt: null }, { closedAt: { gte: round.opensAt } }],
+    },
+    select: {
+      leadDepartmentId: true,
+      reports: { where: { kind: 'REPORT', submittedAt: { gte: round.opensAt } }, select: { id: true }, take: 1 },
+    },
+  });
+  const all = [...new Set(tasks.map((t) => t.leadDepartmentId!))];
+  const missing = [...new Set(tasks.filter((t) => t.reports.length === 0).map((t) => t.leadDepartmentId!))];
+  return { all, missing };
+}
 
 builder.queryFields((t) => ({
   supervisionRounds: t.prismaField({
     type: ['SupervisionRound'],
     authScopes: { signedIn: true },
-    args: { planId: t.arg.id() },
+    args: { planId: t.arg.id({ required: false, description: 'All plans when omitted' }) },
     resolve: (query, _r, { planId }, ctx) =>
       ctx.prisma.supervisionRound.findMany({
         ...nonEmpty(query),
-        where: { planId: String(planId) },
+        where: planId ? { planId: String(planId) } : {},
         orderBy: [{ year: 'desc' }, { quarter: 'desc' }],
       }),
   }),

@@ -651,7 +651,8 @@ export class Engine {
     e.s.children = {};
     // Tell the parent, unless this run continued as new (the next run reports).
     const p = e.s.parent;
-    if (p && status !== S.CONTINUED_AS_NEW) {
+    const retrying = status === S.FAILED && attrs.retryState === 1;
+    if (p && status !== S.CONTINUED_AS_NEW && !retrying) {
       const parent = this.runs.get(p.runId);
       if (parent && parent.running) {
         const c = parent.s.children[p.initiatedId];
@@ -1297,9 +1298,50 @@ export class Engine {
       case cmdType('COMPLETE_WORKFLOW_EXECUTION'):
         this.closeExec(e, S.COMPLETED, ev('WORKFLOW_EXECUTION_COMPLETED'), { result: c.completeWorkflowExecutionCommandAttributes?.result, workflowTaskCompletedEventId: completedId });
         return false;
-      case cmdType('FAIL_WORKFLOW_EXECUTION'):
-        this.closeExec(e, S.FAILED, ev('WORKFLOW_EXECUTION_FAILED'), { failure: c.failWorkflowExecutionCommandAttributes?.failure, retryState: 5, workflowTaskCompletedEventId: completedId });
+      case cmdType('FAIL_WORKFLOW_EXECUTION'): {
+        const failure = c.failWorkflowExecutionCommandAttributes?.failure;
+        const retry = this.workflowRetry(e, failure);
+        if (retry.backoffMs === undefined) {
+          this.closeExec(e, S.FAILED, ev('WORKFLOW_EXECUTION_FAILED'), { failure, retryState: retry.retryState, workflowTaskCompletedEventId: completedId });
+          return false;
+        }
+        // Retry policy on the workflow: this run fails with IN_PROGRESS and a new
+        // run (attempt + 1) starts after the backoff, chained by newExecutionRunId.
+        this.closeExec(e, S.FAILED, ev('WORKFLOW_EXECUTION_FAILED'), { failure, retryState: 1, workflowTaskCompletedEventId: completedId });
+        const started = attrsOf(e.events[0]);
+        const n = this.startExecution(
+          e.s.ns,
+          {
+            workflowId: e.s.workflowId,
+            workflowType: { name: e.s.workflowType },
+            taskQueue: { name: e.s.taskQueue },
+            input: started.input,
+            workflowRunTimeout: msDur(e.s.runTimeoutMs),
+            workflowExecutionTimeout: msDur(e.s.execTimeoutMs),
+            workflowTaskTimeout: msDur(e.s.wftTimeoutMs),
+            header: started.header,
+            memo: e.s.memo,
+            searchAttributes: e.s.searchAttributes ? { indexedFields: e.s.searchAttributes } : undefined,
+            retryPolicy: e.s.retryPolicy,
+            requestId: randomUUID(),
+          },
+          {
+            parent: e.s.parent,
+            execDeadline: e.s.execDeadline || undefined,
+            root: { wid: e.s.rootWorkflowId, rid: e.s.rootRunId },
+            continuedFrom: e,
+            firstRunId: e.s.firstRunId,
+            attempt: e.s.attempt + 1,
+            backoffMs: retry.backoffMs,
+            continuedFailure: failure,
+            initiator: 2,
+          },
+        );
+        attrsOf(e.events[e.events.length - 1]).newExecutionRunId = n.s.runId;
+        e.s.newRunId = n.s.runId;
+        this.relinkChild(e, n);
         return false;
+      }
       case cmdType('CANCEL_WORKFLOW_EXECUTION'):
         this.closeExec(e, S.CANCELED, ev('WORKFLOW_EXECUTION_CANCELED'), { details: c.cancelWorkflowExecutionCommandAttributes?.details, workflowTaskCompletedEventId: completedId });
         return false;
@@ -1382,15 +1424,7 @@ export class Engine {
         const closeEvt = e.events[e.events.length - 1];
         attrsOf(closeEvt).newExecutionRunId = n.s.runId;
         e.s.newRunId = n.s.runId;
-        // Children of the old run now report to the same parent through the new run.
-        if (e.s.parent) {
-          const parent = this.runs.get(e.s.parent.runId);
-          const ch = parent?.s.children[e.s.parent.initiatedId];
-          if (ch) {
-            ch.runId = n.s.runId;
-            this.touch(parent!);
-          }
-        }
+        this.relinkChild(e, n);
         return false;
       }
       case cmdType('START_CHILD_WORKFLOW_EXECUTION'): {
@@ -1481,6 +1515,24 @@ export class Engine {
       default:
         throw unimplemented(`command type ${c.commandType} is not supported by duban-temporal (Nexus operations are not implemented)`);
     }
+  }
+
+  /** A child that continued as new / retried keeps reporting to its parent through the new run. */
+  private relinkChild(old: Exec, n: Exec): void {
+    if (!old.s.parent) return;
+    const parent = this.runs.get(old.s.parent.runId);
+    const ch = parent?.s.children[old.s.parent.initiatedId];
+    if (ch) {
+      ch.runId = n.s.runId;
+      this.touch(parent!);
+    }
+  }
+
+  /** Workflow retry decision (Temporal: only when the start request had a retry policy). */
+  private workflowRetry(e: Exec, failure: any): { backoffMs?: number; retryState: number } {
+    if (!e.s.retryPolicy) return { retryState: 5 };
+    const d = nextRetry(retryFromProto(e.s.retryPolicy), e.s.attempt, failure, this.clock.now(), e.s.execDeadline);
+    return 'backoffMs' in d ? { backoffMs: d.backoffMs, retryState: 1 } : { retryState: d.retryState };
   }
 
   private startChild(parent: Exec, x: any, ns: string, initiatedId: number, completedId: number): void {

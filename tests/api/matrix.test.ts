@@ -290,6 +290,28 @@ describe('every role against every task command', () => {
         office: 'ok',
       },
     });
+    // The timeline names who acted (one batched user query per request).
+    const timeline = await gql(
+      `query($id: ID!) { task(id: $id) { timeline { kind actor { displayName role departmentName } } reports { kind author { displayName } } } }`,
+      { id: t() },
+      tokens.office,
+    );
+    const kinds = timeline.data.task.timeline.map((e: any) => [e.kind, e.actor?.displayName ?? null]);
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        ['ASSIGNED', '办公室'],
+        ['ACKNOWLEDGED', '县卫健局联络员'],
+        ['CONTRIBUTED', '县财政局联络员'],
+        ['INSTRUCTION', '分管领导'],
+        ['CLOSURE_RETURNED', '办公室'],
+      ]),
+    );
+    expect(timeline.data.task.timeline.find((e: any) => e.kind === 'ACKNOWLEDGED').actor).toEqual({
+      displayName: '县卫健局联络员',
+      role: 'DEPARTMENT',
+      departmentName: '县卫健局',
+    });
+    expect(timeline.data.task.reports).toEqual([{ kind: 'CONTRIBUTION', author: { displayName: '县财政局联络员' } }]);
     // The cooperating department's contribution was recorded as such.
     expect(await prisma.progressReport.findMany({ where: { taskId: t() }, select: { kind: true } })).toEqual([
       { kind: 'CONTRIBUTION' },

@@ -227,4 +227,15 @@ describe('core', () => {
     await h.signal(wfs.finish);
     await h.result();
   });
+
+  it('retries a failed workflow under its retry policy', async () => {
+    const workflowId = uid('wfretry');
+    expect(await env.client.workflow.execute(wfs.retryingWorkflow, { taskQueue, workflowId, retry: { initialInterval: '10ms', maximumAttempts: 5 } })).toBe(3);
+    const err = await env.client.workflow
+      .execute(wfs.retryingWorkflow, { taskQueue, workflowId: uid('wfretry-nr'), retry: { initialInterval: '10ms', nonRetryableErrorTypes: ['Flaky'] } })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const noPolicy = await env.client.workflow.execute(wfs.retryingWorkflow, { taskQueue, workflowId: uid('wfretry-none') }).catch((e) => e);
+    expect(noPolicy).toBeInstanceOf(WorkflowFailedError);
+  });
 });

@@ -55,7 +55,7 @@ afterAll(() => {
 });
 
 describe('durability', () => {
-  it('survives kill -9 with a pending timer, an in-flight activity and a signal', async () => {
+  it('survives kill -9 with a pending timer, an in-flight activity and a buffered signal', async () => {
     try {
       Runtime.install({ logger: new DefaultLogger('ERROR') });
     } catch {
@@ -77,6 +77,15 @@ describe('durability', () => {
       if (d.raw.pendingActivities?.some((a) => String(a.state) === 'PENDING_ACTIVITY_STATE_STARTED' || a.state === 2)) break;
       await new Promise((r) => setTimeout(r, 50));
     }
+    // Open a long workflow task (local activity), then signal while it runs:
+    // the signal is buffered (not yet in history) when the engine dies.
+    await h.signal(wfs.doneSignal);
+    for (let i = 0; i < 100; i++) {
+      const d = await h.describe();
+      const st = d.raw.pendingWorkflowTask?.state as unknown;
+      if (st === 2 || st === 'PENDING_WORKFLOW_TASK_STATE_STARTED') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await h.signal(wfs.addSignal, 1);
     engine.kill('SIGKILL');
     await new Promise((r) => engine.once('exit', r));
@@ -90,6 +99,7 @@ describe('durability', () => {
     expect(log.filter((x) => x === 'signal:1')).toHaveLength(1);
     expect(log.filter((x) => x === 'timer')).toHaveLength(1);
     expect(log.filter((x) => x.startsWith('activity:slept 3000'))).toHaveLength(1);
+    expect(log.filter((x) => x.startsWith('local:slept 1500'))).toHaveLength(1);
     const history = await h.fetchHistory();
     const ids = history.events!.map((e) => Number(e.eventId));
     expect(ids).toEqual(ids.map((_, i) => i + 1));

@@ -120,12 +120,22 @@ export async function yearTimer(): Promise<number> {
 export async function durableWorkflow(): Promise<string[]> {
   const log: string[] = [];
   let signals = 0;
+  let go = false;
   wf.setHandler(addSignal, (n) => {
     log.push(`signal:${n}`);
     signals++;
   });
-  const [r] = await Promise.all([slow(3000), wf.sleep('4s').then(() => log.push('timer'))]);
-  log.push(`activity:${r}`);
+  wf.setHandler(doneSignal, () => {
+    go = true;
+  });
+  const both = Promise.all([
+    slow(3000).then((r) => log.push(`activity:${r}`)),
+    wf.sleep('4s').then(() => log.push('timer')),
+  ]);
+  await wf.condition(() => go);
+  // A local activity keeps this workflow task open, so a signal sent now is buffered.
+  log.push(`local:${await localSlow(1500)}`);
+  await both;
   await wf.condition(() => signals >= 1);
   return log;
 }
@@ -223,4 +233,11 @@ export async function heartbeatTimeoutWorkflow(): Promise<string> {
 export async function parentOfForever(childId: string): Promise<void> {
   await wf.startChild(waitForever, { workflowId: childId, parentClosePolicy: 'TERMINATE' });
   await wf.condition(() => false);
+}
+
+/** Fails (retryably) until its third attempt; used with a workflow retry policy. */
+export async function retryingWorkflow(): Promise<number> {
+  const attempt = wf.workflowInfo().attempt;
+  if (attempt < 3) throw wf.ApplicationFailure.retryable(`attempt ${attempt} fails`, 'Flaky');
+  return attempt;
 }
