@@ -40,9 +40,26 @@ async function startEngine(port: number, db: string): Promise<{ proc: ChildProce
   const t0 = Date.now();
   // BENCH_NODE_ARGS (e.g. "--cpu-prof") runs the launcher under node with extra flags.
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-  const proc = spawn(nodeArgs.length ? process.execPath : launcher, [...(nodeArgs.length ? [...nodeArgs, launcher] : []), 'server', 'start-dev', '--port', String(port), '--ip', '127.0.0.1', '--db-filename', db, '--headless', '--log-level', 'error'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const proc = spawn(
+    nodeArgs.length ? process.execPath : launcher,
+    [
+      ...(nodeArgs.length ? [...nodeArgs, launcher] : []),
+      'server',
+      'start-dev',
+      '--port',
+      String(port),
+      '--ip',
+      '127.0.0.1',
+      '--db-filename',
+      db,
+      '--headless',
+      '--log-level',
+      'error',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   for (;;) {
     try {
       const c = await Connection.connect({ address: `127.0.0.1:${port}`, connectTimeout: 300 });
@@ -81,7 +98,10 @@ export async function run(): Promise<Record<string, number>> {
   const address = `127.0.0.1:${port}`;
   const results: Record<string, number> = {};
   let engine = (await startEngine(port, db)).proc;
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: join(here, '..', 'tests', 'engine', 'workflows.ts'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as any });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: join(here, '..', 'tests', 'engine', 'workflows.ts'),
+    logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as any,
+  });
   const nc = await NativeConnection.connect({ address });
   const worker = await Worker.create({
     connection: nc,
@@ -108,7 +128,9 @@ export async function run(): Promise<Record<string, number>> {
     const self0 = process.cpuUsage();
     let t0 = Date.now();
     const nclient = new Client({ connection: nc as any });
-    await pool(N, 200, (i) => nclient.workflow.execute(wfs.activityWorkflow, { taskQueue: 'bench', workflowId: `wf-${i}`, args: [String(i)] }));
+    await pool(N, 200, (i) =>
+      nclient.workflow.execute(wfs.activityWorkflow, { taskQueue: 'bench', workflowId: `wf-${i}`, args: [String(i)] }),
+    );
     let secs = (Date.now() - t0) / 1000;
     const engCpu = procStat(engine.pid!).cpuMs - eng0;
     const self = process.cpuUsage(self0);
@@ -119,7 +141,11 @@ export async function run(): Promise<Record<string, number>> {
 
     // 2. Signals per second into one workflow.
     const S = Number(process.env.BENCH_SIGNALS ?? 5000);
-    const h = await client.workflow.start(wfs.signalCollector, { taskQueue: 'bench', workflowId: 'signals', args: [S] });
+    const h = await client.workflow.start(wfs.signalCollector, {
+      taskQueue: 'bench',
+      workflowId: 'signals',
+      args: [S],
+    });
     // Signals go through the Rust-core connection (NativeConnection): the
     // pure-JS gRPC client saturates this process's main thread first.
     const fastClient = new Client({ connection: nc as any });
@@ -137,7 +163,9 @@ export async function run(): Promise<Record<string, number>> {
     // 3. Open workflows, each blocked on a timer and a signal.
     const OPEN = Number(process.env.BENCH_OPEN ?? 10000);
     t0 = Date.now();
-    await pool(OPEN, 200, (i) => client.workflow.start(wfs.blockedOnTimerAndSignal, { taskQueue: 'bench', workflowId: `open-${i}` }));
+    await pool(OPEN, 200, (i) =>
+      client.workflow.start(wfs.blockedOnTimerAndSignal, { taskQueue: 'bench', workflowId: `open-${i}` }),
+    );
     results.openStartsPerSec = Math.round(OPEN / ((Date.now() - t0) / 1000));
     // Wait until every first workflow task ran (each workflow now holds a timer).
     for (;;) {

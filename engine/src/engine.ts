@@ -18,7 +18,7 @@ import {
   retryToProto,
   nextRetry,
 } from './history.js';
-import { ev, cmdType, durMs, msDur, ts, tsMs, encode, decode, T, anyPack, anyUnpack, num } from './proto.js';
+import { ev, cmdType, durMs, msDur, ts, encode, decode, T, anyPack, anyUnpack, num } from './proto.js';
 import { RpcError, notFound, invalid, unimplemented } from './grpc.js';
 import { compileQuery, type SaTypes } from './visibility.js';
 
@@ -61,7 +61,10 @@ export class Engine {
   runs = new Map<string, Exec>();
   private current = new Map<string, string>(); // ns\0workflowId -> latest runId
   private dirty = new Set<Exec>();
-  private queries = new Map<string, { resolve: (r: any) => void; reject: (e: any) => void; timer: NodeJS.Timeout; exec: Exec; req: any }>();
+  private queries = new Map<
+    string,
+    { resolve: (r: any) => void; reject: (e: any) => void; timer: NodeJS.Timeout; exec: Exec; req: any }
+  >();
   saTypes: SaTypes = new Map();
   private commitScheduled = false;
   private commitWaiters: (() => void)[] = [];
@@ -249,7 +252,8 @@ export class Engine {
     this.ns(ns);
     const rid = runId || this.current.get(`${ns || 'default'}\0${workflowId}`);
     const e = rid ? this.runs.get(rid) : undefined;
-    if (!e || e.s.workflowId !== workflowId) throw notFound(`workflow execution not found: workflowId=${workflowId} runId=${runId ?? ''}`);
+    if (!e || e.s.workflowId !== workflowId)
+      throw notFound(`workflow execution not found: workflowId=${workflowId} runId=${runId ?? ''}`);
     return e;
   }
   private execOf(x: any, ns: string): Exec {
@@ -380,13 +384,27 @@ export class Engine {
       w.scheduledId = e.nextEventId;
       w.startedId = e.nextEventId + 1;
       transientEvents = [
-        makeEvent(w.scheduledId, ev('WORKFLOW_TASK_SCHEDULED'), { taskQueue: { name: e.s.taskQueue, kind: 1 }, startToCloseTimeout: msDur(w.timeoutMs), attempt: w.attempt }, w.scheduledTime),
-        makeEvent(w.startedId, ev('WORKFLOW_TASK_STARTED'), { scheduledEventId: w.scheduledId, requestId: w.requestId, ...started }, now),
+        makeEvent(
+          w.scheduledId,
+          ev('WORKFLOW_TASK_SCHEDULED'),
+          { taskQueue: { name: e.s.taskQueue, kind: 1 }, startToCloseTimeout: msDur(w.timeoutMs), attempt: w.attempt },
+          w.scheduledTime,
+        ),
+        makeEvent(
+          w.startedId,
+          ev('WORKFLOW_TASK_STARTED'),
+          { scheduledEventId: w.scheduledId, requestId: w.requestId, ...started },
+          now,
+        ),
       ];
       w.transientEvents = transientEvents;
     } else {
       w.startedId = e.nextEventId;
-      this.append(e, ev('WORKFLOW_TASK_STARTED'), { scheduledEventId: w.scheduledId, requestId: w.requestId, ...started });
+      this.append(e, ev('WORKFLOW_TASK_STARTED'), {
+        scheduledEventId: w.scheduledId,
+        requestId: w.requestId,
+        ...started,
+      });
     }
     this.cancelTimer(e, 'wftS2S');
     this.timer(e, 'wft', now + w.timeoutMs, () => this.wftTimeout(e, w.scheduledId, w.attempt));
@@ -435,13 +453,21 @@ export class Engine {
   }
 
   /** Shared by RespondWorkflowTaskFailed and the start-to-close timeout. */
-  private failWft(e: Exec, w: NonNullable<ExecState['wft']>, o: { timeout?: boolean; cause?: number; failure?: any; identity?: string }): void {
+  private failWft(
+    e: Exec,
+    w: NonNullable<ExecState['wft']>,
+    o: { timeout?: boolean; cause?: number; failure?: any; identity?: string },
+  ): void {
     this.cancelTimer(e, 'wft');
     e.s.sticky = undefined; // the worker evicts the run; the next attempt needs full history
     e.s.wft = null;
     if (!w.transient) {
       if (o.timeout) {
-        this.append(e, ev('WORKFLOW_TASK_TIMED_OUT'), { scheduledEventId: w.scheduledId, startedEventId: w.startedId, timeoutType: 1 });
+        this.append(e, ev('WORKFLOW_TASK_TIMED_OUT'), {
+          scheduledEventId: w.scheduledId,
+          startedEventId: w.startedId,
+          timeoutType: 1,
+        });
       } else {
         this.append(e, ev('WORKFLOW_TASK_FAILED'), {
           scheduledEventId: w.scheduledId,
@@ -492,7 +518,19 @@ export class Engine {
   private startExecution(
     ns: string,
     r: any,
-    extra: { execDeadline?: number; parent?: ExecState['parent']; root?: { wid: string; rid: string }; signal?: any; continuedFrom?: Exec; firstRunId?: string; attempt?: number; backoffMs?: number; lastCompletionResult?: any; continuedFailure?: any; initiator?: number },
+    extra: {
+      execDeadline?: number;
+      parent?: ExecState['parent'];
+      root?: { wid: string; rid: string };
+      signal?: any;
+      continuedFrom?: Exec;
+      firstRunId?: string;
+      attempt?: number;
+      backoffMs?: number;
+      lastCompletionResult?: any;
+      continuedFailure?: any;
+      initiator?: number;
+    },
   ): Exec {
     const now = this.clock.now();
     const runId = randomUUID();
@@ -585,10 +623,14 @@ export class Engine {
   }
 
   private alreadyStarted(e: Exec): RpcError {
-    return new RpcError(grpc.status.ALREADY_EXISTS, `Workflow execution is already running. WorkflowId: ${e.s.workflowId}, RunId: ${e.s.runId}.`, {
-      typeName: 'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
-      value: { startRequestId: e.s.startRequestId, runId: e.s.runId, firstExecutionRunId: e.s.firstRunId },
-    });
+    return new RpcError(
+      grpc.status.ALREADY_EXISTS,
+      `Workflow execution is already running. WorkflowId: ${e.s.workflowId}, RunId: ${e.s.runId}.`,
+      {
+        typeName: 'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
+        value: { startRequestId: e.s.startRequestId, runId: e.s.runId, firstExecutionRunId: e.s.firstRunId },
+      },
+    );
   }
 
   /** Applies id reuse / conflict policies; returns an existing run to hand back, or undefined to start. */
@@ -617,9 +659,19 @@ export class Engine {
 
   private closeExec(e: Exec, status: number, type: number, attrs: any): void {
     const w = e.s.wft;
-    if (w && w.startedId && !w.transient && type !== ev('WORKFLOW_EXECUTION_COMPLETED') && !attrs.workflowTaskCompletedEventId) {
+    if (
+      w &&
+      w.startedId &&
+      !w.transient &&
+      type !== ev('WORKFLOW_EXECUTION_COMPLETED') &&
+      !attrs.workflowTaskCompletedEventId
+    ) {
       // Keep history well formed when a running task is cut short (terminate/timeout).
-      this.append(e, ev('WORKFLOW_TASK_FAILED'), { scheduledEventId: w.scheduledId, startedEventId: w.startedId, cause: 17 });
+      this.append(e, ev('WORKFLOW_TASK_FAILED'), {
+        scheduledEventId: w.scheduledId,
+        startedEventId: w.startedId,
+        cause: 17,
+      });
     }
     e.s.wft = null;
     if (!attrs.workflowTaskCompletedEventId) this.flushBuffered(e);
@@ -664,10 +716,18 @@ export class Engine {
           startedEventId: c?.startedId ?? 0,
         };
         delete parent.s.children[p.initiatedId];
-        if (status === S.COMPLETED) this.addExternal(parent, ev('CHILD_WORKFLOW_EXECUTION_COMPLETED'), { ...base, result: attrs.result });
-        else if (status === S.FAILED) this.addExternal(parent, ev('CHILD_WORKFLOW_EXECUTION_FAILED'), { ...base, failure: attrs.failure, retryState: attrs.retryState });
-        else if (status === S.CANCELED) this.addExternal(parent, ev('CHILD_WORKFLOW_EXECUTION_CANCELED'), { ...base, details: attrs.details });
-        else if (status === S.TIMED_OUT) this.addExternal(parent, ev('CHILD_WORKFLOW_EXECUTION_TIMED_OUT'), { ...base, retryState: attrs.retryState });
+        if (status === S.COMPLETED)
+          this.addExternal(parent, ev('CHILD_WORKFLOW_EXECUTION_COMPLETED'), { ...base, result: attrs.result });
+        else if (status === S.FAILED)
+          this.addExternal(parent, ev('CHILD_WORKFLOW_EXECUTION_FAILED'), {
+            ...base,
+            failure: attrs.failure,
+            retryState: attrs.retryState,
+          });
+        else if (status === S.CANCELED)
+          this.addExternal(parent, ev('CHILD_WORKFLOW_EXECUTION_CANCELED'), { ...base, details: attrs.details });
+        else if (status === S.TIMED_OUT)
+          this.addExternal(parent, ev('CHILD_WORKFLOW_EXECUTION_TIMED_OUT'), { ...base, retryState: attrs.retryState });
         else if (status === S.TERMINATED) this.addExternal(parent, ev('CHILD_WORKFLOW_EXECUTION_TERMINATED'), base);
       }
     }
@@ -680,7 +740,12 @@ export class Engine {
   private requestCancel(e: Exec, reason: string, identity?: string, external?: any): void {
     if (e.s.cancelRequested) return;
     e.s.cancelRequested = true;
-    this.addExternal(e, ev('WORKFLOW_EXECUTION_CANCEL_REQUESTED'), { cause: reason, identity, externalInitiatedEventId: external?.initiatedId, externalWorkflowExecution: external?.execution });
+    this.addExternal(e, ev('WORKFLOW_EXECUTION_CANCEL_REQUESTED'), {
+      cause: reason,
+      identity,
+      externalInitiatedEventId: external?.initiatedId,
+      externalWorkflowExecution: external?.execution,
+    });
   }
 
   private runTimeout(e: Exec): void {
@@ -692,20 +757,27 @@ export class Engine {
 
   private armActivity(e: Exec, a: ActivityState): void {
     const k = `act:${a.scheduledId}`;
-    if (a.s2cMs) this.timer(e, `${k}:s2c`, a.scheduledTime + a.s2cMs, () => this.activityTimeout(e, a.scheduledId, a.attempt, 3));
+    if (a.s2cMs)
+      this.timer(e, `${k}:s2c`, a.scheduledTime + a.s2cMs, () => this.activityTimeout(e, a.scheduledId, a.attempt, 3));
     if (a.state === 'backoff') {
       this.timer(e, `${k}:retry`, a.retryAt, () => this.retryActivity(e, a.scheduledId, a.attempt));
     } else if (a.state === 'scheduled') {
       this.dispatchActivity(e, a);
     } else {
       this.timer(e, `${k}:st2c`, a.startedTime + a.st2cMs, () => this.activityTimeout(e, a.scheduledId, a.attempt, 1));
-      if (a.hbMs) this.timer(e, `${k}:hb`, Math.max(a.lastHeartbeat, a.startedTime) + a.hbMs, () => this.activityTimeout(e, a.scheduledId, a.attempt, 4));
+      if (a.hbMs)
+        this.timer(e, `${k}:hb`, Math.max(a.lastHeartbeat, a.startedTime) + a.hbMs, () =>
+          this.activityTimeout(e, a.scheduledId, a.attempt, 4),
+        );
     }
   }
 
   private dispatchActivity(e: Exec, a: ActivityState): void {
     const attempt = a.attempt;
-    if (a.s2sMs) this.timer(e, `act:${a.scheduledId}:s2s`, a.attemptScheduledTime + a.s2sMs, () => this.activityTimeout(e, a.scheduledId, attempt, 2));
+    if (a.s2sMs)
+      this.timer(e, `act:${a.scheduledId}:s2s`, a.attemptScheduledTime + a.s2sMs, () =>
+        this.activityTimeout(e, a.scheduledId, attempt, 2),
+      );
     this.matching.add(`${e.s.ns}|a|${a.taskQueue}`, { start: () => this.startActivity(e, a.scheduledId, attempt) });
   }
 
@@ -759,8 +831,21 @@ export class Engine {
     const buffering = !!(w && w.startedId);
     const started = a.state === 'started';
     if (buffering) {
-      if (started) e.s.buffered.push({ type: ev('ACTIVITY_TASK_STARTED'), attrs: { scheduledEventId: a.scheduledId, identity: a.identity, requestId: a.requestId, attempt: a.attempt, lastFailure: a.lastFailure } });
-      e.s.buffered.push({ type, attrs: { ...attrs, scheduledEventId: a.scheduledId, startedEventId: started ? '$prev' : 0 } });
+      if (started)
+        e.s.buffered.push({
+          type: ev('ACTIVITY_TASK_STARTED'),
+          attrs: {
+            scheduledEventId: a.scheduledId,
+            identity: a.identity,
+            requestId: a.requestId,
+            attempt: a.attempt,
+            lastFailure: a.lastFailure,
+          },
+        });
+      e.s.buffered.push({
+        type,
+        attrs: { ...attrs, scheduledEventId: a.scheduledId, startedEventId: started ? '$prev' : 0 },
+      });
       this.touch(e);
       return;
     }
@@ -768,7 +853,14 @@ export class Engine {
       e.s.wft = null;
     }
     let startedId = 0;
-    if (started) startedId = this.append(e, ev('ACTIVITY_TASK_STARTED'), { scheduledEventId: a.scheduledId, identity: a.identity, requestId: a.requestId, attempt: a.attempt, lastFailure: a.lastFailure }).eventId;
+    if (started)
+      startedId = this.append(e, ev('ACTIVITY_TASK_STARTED'), {
+        scheduledEventId: a.scheduledId,
+        identity: a.identity,
+        requestId: a.requestId,
+        attempt: a.attempt,
+        lastFailure: a.lastFailure,
+      }).eventId;
     this.append(e, type, { ...attrs, scheduledEventId: a.scheduledId, startedEventId: startedId });
     this.scheduleWft(e);
   }
@@ -776,7 +868,8 @@ export class Engine {
   private activityFromToken(tok: any): { e: Exec; a: ActivityState } {
     const e = this.runs.get(tok.r);
     const a = e?.s.activities[tok.s];
-    if (!e || !e.running || !a || a.attempt !== tok.a || a.state !== 'started') throw notFound('activity task not found (completed, timed out, or the workflow closed)');
+    if (!e || !e.running || !a || a.attempt !== tok.a || a.state !== 'started')
+      throw notFound('activity task not found (completed, timed out, or the workflow closed)');
     return { e, a };
   }
   private activityById(r: any): { e: Exec; a: ActivityState } {
@@ -806,7 +899,10 @@ export class Engine {
     a.state = 'backoff';
     a.retryAt = this.clock.now() + backoffMs;
     this.touch(e);
-    if (a.s2cMs) this.timer(e, `act:${a.scheduledId}:s2c`, a.scheduledTime + a.s2cMs, () => this.activityTimeout(e, a.scheduledId, a.attempt + 1, 3));
+    if (a.s2cMs)
+      this.timer(e, `act:${a.scheduledId}:s2c`, a.scheduledTime + a.s2cMs, () =>
+        this.activityTimeout(e, a.scheduledId, a.attempt + 1, 3),
+      );
     const next = a.attempt + 1;
     this.timer(e, `act:${a.scheduledId}:retry`, a.retryAt, () => this.retryActivity(e, a.scheduledId, next - 1));
   }
@@ -828,7 +924,12 @@ export class Engine {
     if (timeoutType !== 3 && a.attempt !== attempt) return;
     if (timeoutType === 2 && a.state !== 'scheduled') return;
     if ((timeoutType === 1 || timeoutType === 4) && a.state !== 'started') return;
-    const names: Record<number, string> = { 1: 'StartToClose', 2: 'ScheduleToStart', 3: 'ScheduleToClose', 4: 'Heartbeat' };
+    const names: Record<number, string> = {
+      1: 'StartToClose',
+      2: 'ScheduleToStart',
+      3: 'ScheduleToClose',
+      4: 'Heartbeat',
+    };
     const failure = {
       message: `activity ${names[timeoutType]} timeout`,
       source: 'Server',
@@ -865,7 +966,9 @@ export class Engine {
     // refused as UNIMPLEMENTED naming grpc-encoding, it reconnects uncompressed.
     const enc = call?.metadata.get('x-duban-grpc-encoding')?.[0];
     if (enc && enc !== 'identity' && process.env.DUBAN_TEMPORAL_ALLOW_GZIP !== '1') {
-      throw unimplemented(`grpc-encoding ${String(enc)} is not accepted by duban-temporal: the compressor is disabled, use identity`);
+      throw unimplemented(
+        `grpc-encoding ${String(enc)} is not accepted by duban-temporal: the compressor is disabled, use identity`,
+      );
     }
     return {
       serverVersion: '1.29.0-duban',
@@ -891,26 +994,43 @@ export class Engine {
         capabilities: { syncUpdate: true, asyncUpdate: true, eagerWorkflowStart: false },
         supportsSchedules: false,
       },
-      config: { workflowExecutionRetentionTtl: { seconds: n.retentionDays * 86400 }, historyArchivalState: 2, visibilityArchivalState: 2 },
+      config: {
+        workflowExecutionRetentionTtl: { seconds: n.retentionDays * 86400 },
+        historyArchivalState: 2,
+        visibilityArchivalState: 2,
+      },
       isGlobalNamespace: false,
     };
   }
   DescribeNamespace(r: any) {
-    const n = r.id ? [...this.namespaces.values()].find((x) => x.id === r.id) : this.namespaces.get(r.namespace || 'default');
+    const n = r.id
+      ? [...this.namespaces.values()].find((x) => x.id === r.id)
+      : this.namespaces.get(r.namespace || 'default');
     if (!n) throw notFound(`namespace ${r.namespace || r.id} not found`);
     return this.nsInfo(n);
   }
   RegisterNamespace(r: any) {
     if (!r.namespace) throw invalid('namespace name is required');
-    if (this.namespaces.has(r.namespace)) throw new RpcError(grpc.status.ALREADY_EXISTS, `namespace ${r.namespace} already exists`);
-    this.registerNs(r.namespace, r.description ?? '', Math.max(1, Math.round(durMs(r.workflowExecutionRetentionPeriod) / 86400000)));
+    if (this.namespaces.has(r.namespace))
+      throw new RpcError(grpc.status.ALREADY_EXISTS, `namespace ${r.namespace} already exists`);
+    this.registerNs(
+      r.namespace,
+      r.description ?? '',
+      Math.max(1, Math.round(durMs(r.workflowExecutionRetentionPeriod) / 86400000)),
+    );
     return {};
   }
   ListNamespaces() {
     return { namespaces: [...this.namespaces.values()].map((n) => this.nsInfo(n)) };
   }
   GetClusterInfo() {
-    return { clusterName: 'duban', serverVersion: '1.29.0-duban', historyShardCount: 1, persistenceStore: 'sqlite', visibilityStore: 'memory' };
+    return {
+      clusterName: 'duban',
+      serverVersion: '1.29.0-duban',
+      historyShardCount: 1,
+      persistenceStore: 'sqlite',
+      visibilityStore: 'memory',
+    };
   }
   GetSearchAttributes() {
     const keys: Record<string, number> = {};
@@ -944,7 +1064,12 @@ export class Engine {
       e.s.signalRequestIds.push(r.requestId);
       if (e.s.signalRequestIds.length > 32) e.s.signalRequestIds.shift();
     }
-    this.addExternal(e, ev('WORKFLOW_EXECUTION_SIGNALED'), { signalName: r.signalName, input: r.input, identity: r.identity, header: r.header });
+    this.addExternal(e, ev('WORKFLOW_EXECUTION_SIGNALED'), {
+      signalName: r.signalName,
+      input: r.input,
+      identity: r.identity,
+      header: r.header,
+    });
   }
 
   SignalWithStartWorkflowExecution(r: any) {
@@ -1009,13 +1134,21 @@ export class Engine {
     // must be re-deliverable, which plain command events are only when the SDK says so.
     const lastIsCompleted = e.events.length === e.s.lastCompletedStartedId + 1;
     const canDiscard = lastIsCompleted || !!r.capabilities?.discardSpeculativeWorkflowTaskWithEvents;
-    if (w.speculative && w.transient && canDiscard && commands.length === 0 && !e.s.buffered.length && !r.forceCreateNewWorkflowTask) {
+    if (
+      w.speculative &&
+      w.transient &&
+      canDiscard &&
+      commands.length === 0 &&
+      !e.s.buffered.length &&
+      !r.forceCreateNewWorkflowTask
+    ) {
       const onlyRejections = messages.every((m) => anyUnpack(m.body)?.typeName === 'temporal.api.update.v1.Rejection');
       if (onlyRejections) {
         e.s.wft = null;
         for (const m of messages) this.handleMessage(e, m, 0);
         this.touch(e);
-        if ([...e.rt.updates.values()].some((u) => u.state === 'admitted')) this.scheduleWft(e, 1, { speculative: true });
+        if ([...e.rt.updates.values()].some((u) => u.state === 'admitted'))
+          this.scheduleWft(e, 1, { speculative: true });
         return { resetHistoryEventId: e.s.lastCompletedStartedId };
       }
     }
@@ -1024,7 +1157,11 @@ export class Engine {
     if (bad) {
       // Like Temporal: an invalid command fails the workflow task (recorded once,
       // then retried) instead of half-applying the completion.
-      this.failWft(e, w, { cause: bad.cause, failure: { message: bad.message, source: 'Server' }, identity: r.identity });
+      this.failWft(e, w, {
+        cause: bad.cause,
+        failure: { message: bad.message, source: 'Server' },
+        identity: r.identity,
+      });
       throw invalid(bad.message);
     }
 
@@ -1068,7 +1205,9 @@ export class Engine {
     e.s.lastCompletedStartedId = w.startedId;
     e.s.wft = null;
     const st = r.stickyAttributes;
-    e.s.sticky = st?.workerTaskQueue?.name ? { queue: st.workerTaskQueue.name, timeoutMs: durMs(st.scheduleToStartTimeout) || 10_000 } : undefined;
+    e.s.sticky = st?.workerTaskQueue?.name
+      ? { queue: st.workerTaskQueue.name, timeoutMs: durMs(st.scheduleToStartTimeout) || 10_000 }
+      : undefined;
 
     const post = Object.assign([] as (() => void)[], { eager: [] as ActivityState[] });
     let needWft = !!r.forceCreateNewWorkflowTask;
@@ -1095,7 +1234,10 @@ export class Engine {
     for (const p of post) p();
     const activityTasks = [];
     for (const a of post.eager) {
-      if (a.s2cMs) this.timer(e, `act:${a.scheduledId}:s2c`, a.scheduledTime + a.s2cMs, () => this.activityTimeout(e, a.scheduledId, a.attempt, 3));
+      if (a.s2cMs)
+        this.timer(e, `act:${a.scheduledId}:s2c`, a.scheduledTime + a.s2cMs, () =>
+          this.activityTimeout(e, a.scheduledId, a.attempt, 3),
+        );
       const t = this.startActivity(e, a.scheduledId, 1);
       if (t) activityTasks.push(t);
     }
@@ -1109,10 +1251,15 @@ export class Engine {
       switch (c.commandType) {
         case cmdType('SCHEDULE_ACTIVITY_TASK'): {
           const x = c.scheduleActivityTaskCommandAttributes ?? {};
-          if (!x.activityId || !x.activityType?.name) return { cause: 2, message: 'ScheduleActivityTask needs an activity id and type' };
+          if (!x.activityId || !x.activityType?.name)
+            return { cause: 2, message: 'ScheduleActivityTask needs an activity id and type' };
           if (!durMs(x.scheduleToCloseTimeout) && !durMs(x.startToCloseTimeout))
-            return { cause: 2, message: `activity ${x.activityId}: either ScheduleToCloseTimeout or StartToCloseTimeout is required` };
-          if (actIds.has(x.activityId)) return { cause: 22, message: `activity id ${x.activityId} is already in use by an open activity` };
+            return {
+              cause: 2,
+              message: `activity ${x.activityId}: either ScheduleToCloseTimeout or StartToCloseTimeout is required`,
+            };
+          if (actIds.has(x.activityId))
+            return { cause: 22, message: `activity id ${x.activityId} is already in use by an open activity` };
           actIds.add(x.activityId);
           break;
         }
@@ -1125,7 +1272,8 @@ export class Engine {
         }
         case cmdType('START_CHILD_WORKFLOW_EXECUTION'): {
           const x = c.startChildWorkflowExecutionCommandAttributes ?? {};
-          if (!x.workflowId || !x.workflowType?.name) return { cause: 16, message: 'StartChildWorkflowExecution needs a workflow id and type' };
+          if (!x.workflowId || !x.workflowType?.name)
+            return { cause: 16, message: 'StartChildWorkflowExecution needs a workflow id and type' };
           break;
         }
         case cmdType('REQUEST_CANCEL_ACTIVITY_TASK'):
@@ -1142,7 +1290,10 @@ export class Engine {
         case cmdType('PROTOCOL_MESSAGE'):
           break;
         default:
-          return { cause: 0, message: `command type ${c.commandType} is not supported by duban-temporal (Nexus operations are not implemented)` };
+          return {
+            cause: 0,
+            message: `command type ${c.commandType} is not supported by duban-temporal (Nexus operations are not implemented)`,
+          };
       }
     }
     return undefined;
@@ -1183,8 +1334,15 @@ export class Engine {
         break;
       }
       case 'temporal.api.update.v1.Response': {
-        const acceptedId = u?.acceptedEventId ?? this.findUpdateEvent(e, m.protocolInstanceId, ev('WORKFLOW_EXECUTION_UPDATE_ACCEPTED'))?.eventId ?? 0;
-        this.append(e, ev('WORKFLOW_EXECUTION_UPDATE_COMPLETED'), { meta: body.value.meta, acceptedEventId: acceptedId, outcome: body.value.outcome });
+        const acceptedId =
+          u?.acceptedEventId ??
+          this.findUpdateEvent(e, m.protocolInstanceId, ev('WORKFLOW_EXECUTION_UPDATE_ACCEPTED'))?.eventId ??
+          0;
+        this.append(e, ev('WORKFLOW_EXECUTION_UPDATE_COMPLETED'), {
+          meta: body.value.meta,
+          acceptedEventId: acceptedId,
+          outcome: body.value.outcome,
+        });
         if (u) {
           u.state = 'completed';
           u.outcome = body.value.outcome;
@@ -1203,20 +1361,31 @@ export class Engine {
       const x = e.events[i];
       if (x.eventType !== type) continue;
       const a = attrsOf(x);
-      if (type === ev('WORKFLOW_EXECUTION_UPDATE_ACCEPTED') ? a.protocolInstanceId === updateId : a.meta?.updateId === updateId) return x;
+      if (
+        type === ev('WORKFLOW_EXECUTION_UPDATE_ACCEPTED')
+          ? a.protocolInstanceId === updateId
+          : a.meta?.updateId === updateId
+      )
+        return x;
     }
     return undefined;
   }
 
   /** Applies one command; returns true when it produced an event the workflow must see. */
-  private applyCommand(e: Exec, c: any, completedId: number, post: (() => void)[] & { eager: ActivityState[] }): boolean {
+  private applyCommand(
+    e: Exec,
+    c: any,
+    completedId: number,
+    post: (() => void)[] & { eager: ActivityState[] },
+  ): boolean {
     const now = this.clock.now();
     switch (c.commandType) {
       case cmdType('SCHEDULE_ACTIVITY_TASK'): {
         const x = c.scheduleActivityTaskCommandAttributes ?? {};
         let s2c = durMs(x.scheduleToCloseTimeout);
         let st2c = durMs(x.startToCloseTimeout);
-        if (!s2c && !st2c) throw invalid(`activity ${x.activityId}: either ScheduleToCloseTimeout or StartToCloseTimeout is required`);
+        if (!s2c && !st2c)
+          throw invalid(`activity ${x.activityId}: either ScheduleToCloseTimeout or StartToCloseTimeout is required`);
         if (!st2c) st2c = s2c;
         if (!s2c && e.s.runTimeoutMs) s2c = 0;
         let s2s = durMs(x.scheduleToStartTimeout);
@@ -1267,12 +1436,19 @@ export class Engine {
       case cmdType('REQUEST_CANCEL_ACTIVITY_TASK'): {
         const sid = num(c.requestCancelActivityTaskCommandAttributes?.scheduledEventId);
         const a = e.s.activities[sid];
-        const reqEvt = this.append(e, ev('ACTIVITY_TASK_CANCEL_REQUESTED'), { scheduledEventId: sid, workflowTaskCompletedEventId: completedId });
+        const reqEvt = this.append(e, ev('ACTIVITY_TASK_CANCEL_REQUESTED'), {
+          scheduledEventId: sid,
+          workflowTaskCompletedEventId: completedId,
+        });
         if (!a) return false;
         if (a.state !== 'started') {
           this.clearActivityTimers(e, sid);
           delete e.s.activities[sid];
-          this.append(e, ev('ACTIVITY_TASK_CANCELED'), { scheduledEventId: sid, startedEventId: 0, latestCancelRequestedEventId: reqEvt.eventId });
+          this.append(e, ev('ACTIVITY_TASK_CANCELED'), {
+            scheduledEventId: sid,
+            startedEventId: 0,
+            latestCancelRequestedEventId: reqEvt.eventId,
+          });
           return true;
         }
         a.cancelRequestedId = reqEvt.eventId;
@@ -1281,7 +1457,11 @@ export class Engine {
       case cmdType('START_TIMER'): {
         const x = c.startTimerCommandAttributes ?? {};
         const ms = durMs(x.startToFireTimeout);
-        const evt = this.append(e, ev('TIMER_STARTED'), { timerId: x.timerId, startToFireTimeout: x.startToFireTimeout, workflowTaskCompletedEventId: completedId });
+        const evt = this.append(e, ev('TIMER_STARTED'), {
+          timerId: x.timerId,
+          startToFireTimeout: x.startToFireTimeout,
+          workflowTaskCompletedEventId: completedId,
+        });
         e.s.timers[x.timerId] = { startedId: evt.eventId, fireAt: now + ms };
         this.timer(e, `timer:${x.timerId}`, now + ms, () => this.fireTimer(e, x.timerId));
         return false;
@@ -1292,22 +1472,37 @@ export class Engine {
         if (!t) return false;
         delete e.s.timers[id];
         this.cancelTimer(e, `timer:${id}`);
-        this.append(e, ev('TIMER_CANCELED'), { timerId: id, startedEventId: t.startedId, workflowTaskCompletedEventId: completedId });
+        this.append(e, ev('TIMER_CANCELED'), {
+          timerId: id,
+          startedEventId: t.startedId,
+          workflowTaskCompletedEventId: completedId,
+        });
         return false;
       }
       case cmdType('COMPLETE_WORKFLOW_EXECUTION'):
-        this.closeExec(e, S.COMPLETED, ev('WORKFLOW_EXECUTION_COMPLETED'), { result: c.completeWorkflowExecutionCommandAttributes?.result, workflowTaskCompletedEventId: completedId });
+        this.closeExec(e, S.COMPLETED, ev('WORKFLOW_EXECUTION_COMPLETED'), {
+          result: c.completeWorkflowExecutionCommandAttributes?.result,
+          workflowTaskCompletedEventId: completedId,
+        });
         return false;
       case cmdType('FAIL_WORKFLOW_EXECUTION'): {
         const failure = c.failWorkflowExecutionCommandAttributes?.failure;
         const retry = this.workflowRetry(e, failure);
         if (retry.backoffMs === undefined) {
-          this.closeExec(e, S.FAILED, ev('WORKFLOW_EXECUTION_FAILED'), { failure, retryState: retry.retryState, workflowTaskCompletedEventId: completedId });
+          this.closeExec(e, S.FAILED, ev('WORKFLOW_EXECUTION_FAILED'), {
+            failure,
+            retryState: retry.retryState,
+            workflowTaskCompletedEventId: completedId,
+          });
           return false;
         }
         // Retry policy on the workflow: this run fails with IN_PROGRESS and a new
         // run (attempt + 1) starts after the backoff, chained by newExecutionRunId.
-        this.closeExec(e, S.FAILED, ev('WORKFLOW_EXECUTION_FAILED'), { failure, retryState: 1, workflowTaskCompletedEventId: completedId });
+        this.closeExec(e, S.FAILED, ev('WORKFLOW_EXECUTION_FAILED'), {
+          failure,
+          retryState: 1,
+          workflowTaskCompletedEventId: completedId,
+        });
         const started = attrsOf(e.events[0]);
         const n = this.startExecution(
           e.s.ns,
@@ -1343,16 +1538,28 @@ export class Engine {
         return false;
       }
       case cmdType('CANCEL_WORKFLOW_EXECUTION'):
-        this.closeExec(e, S.CANCELED, ev('WORKFLOW_EXECUTION_CANCELED'), { details: c.cancelWorkflowExecutionCommandAttributes?.details, workflowTaskCompletedEventId: completedId });
+        this.closeExec(e, S.CANCELED, ev('WORKFLOW_EXECUTION_CANCELED'), {
+          details: c.cancelWorkflowExecutionCommandAttributes?.details,
+          workflowTaskCompletedEventId: completedId,
+        });
         return false;
       case cmdType('RECORD_MARKER'): {
         const x = c.recordMarkerCommandAttributes ?? {};
-        this.append(e, ev('MARKER_RECORDED'), { markerName: x.markerName, details: x.details, header: x.header, failure: x.failure, workflowTaskCompletedEventId: completedId });
+        this.append(e, ev('MARKER_RECORDED'), {
+          markerName: x.markerName,
+          details: x.details,
+          header: x.header,
+          failure: x.failure,
+          workflowTaskCompletedEventId: completedId,
+        });
         return false;
       }
       case cmdType('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES'): {
         const sa = c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes;
-        this.append(e, ev('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES'), { searchAttributes: sa, workflowTaskCompletedEventId: completedId });
+        this.append(e, ev('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES'), {
+          searchAttributes: sa,
+          workflowTaskCompletedEventId: completedId,
+        });
         const cur = { ...(e.s.searchAttributes ?? {}) };
         for (const [k, v] of Object.entries<any>(sa?.indexedFields ?? {})) {
           const data = v?.data ? Buffer.from(v.data).toString() : '';
@@ -1364,7 +1571,10 @@ export class Engine {
       }
       case cmdType('MODIFY_WORKFLOW_PROPERTIES'): {
         const memo = c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo;
-        this.append(e, ev('WORKFLOW_PROPERTIES_MODIFIED'), { upsertedMemo: memo, workflowTaskCompletedEventId: completedId });
+        this.append(e, ev('WORKFLOW_PROPERTIES_MODIFIED'), {
+          upsertedMemo: memo,
+          workflowTaskCompletedEventId: completedId,
+        });
         const fields = { ...(e.s.memo?.fields ?? {}) };
         for (const [k, v] of Object.entries<any>(memo?.fields ?? {})) {
           if (!v?.data || !v.data.length) delete fields[k];
@@ -1388,7 +1598,8 @@ export class Engine {
               workflowTaskTimeout: x.workflowTaskTimeout ?? msDur(e.s.wftTimeoutMs),
               header: x.header,
               memo: x.memo ?? e.s.memo,
-              searchAttributes: x.searchAttributes ?? (e.s.searchAttributes ? { indexedFields: e.s.searchAttributes } : undefined),
+              searchAttributes:
+                x.searchAttributes ?? (e.s.searchAttributes ? { indexedFields: e.s.searchAttributes } : undefined),
               retryPolicy: x.retryPolicy ?? e.s.retryPolicy,
               requestId: randomUUID(),
             },
@@ -1475,10 +1686,27 @@ export class Engine {
             target = undefined;
           }
           if (target && target.running) {
-            this.signal(target, { signalName: x.signalName, input: x.input, identity: `workflow:${e.s.workflowId}`, header: x.header });
-            this.addExternal(e, ev('EXTERNAL_WORKFLOW_EXECUTION_SIGNALED'), { initiatedEventId: initiatedId, namespace: ns, workflowExecution: { workflowId: target.s.workflowId, runId: target.s.runId }, control: x.control });
+            this.signal(target, {
+              signalName: x.signalName,
+              input: x.input,
+              identity: `workflow:${e.s.workflowId}`,
+              header: x.header,
+            });
+            this.addExternal(e, ev('EXTERNAL_WORKFLOW_EXECUTION_SIGNALED'), {
+              initiatedEventId: initiatedId,
+              namespace: ns,
+              workflowExecution: { workflowId: target.s.workflowId, runId: target.s.runId },
+              control: x.control,
+            });
           } else {
-            this.addExternal(e, ev('SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED'), { cause: 1, initiatedEventId: initiatedId, namespace: ns, workflowExecution: x.execution, control: x.control, workflowTaskCompletedEventId: completedId });
+            this.addExternal(e, ev('SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED'), {
+              cause: 1,
+              initiatedEventId: initiatedId,
+              namespace: ns,
+              workflowExecution: x.execution,
+              control: x.control,
+              workflowTaskCompletedEventId: completedId,
+            });
           }
         });
         return false;
@@ -1504,16 +1732,32 @@ export class Engine {
             target = undefined;
           }
           if (target && target.running) {
-            this.requestCancel(target, x.reason || 'cancel requested by workflow', `workflow:${e.s.workflowId}`, { initiatedId, execution: { workflowId: e.s.workflowId, runId: e.s.runId } });
-            this.addExternal(e, ev('EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED'), { initiatedEventId: initiatedId, namespace: ns, workflowExecution: { workflowId: target.s.workflowId, runId: target.s.runId } });
+            this.requestCancel(target, x.reason || 'cancel requested by workflow', `workflow:${e.s.workflowId}`, {
+              initiatedId,
+              execution: { workflowId: e.s.workflowId, runId: e.s.runId },
+            });
+            this.addExternal(e, ev('EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED'), {
+              initiatedEventId: initiatedId,
+              namespace: ns,
+              workflowExecution: { workflowId: target.s.workflowId, runId: target.s.runId },
+            });
           } else {
-            this.addExternal(e, ev('REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED'), { cause: 1, initiatedEventId: initiatedId, namespace: ns, workflowExecution: execution, control: x.control, workflowTaskCompletedEventId: completedId });
+            this.addExternal(e, ev('REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED'), {
+              cause: 1,
+              initiatedEventId: initiatedId,
+              namespace: ns,
+              workflowExecution: execution,
+              control: x.control,
+              workflowTaskCompletedEventId: completedId,
+            });
           }
         });
         return false;
       }
       default:
-        throw unimplemented(`command type ${c.commandType} is not supported by duban-temporal (Nexus operations are not implemented)`);
+        throw unimplemented(
+          `command type ${c.commandType} is not supported by duban-temporal (Nexus operations are not implemented)`,
+        );
     }
   }
 
@@ -1542,12 +1786,22 @@ export class Engine {
     try {
       this.ns(ns);
       if (this.checkStart(ns, { ...x, workflowIdConflictPolicy: 1 })) throw new Error('exists');
-      child = this.startExecution(ns, { ...x, requestId: randomUUID(), identity: `workflow:${parent.s.workflowId}` }, {
-        parent: { ns: parent.s.ns, workflowId: parent.s.workflowId, runId: parent.s.runId, initiatedId },
-        root: { wid: parent.s.rootWorkflowId, rid: parent.s.rootRunId },
-      });
+      child = this.startExecution(
+        ns,
+        { ...x, requestId: randomUUID(), identity: `workflow:${parent.s.workflowId}` },
+        {
+          parent: { ns: parent.s.ns, workflowId: parent.s.workflowId, runId: parent.s.runId, initiatedId },
+          root: { wid: parent.s.rootWorkflowId, rid: parent.s.rootRunId },
+        },
+      );
     } catch {
-      this.addExternal(parent, ev('START_CHILD_WORKFLOW_EXECUTION_FAILED'), { ...base, workflowId: x.workflowId, cause: 1, control: x.control, workflowTaskCompletedEventId: completedId });
+      this.addExternal(parent, ev('START_CHILD_WORKFLOW_EXECUTION_FAILED'), {
+        ...base,
+        workflowId: x.workflowId,
+        cause: 1,
+        control: x.control,
+        workflowTaskCompletedEventId: completedId,
+      });
       return;
     }
     parent.s.children[initiatedId] = {
@@ -1559,7 +1813,11 @@ export class Engine {
       workflowType: child.s.workflowType,
       parentClosePolicy: x.parentClosePolicy || 1,
     };
-    this.addExternal(parent, ev('CHILD_WORKFLOW_EXECUTION_STARTED'), { ...base, workflowExecution: { workflowId: child.s.workflowId, runId: child.s.runId }, header: x.header });
+    this.addExternal(parent, ev('CHILD_WORKFLOW_EXECUTION_STARTED'), {
+      ...base,
+      workflowExecution: { workflowId: child.s.workflowId, runId: child.s.runId },
+      header: x.header,
+    });
     this.touch(parent);
   }
 
@@ -1578,9 +1836,15 @@ export class Engine {
 
   private actDone(kind: 'completed' | 'failed' | 'canceled', e: Exec, a: ActivityState, r: any): void {
     a.identity = r.identity || a.identity;
-    if (kind === 'completed') this.closeActivity(e, a, ev('ACTIVITY_TASK_COMPLETED'), { result: r.result, identity: r.identity });
+    if (kind === 'completed')
+      this.closeActivity(e, a, ev('ACTIVITY_TASK_COMPLETED'), { result: r.result, identity: r.identity });
     else if (kind === 'failed') this.activityFailed(e, a, r.failure, r.identity, r.lastHeartbeatDetails);
-    else this.closeActivity(e, a, ev('ACTIVITY_TASK_CANCELED'), { details: r.details, latestCancelRequestedEventId: a.cancelRequestedId, identity: r.identity });
+    else
+      this.closeActivity(e, a, ev('ACTIVITY_TASK_CANCELED'), {
+        details: r.details,
+        latestCancelRequestedEventId: a.cancelRequestedId,
+        identity: r.identity,
+      });
     this.flush();
   }
   RespondActivityTaskCompleted(r: any) {
@@ -1638,7 +1902,8 @@ export class Engine {
 
   RequestCancelWorkflowExecution(r: any) {
     const e = this.execOf(r.workflowExecution, r.namespace);
-    if (r.firstExecutionRunId && e.s.firstRunId !== r.firstExecutionRunId) throw notFound('workflow execution not found for firstExecutionRunId');
+    if (r.firstExecutionRunId && e.s.firstRunId !== r.firstExecutionRunId)
+      throw notFound('workflow execution not found for firstExecutionRunId');
     if (!e.running) throw notFound('workflow execution already completed');
     this.requestCancel(e, r.reason || '', r.identity);
     this.flush();
@@ -1647,7 +1912,8 @@ export class Engine {
 
   TerminateWorkflowExecution(r: any) {
     const e = this.execOf(r.workflowExecution, r.namespace);
-    if (r.firstExecutionRunId && e.s.firstRunId !== r.firstExecutionRunId) throw notFound('workflow execution not found for firstExecutionRunId');
+    if (r.firstExecutionRunId && e.s.firstRunId !== r.firstExecutionRunId)
+      throw notFound('workflow execution not found for firstExecutionRunId');
     if (!e.running) throw notFound('workflow execution already completed');
     this.terminate(e, r.reason || '', r.details, r.identity);
     this.flush();
@@ -1663,11 +1929,14 @@ export class Engine {
         if (e.running && e.s.sticky?.queue === r.stickyTaskQueue) {
           e.s.sticky = undefined;
           const w = e.s.wft;
-          if (w && !w.startedId) this.matching.add(`${ns}|w|${e.s.taskQueue}`, { start: () => this.startWft(e, w, false) });
+          if (w && !w.startedId)
+            this.matching.add(`${ns}|w|${e.s.taskQueue}`, { start: () => this.startWft(e, w, false) });
         }
       }
     }
-    this.matching.completePolls((k, p) => (!!key && p.workerInstanceKey === key) || (!!r.stickyTaskQueue && k === `${ns}|w|${r.stickyTaskQueue}`));
+    this.matching.completePolls(
+      (k, p) => (!!key && p.workerInstanceKey === key) || (!!r.stickyTaskQueue && k === `${ns}|w|${r.stickyTaskQueue}`),
+    );
     return {};
   }
 
@@ -1705,7 +1974,8 @@ export class Engine {
       }
       if (!r.waitNewEvent) return { history: { events: [] } };
       const left = deadline - Date.now();
-      if (left <= 0 || call.cancelled) return { history: { events: [] }, nextPageToken: closeOnly ? undefined : token({ n: from }) };
+      if (left <= 0 || call.cancelled)
+        return { history: { events: [] }, nextPageToken: closeOnly ? undefined : token({ n: from }) };
       await new Promise<void>((resolve) => {
         const t = setTimeout(done, left);
         function done() {
@@ -1813,13 +2083,17 @@ export class Engine {
     const size = r.pageSize > 0 ? r.pageSize : 1000;
     const from = r.nextPageToken?.length ? parseToken(r.nextPageToken).o : 0;
     const page = all.slice(from, from + size);
-    return { executions: page.map((e) => this.execInfo(e)), nextPageToken: from + size < all.length ? token({ o: from + size }) : undefined };
+    return {
+      executions: page.map((e) => this.execInfo(e)),
+      nextPageToken: from + size < all.length ? token({ o: from + size }) : undefined,
+    };
   }
   ScanWorkflowExecutions(r: any) {
     return this.ListWorkflowExecutions(r);
   }
   CountWorkflowExecutions(r: any) {
-    if (/group\s+by/i.test(r.query ?? '')) throw invalid('visibility query: GROUP BY is not supported by duban-temporal');
+    if (/group\s+by/i.test(r.query ?? ''))
+      throw invalid('visibility query: GROUP BY is not supported by duban-temporal');
     return { count: this.listMatching(r.namespace, r.query).length };
   }
 
@@ -1827,7 +2101,11 @@ export class Engine {
     const ns = r.namespace || 'default';
     const kind = r.taskQueueType === 2 ? 'a' : 'w';
     const info = this.matching.pollerInfo(`${ns}|${kind}|${r.taskQueue?.name}`);
-    return { pollers: info ? [{ lastAccessTime: ts(info.lastAccessTime), identity: info.identity, ratePerSecond: 100000 }] : [] };
+    return {
+      pollers: info
+        ? [{ lastAccessTime: ts(info.lastAccessTime), identity: info.identity, ratePerSecond: 100000 }]
+        : [],
+    };
   }
 
   // ---------------------------------------------------------------- RPC: queries
@@ -1842,28 +2120,34 @@ export class Engine {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.queries.delete(qid);
-        reject(new RpcError(grpc.status.DEADLINE_EXCEEDED, 'query timed out: no worker answered (is a worker polling the task queue?)'));
+        reject(
+          new RpcError(
+            grpc.status.DEADLINE_EXCEEDED,
+            'query timed out: no worker answered (is a worker polling the task queue?)',
+          ),
+        );
       }, QUERY_TIMEOUT);
       this.queries.set(qid, { resolve, reject, timer, exec: e, req: r });
       // Legacy query task on the normal queue with full history: correct whether or
       // not the worker still has the run cached, and after the workflow closed.
       // Like Temporal, a query waits for an outstanding workflow task so it sees
       // every event accepted before it (signals sent before the query).
-      const dispatch = () => this.matching.add(`${e.s.ns}|w|${e.s.taskQueue}`, {
-        start: () => {
-          if (!this.queries.has(qid)) return null;
-          return {
-            taskToken: token({ k: 'q', q: qid }),
-            workflowExecution: { workflowId: e.s.workflowId, runId: e.s.runId },
-            workflowType: { name: e.s.workflowType },
-            history: { events: e.events.slice() },
-            query: r.query,
-            workflowExecutionTaskQueue: { name: e.s.taskQueue, kind: 1 },
-            previousStartedEventId: e.s.lastCompletedStartedId,
-            startedEventId: e.s.lastCompletedStartedId,
-          };
-        },
-      });
+      const dispatch = () =>
+        this.matching.add(`${e.s.ns}|w|${e.s.taskQueue}`, {
+          start: () => {
+            if (!this.queries.has(qid)) return null;
+            return {
+              taskToken: token({ k: 'q', q: qid }),
+              workflowExecution: { workflowId: e.s.workflowId, runId: e.s.runId },
+              workflowType: { name: e.s.workflowType },
+              history: { events: e.events.slice() },
+              query: r.query,
+              workflowExecutionTaskQueue: { name: e.s.taskQueue, kind: 1 },
+              previousStartedEventId: e.s.lastCompletedStartedId,
+              startedEventId: e.s.lastCompletedStartedId,
+            };
+          },
+        });
       if (e.running && e.s.wft) e.rt.pendingQueries.push(dispatch);
       else dispatch();
     });
@@ -1891,12 +2175,18 @@ export class Engine {
 
   async UpdateWorkflowExecution(r: any, call: grpc.ServerUnaryCall<any, any>) {
     const e = this.execOf(r.workflowExecution, r.namespace);
-    if (r.firstExecutionRunId && e.s.firstRunId !== r.firstExecutionRunId) throw notFound('workflow execution not found for firstExecutionRunId');
+    if (r.firstExecutionRunId && e.s.firstRunId !== r.firstExecutionRunId)
+      throw notFound('workflow execution not found for firstExecutionRunId');
     const id: string = r.request?.meta?.updateId || randomUUID();
     let u = this.lookupUpdate(e, id);
     if (!u) {
       if (!e.running) throw notFound('workflow execution already completed');
-      u = { id, request: { ...r.request, meta: { ...r.request?.meta, updateId: id } }, state: 'admitted', waiters: new Set() };
+      u = {
+        id,
+        request: { ...r.request, meta: { ...r.request?.meta, updateId: id } },
+        state: 'admitted',
+        waiters: new Set(),
+      };
       e.rt.updates.set(id, u);
       if (!e.s.wft) this.scheduleWft(e, 1, { speculative: true });
       this.flush();
@@ -1971,9 +2261,14 @@ export class Engine {
       throw invalid('ExecuteMultiOperation supports exactly [startWorkflow, updateWorkflow] (update-with-start)');
     const ns = r.namespace || 'default';
     const start = { ...ops[0].startWorkflow, namespace: ns };
-    if ((start.workflowIdConflictPolicy || 0) === 0) throw invalid('update-with-start requires a workflow id conflict policy');
+    if ((start.workflowIdConflictPolicy || 0) === 0)
+      throw invalid('update-with-start requires a workflow id conflict policy');
     const startResp = this.StartWorkflowExecution(start);
-    const upd = { ...ops[1].updateWorkflow, namespace: ns, workflowExecution: { workflowId: start.workflowId, runId: startResp.runId } };
+    const upd = {
+      ...ops[1].updateWorkflow,
+      namespace: ns,
+      workflowExecution: { workflowId: start.workflowId, runId: startResp.runId },
+    };
     const updResp = await this.UpdateWorkflowExecution(upd, call);
     return { responses: [{ startWorkflow: startResp }, { updateWorkflow: updResp }] };
   }

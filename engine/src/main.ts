@@ -56,14 +56,26 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       process.stderr.write(`--initial-time must be an ISO-8601 time, got "${initial}"\n`);
       process.exit(2);
     }
-    opts = { port: Number(positional[0]), host: '127.0.0.1', timeSkipping: true, namespaces: [], searchAttributes, initialTime };
+    opts = {
+      port: Number(positional[0]),
+      host: '127.0.0.1',
+      timeSkipping: true,
+      namespaces: [],
+      searchAttributes,
+      initialTime,
+    };
   } else {
-    process.stderr.write('usage: duban-temporal server start-dev --port P [--db-filename F] [--namespace N] | duban-temporal <port>\n');
+    process.stderr.write(
+      'usage: duban-temporal server start-dev --port P [--db-filename F] [--namespace N] | duban-temporal <port>\n',
+    );
     process.exit(2);
   }
   const running = await startEngine(opts);
   const quiet = (get('log-level') ?? 'warn') === 'error';
-  if (!quiet) process.stderr.write(`duban-temporal listening on ${running.address}${opts.dbFile ? ` (db ${opts.dbFile})` : ''}\n`);
+  if (!quiet)
+    process.stderr.write(
+      `duban-temporal listening on ${running.address}${opts.dbFile ? ` (db ${opts.dbFile})` : ''}\n`,
+    );
   let stopping = false;
   const stop = () => {
     if (stopping) return;
@@ -74,5 +86,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   process.on('SIGINT', stop);
   // Every accepted change is already committed; a stray rejection in one RPC
   // must not take the whole server (and every worker's long polls) down.
-  process.on('unhandledRejection', (e) => process.stderr.write(`duban-temporal: unhandled rejection: ${String((e as Error)?.stack ?? e)}\n`));
+  process.on('unhandledRejection', (e) =>
+    process.stderr.write(`duban-temporal: unhandled rejection: ${String((e as Error)?.stack ?? e)}\n`),
+  );
 }

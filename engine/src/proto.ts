@@ -100,7 +100,9 @@ const attrNameCache = new Map<number, string>();
 export function attrField(eventType: number): string {
   let n = attrNameCache.get(eventType);
   if (!n) {
-    const key = Object.entries(EventType).find(([, v]) => v === eventType)![0].replace('EVENT_TYPE_', '');
+    const key = Object.entries(EventType)
+      .find(([, v]) => v === eventType)![0]
+      .replace('EVENT_TYPE_', '');
     n = key.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) + 'EventAttributes';
     attrNameCache.set(eventType, n);
   }

@@ -56,7 +56,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
   });
   const handlers: Record<string, Handler> = {};
   // Every public method whose name starts with an uppercase letter is an RPC.
-  let proto = Object.getPrototypeOf(engine);
+  const proto = Object.getPrototypeOf(engine);
   for (const name of Object.getOwnPropertyNames(proto)) {
     if (/^[A-Z]/.test(name) && typeof (engine as any)[name] === 'function')
       handlers[name] = async (req, call) => {
@@ -68,20 +68,36 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
         }
       };
   }
-  proto = undefined;
   addService(server, 'temporal.api.workflowservice.v1.WorkflowService', handlers);
   if (opts.timeSkipping) addService(server, 'temporal.api.testservice.v1.TestService', testServiceHandlers(engine));
   // OperatorService: only search attribute registration, which the SDK test
   // environment and apps use; everything else answers UNIMPLEMENTED.
   addService(server, 'temporal.api.operatorservice.v1.OperatorService', {
     AddSearchAttributes: (r: any) => {
-      const names: Record<number, string> = { 1: 'Text', 2: 'Keyword', 3: 'Int', 4: 'Double', 5: 'Bool', 6: 'Datetime', 7: 'KeywordList' };
-      for (const [k, v] of Object.entries<number>(r.searchAttributes ?? {})) engine.saTypes.set(k, names[v] ?? 'Keyword');
+      const names: Record<number, string> = {
+        1: 'Text',
+        2: 'Keyword',
+        3: 'Int',
+        4: 'Double',
+        5: 'Bool',
+        6: 'Datetime',
+        7: 'KeywordList',
+      };
+      for (const [k, v] of Object.entries<number>(r.searchAttributes ?? {}))
+        engine.saTypes.set(k, names[v] ?? 'Keyword');
       return {};
     },
     ListSearchAttributes: () => {
       const keys: Record<string, number> = {};
-      const nums: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
+      const nums: Record<string, number> = {
+        Text: 1,
+        Keyword: 2,
+        Int: 3,
+        Double: 4,
+        Bool: 5,
+        Datetime: 6,
+        KeywordList: 7,
+      };
       for (const [k, v] of engine.saTypes) keys[k] = nums[v] ?? 2;
       return { customAttributes: keys, systemAttributes: {}, storageSchema: {} };
     },
@@ -89,7 +105,9 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
   healthService(server);
   const host = opts.host ?? '127.0.0.1';
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`${host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   let closed = false;
   return {

@@ -105,10 +105,16 @@ export class SqliteStore implements Store {
   }
   loadExecutions(): StoredExecution[] {
     const byRun = new Map<string, StoredExecution>();
-    for (const r of this.db.prepare('SELECT run_id, state FROM executions').iterate() as Iterable<{ run_id: string; state: string }>) {
+    for (const r of this.db.prepare('SELECT run_id, state FROM executions').iterate() as Iterable<{
+      run_id: string;
+      state: string;
+    }>) {
       byRun.set(r.run_id, { runId: r.run_id, state: jsonDecode(r.state), events: [], buffered: [] });
     }
-    for (const r of this.db.prepare('SELECT run_id, data FROM buffered ORDER BY run_id, seq').iterate() as Iterable<{ run_id: string; data: string }>) {
+    for (const r of this.db.prepare('SELECT run_id, data FROM buffered ORDER BY run_id, seq').iterate() as Iterable<{
+      run_id: string;
+      data: string;
+    }>) {
       byRun.get(r.run_id)?.buffered.push(jsonDecode(r.data));
     }
     for (const r of this.db.prepare('SELECT run_id, data FROM events ORDER BY run_id, event_id').iterate() as Iterable<{

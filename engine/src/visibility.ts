@@ -78,7 +78,24 @@ function lex(q: string): Tok[] {
       while (j < q.length && /[A-Za-z0-9_.]/.test(q[j])) j++;
       const w = q.slice(i, j);
       const up = w.toUpperCase();
-      if (['AND', 'OR', 'IN', 'NOT', 'BETWEEN', 'IS', 'NULL', 'ORDER', 'BY', 'STARTS_WITH', 'LIKE', 'GROUP', 'TRUE', 'FALSE'].includes(up))
+      if (
+        [
+          'AND',
+          'OR',
+          'IN',
+          'NOT',
+          'BETWEEN',
+          'IS',
+          'NULL',
+          'ORDER',
+          'BY',
+          'STARTS_WITH',
+          'LIKE',
+          'GROUP',
+          'TRUE',
+          'FALSE',
+        ].includes(up)
+      )
         out.push({ t: 'kw', v: up });
       else out.push({ t: 'id', v: w });
       i = j;
@@ -126,7 +143,15 @@ function field(name: string, sa: SaTypes): Field {
   }
   const declared = sa.get(name);
   const kindOf = (t: string | undefined): Field['kind'] =>
-    t === 'Int' || t === 'Double' ? 'num' : t === 'Datetime' ? 'time' : t === 'Bool' ? 'bool' : t === 'KeywordList' ? 'list' : 'str';
+    t === 'Int' || t === 'Double'
+      ? 'num'
+      : t === 'Datetime'
+        ? 'time'
+        : t === 'Bool'
+          ? 'bool'
+          : t === 'KeywordList'
+            ? 'list'
+            : 'str';
   let kind = declared ? kindOf(declared) : undefined;
   return {
     get kind() {
@@ -285,7 +310,9 @@ export function compileQuery(q: string, sa: SaTypes): Pred {
         };
       }
     }
-    throw invalid(`visibility query: operator '${o.v}' is not supported (supported: = != < <= > >= IN, NOT IN, BETWEEN, STARTS_WITH, IS [NOT] NULL)`);
+    throw invalid(
+      `visibility query: operator '${o.v}' is not supported (supported: = != < <= > >= IN, NOT IN, BETWEEN, STARTS_WITH, IS [NOT] NULL)`,
+    );
   }
   function and(): Pred {
     let p = primary();

@@ -2,7 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
-import { WorkflowFailedError, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, WithStartWorkflowOperation, WorkflowUpdateStage } from '@temporalio/client';
+import {
+  WorkflowFailedError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+  WithStartWorkflowOperation,
+  WorkflowUpdateStage,
+} from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import * as activities from './activities';
 import { bundle, launcher, uid } from './helpers';
@@ -19,7 +25,9 @@ beforeAll(async () => {
   } catch {
     /* already installed in this process */
   }
-  env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: launcher } } });
+  env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: launcher } },
+  });
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
@@ -37,24 +45,38 @@ afterAll(async () => {
 
 describe('core', () => {
   it('runs an activity workflow', async () => {
-    const r = await env.client.workflow.execute(wfs.activityWorkflow, { taskQueue, workflowId: uid('act'), args: ['duban'] });
+    const r = await env.client.workflow.execute(wfs.activityWorkflow, {
+      taskQueue,
+      workflowId: uid('act'),
+      args: ['duban'],
+    });
     expect(r).toBe('hello duban');
   });
 
   it('retries activities and honours non-retryable types', async () => {
-    expect(await env.client.workflow.execute(wfs.retryWorkflow, { taskQueue, workflowId: uid('retry'), args: [2] })).toBe('ok after 3');
-    expect(await env.client.workflow.execute(wfs.nonRetryableWorkflow, { taskQueue, workflowId: uid('nr') })).toBe('caught:Fatal:NON_RETRYABLE_FAILURE');
+    expect(
+      await env.client.workflow.execute(wfs.retryWorkflow, { taskQueue, workflowId: uid('retry'), args: [2] }),
+    ).toBe('ok after 3');
+    expect(await env.client.workflow.execute(wfs.nonRetryableWorkflow, { taskQueue, workflowId: uid('nr') })).toBe(
+      'caught:Fatal:NON_RETRYABLE_FAILURE',
+    );
   });
 
   it('fires timers', async () => {
-    const r = await env.client.workflow.execute(wfs.timerWorkflow, { taskQueue, workflowId: uid('timer'), args: [300] });
+    const r = await env.client.workflow.execute(wfs.timerWorkflow, {
+      taskQueue,
+      workflowId: uid('timer'),
+      args: [300],
+    });
     expect(r.after - r.before).toBeGreaterThanOrEqual(300);
   });
 
   it('rejects a duplicate workflow id and is idempotent', async () => {
     const workflowId = uid('dup');
     const h = await env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId });
-    await expect(env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId })).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    await expect(env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId })).rejects.toBeInstanceOf(
+      WorkflowExecutionAlreadyStartedError,
+    );
     await h.terminate('done');
     const d = await h.describe();
     expect(d.status.name).toBe('TERMINATED');
@@ -80,7 +102,11 @@ describe('core', () => {
 
   it('runs 100 concurrent workflows on one worker', async () => {
     const ids = Array.from({ length: 100 }, (_, i) => `${uid('many')}-${i}`);
-    const res = await Promise.all(ids.map((workflowId, i) => env.client.workflow.execute(wfs.activityWorkflow, { taskQueue, workflowId, args: [String(i)] })));
+    const res = await Promise.all(
+      ids.map((workflowId, i) =>
+        env.client.workflow.execute(wfs.activityWorkflow, { taskQueue, workflowId, args: [String(i)] }),
+      ),
+    );
     expect(res).toEqual(ids.map((_, i) => `hello ${i}`));
   });
 
@@ -119,7 +145,9 @@ describe('core', () => {
   });
 
   it('runs child workflows', async () => {
-    expect(await env.client.workflow.execute(wfs.parentWorkflow, { taskQueue, workflowId: uid('parent'), args: [3] })).toBe(12);
+    expect(
+      await env.client.workflow.execute(wfs.parentWorkflow, { taskQueue, workflowId: uid('parent'), args: [3] }),
+    ).toBe(12);
   });
 
   it('continues as new', async () => {
@@ -143,13 +171,21 @@ describe('core', () => {
   it('returns the running execution with USE_EXISTING', async () => {
     const workflowId = uid('use');
     const h1 = await env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId });
-    const h2 = await env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId, workflowIdConflictPolicy: 'USE_EXISTING' });
+    const h2 = await env.client.workflow.start(wfs.waitForever, {
+      taskQueue,
+      workflowId,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
     expect(h2.firstExecutionRunId).toBe(h1.firstExecutionRunId);
     await h1.terminate();
   });
 
   it('times out a workflow run', async () => {
-    const h = await env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId: uid('rto'), workflowRunTimeout: '1s' });
+    const h = await env.client.workflow.start(wfs.waitForever, {
+      taskQueue,
+      workflowId: uid('rto'),
+      workflowRunTimeout: '1s',
+    });
     const err = await h.result().catch((e) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((await h.describe()).status.name).toBe('TIMED_OUT');
@@ -166,19 +202,39 @@ describe('core', () => {
 
   it('supports update-with-start', async () => {
     const workflowId = uid('uws');
-    const op1 = new WithStartWorkflowOperation(wfs.updatable, { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
-    expect(await env.client.workflow.executeUpdateWithStart(wfs.setValue, { args: [7], startWorkflowOperation: op1 })).toBe(0);
-    const op2 = new WithStartWorkflowOperation(wfs.updatable, { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
-    expect(await env.client.workflow.executeUpdateWithStart(wfs.setValue, { args: [8], startWorkflowOperation: op2 })).toBe(7);
+    const op1 = new WithStartWorkflowOperation(wfs.updatable, {
+      workflowId,
+      taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    expect(
+      await env.client.workflow.executeUpdateWithStart(wfs.setValue, { args: [7], startWorkflowOperation: op1 }),
+    ).toBe(0);
+    const op2 = new WithStartWorkflowOperation(wfs.updatable, {
+      workflowId,
+      taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    expect(
+      await env.client.workflow.executeUpdateWithStart(wfs.setValue, { args: [8], startWorkflowOperation: op2 }),
+    ).toBe(7);
     const h = await op1.workflowHandle();
     await h.signal(wfs.finish);
     expect(await h.result()).toBe(8);
   });
 
   it('signals and cancels external workflows', async () => {
-    const target = await env.client.workflow.start(wfs.signalCollector, { taskQueue, workflowId: uid('ext-t'), args: [1] });
+    const target = await env.client.workflow.start(wfs.signalCollector, {
+      taskQueue,
+      workflowId: uid('ext-t'),
+      args: [1],
+    });
     const victim = await env.client.workflow.start(wfs.cancellableTimer, { taskQueue, workflowId: uid('ext-c') });
-    const r = await env.client.workflow.execute(wfs.externalSignaller, { taskQueue, workflowId: uid('ext'), args: [target.workflowId, victim.workflowId] });
+    const r = await env.client.workflow.execute(wfs.externalSignaller, {
+      taskQueue,
+      workflowId: uid('ext'),
+      args: [target.workflowId, victim.workflowId],
+    });
     expect(r).toMatch(/missing target rejected/);
     expect(await target.result()).toEqual([99]);
     expect(await victim.result()).toBe('cancelled');
@@ -218,7 +274,9 @@ describe('core', () => {
 
   it('handles 20 concurrent updates on one workflow', async () => {
     const h = await env.client.workflow.start(wfs.updatable, { taskQueue, workflowId: uid('upd-many') });
-    const olds = await Promise.all(Array.from({ length: 20 }, (_, i) => h.executeUpdate(wfs.setValue, { args: [i + 1] })));
+    const olds = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => h.executeUpdate(wfs.setValue, { args: [i + 1] })),
+    );
     // Each update saw the value left by exactly one other update (or the initial 0).
     expect(new Set(olds).size).toBe(20);
     const types = (await h.fetchHistory()).events!.map((e) => String(e.eventType));
@@ -230,12 +288,24 @@ describe('core', () => {
 
   it('retries a failed workflow under its retry policy', async () => {
     const workflowId = uid('wfretry');
-    expect(await env.client.workflow.execute(wfs.retryingWorkflow, { taskQueue, workflowId, retry: { initialInterval: '10ms', maximumAttempts: 5 } })).toBe(3);
+    expect(
+      await env.client.workflow.execute(wfs.retryingWorkflow, {
+        taskQueue,
+        workflowId,
+        retry: { initialInterval: '10ms', maximumAttempts: 5 },
+      }),
+    ).toBe(3);
     const err = await env.client.workflow
-      .execute(wfs.retryingWorkflow, { taskQueue, workflowId: uid('wfretry-nr'), retry: { initialInterval: '10ms', nonRetryableErrorTypes: ['Flaky'] } })
+      .execute(wfs.retryingWorkflow, {
+        taskQueue,
+        workflowId: uid('wfretry-nr'),
+        retry: { initialInterval: '10ms', nonRetryableErrorTypes: ['Flaky'] },
+      })
       .catch((e) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    const noPolicy = await env.client.workflow.execute(wfs.retryingWorkflow, { taskQueue, workflowId: uid('wfretry-none') }).catch((e) => e);
+    const noPolicy = await env.client.workflow
+      .execute(wfs.retryingWorkflow, { taskQueue, workflowId: uid('wfretry-none') })
+      .catch((e) => e);
     expect(noPolicy).toBeInstanceOf(WorkflowFailedError);
   });
 });

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import Database from 'better-sqlite3';
 import { Worker, Runtime, DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import * as activities from './activities';
@@ -28,9 +29,25 @@ async function freePort(): Promise<number> {
 }
 
 async function startEngineProcess(port: number): Promise<ChildProcess> {
-  const p = spawn(launcher, ['server', 'start-dev', '--port', String(port), '--ip', '127.0.0.1', '--db-filename', db, '--headless', '--log-level', 'error'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const p = spawn(
+    launcher,
+    [
+      'server',
+      'start-dev',
+      '--port',
+      String(port),
+      '--ip',
+      '127.0.0.1',
+      '--db-filename',
+      db,
+      '--headless',
+      '--log-level',
+      'error',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   procs.push(p);
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('engine did not start')), 10_000);
@@ -65,7 +82,12 @@ describe('durability', () => {
     const address = `127.0.0.1:${port}`;
     let engine = await startEngineProcess(port);
     const nc = await NativeConnection.connect({ address });
-    const worker = await Worker.create({ connection: nc, taskQueue: 'durable', workflowBundle: await bundle(), activities });
+    const worker = await Worker.create({
+      connection: nc,
+      taskQueue: 'durable',
+      workflowBundle: await bundle(),
+      activities,
+    });
     const running = worker.run();
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
@@ -74,7 +96,8 @@ describe('durability', () => {
     // Wait until the activity is running on the worker.
     for (let i = 0; i < 100; i++) {
       const d = await h.describe();
-      if (d.raw.pendingActivities?.some((a) => String(a.state) === 'PENDING_ACTIVITY_STATE_STARTED' || a.state === 2)) break;
+      if (d.raw.pendingActivities?.some((a) => String(a.state) === 'PENDING_ACTIVITY_STATE_STARTED' || a.state === 2))
+        break;
       await new Promise((r) => setTimeout(r, 50));
     }
     // Open a long workflow task (local activity), then signal while it runs:
@@ -89,6 +112,11 @@ describe('durability', () => {
     await h.signal(wfs.addSignal, 1);
     engine.kill('SIGKILL');
     await new Promise((r) => engine.once('exit', r));
+    // The signal was accepted while the task ran, so it sits in the buffer table.
+    const peek = new Database(db, { readonly: true });
+    const buffered = (peek.prepare('SELECT count(*) AS n FROM buffered').get() as { n: number }).n;
+    peek.close();
+    expect(buffered).toBe(1);
 
     const t0 = Date.now();
     engine = await startEngineProcess(port);

@@ -8,7 +8,10 @@ export const launcher = join(here, '..', '..', 'engine', 'bin', 'duban-temporal'
 export const workflowsPath = join(here, 'workflows.ts');
 
 export async function bundle(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as any });
+  return bundleWorkflowCode({
+    workflowsPath,
+    logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as any,
+  });
 }
 
 export function uid(prefix: string): string {

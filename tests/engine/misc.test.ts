@@ -56,17 +56,27 @@ describe('misc', () => {
   });
 
   it('times out activities (start-to-close) after their retries', async () => {
-    expect(await env.client.workflow.execute(wfs.activityTimeout, { taskQueue, workflowId: uid('ato') })).toBe('timeout:START_TO_CLOSE:MAXIMUM_ATTEMPTS_REACHED');
+    expect(await env.client.workflow.execute(wfs.activityTimeout, { taskQueue, workflowId: uid('ato') })).toBe(
+      'timeout:START_TO_CLOSE:MAXIMUM_ATTEMPTS_REACHED',
+    );
   });
 
   it('delivers activity cancellation through heartbeats', async () => {
-    expect(await env.client.workflow.execute(wfs.cancelHeartbeatingActivity, { taskQueue, workflowId: uid('hb') })).toBe('activity cancelled');
+    expect(
+      await env.client.workflow.execute(wfs.cancelHeartbeatingActivity, { taskQueue, workflowId: uid('hb') }),
+    ).toBe('activity cancelled');
   });
 
   it('lists and counts by search attributes and status', async () => {
     const stage = uid('stage');
     const handles = await Promise.all(
-      [0, 1, 2].map((i) => env.client.workflow.start(wfs.searchAttrWorkflow, { taskQueue, workflowId: `${stage}-${i}`, args: [i < 2 ? stage : 'other'] })),
+      [0, 1, 2].map((i) =>
+        env.client.workflow.start(wfs.searchAttrWorkflow, {
+          taskQueue,
+          workflowId: `${stage}-${i}`,
+          args: [i < 2 ? stage : 'other'],
+        }),
+      ),
     );
     // Wait until the upserts are applied.
     for (let i = 0; i < 100; i++) {
@@ -77,11 +87,22 @@ describe('misc', () => {
     expect((await env.client.workflow.count(`DubanStage = '${stage}' AND DubanCount >= 42`)).count).toBe(2);
     expect((await env.client.workflow.count(`DubanStage = '${stage}' AND DubanCount < 42`)).count).toBe(0);
     const ids: string[] = [];
-    for await (const w of env.client.workflow.list({ query: `WorkflowId STARTS_WITH '${stage}' AND (ExecutionStatus = 'Running' OR WorkflowType = 'nope')` })) ids.push(w.workflowId);
+    for await (const w of env.client.workflow.list({
+      query: `WorkflowId STARTS_WITH '${stage}' AND (ExecutionStatus = 'Running' OR WorkflowType = 'nope')`,
+    }))
+      ids.push(w.workflowId);
     expect(ids.sort()).toEqual([0, 1, 2].map((i) => `${stage}-${i}`));
     await handles[0].terminate();
-    expect((await env.client.workflow.count(`WorkflowId STARTS_WITH '${stage}' AND ExecutionStatus = 'Terminated'`)).count).toBe(1);
-    expect((await env.client.workflow.count(`WorkflowType = 'searchAttrWorkflow' AND StartTime > '2000-01-01T00:00:00Z' AND CloseTime IS NULL AND WorkflowId STARTS_WITH '${stage}'`)).count).toBe(2);
+    expect(
+      (await env.client.workflow.count(`WorkflowId STARTS_WITH '${stage}' AND ExecutionStatus = 'Terminated'`)).count,
+    ).toBe(1);
+    expect(
+      (
+        await env.client.workflow.count(
+          `WorkflowType = 'searchAttrWorkflow' AND StartTime > '2000-01-01T00:00:00Z' AND CloseTime IS NULL AND WorkflowId STARTS_WITH '${stage}'`,
+        )
+      ).count,
+    ).toBe(2);
     const err = await env.client.workflow.count('WorkflowId LIKE "x%"').catch((e) => e);
     expect(String(err?.cause?.details ?? err?.cause?.message)).toMatch(/not supported/);
     await Promise.all(handles.slice(1).map((h) => h.terminate()));
@@ -89,13 +110,16 @@ describe('misc', () => {
 
   it('replays engine histories without non-determinism', async () => {
     const runs = [
-      env.client.workflow.execute(wfs.activityWorkflow, { taskQueue, workflowId: uid('r1'), args: ['x'] }).then(() => 'r'),
+      env.client.workflow
+        .execute(wfs.activityWorkflow, { taskQueue, workflowId: uid('r1'), args: ['x'] })
+        .then(() => 'r'),
       env.client.workflow.execute(wfs.parentWorkflow, { taskQueue, workflowId: uid('r2'), args: [2] }).then(() => 'r'),
       env.client.workflow.execute(wfs.timerWorkflow, { taskQueue, workflowId: uid('r3'), args: [10] }).then(() => 'r'),
     ];
     await Promise.all(runs);
     const histories = [];
-    for await (const h of env.client.workflow.list({ query: `ExecutionStatus = 'Completed'` }).intoHistories()) histories.push(h);
+    for await (const h of env.client.workflow.list({ query: `ExecutionStatus = 'Completed'` }).intoHistories())
+      histories.push(h);
     expect(histories.length).toBeGreaterThanOrEqual(4);
     let n = 0;
     for await (const r of Worker.runReplayHistories({ workflowBundle, replayName: 'engine' }, histories)) {
@@ -115,12 +139,18 @@ describe('misc', () => {
   });
 
   it('times out an activity that stops heartbeating', async () => {
-    expect(await env.client.workflow.execute(wfs.heartbeatTimeoutWorkflow, { taskQueue, workflowId: uid('hbto') })).toBe('timeout:HEARTBEAT');
+    expect(
+      await env.client.workflow.execute(wfs.heartbeatTimeoutWorkflow, { taskQueue, workflowId: uid('hbto') }),
+    ).toBe('timeout:HEARTBEAT');
   });
 
   it('applies the parent close policy to children', async () => {
     const childId = uid('child');
-    const parent = await env.client.workflow.start(wfs.parentOfForever, { taskQueue, workflowId: uid('pcp'), args: [childId] });
+    const parent = await env.client.workflow.start(wfs.parentOfForever, {
+      taskQueue,
+      workflowId: uid('pcp'),
+      args: [childId],
+    });
     const child = env.client.workflow.getHandle(childId);
     for (let i = 0; i < 100; i++) {
       if ((await child.describe().catch(() => undefined))?.status.name === 'RUNNING') break;
@@ -132,9 +162,14 @@ describe('misc', () => {
 
   it('pages through list results', async () => {
     const prefix = uid('page');
-    const hs = await Promise.all([0, 1, 2, 3, 4].map((i) => env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId: `${prefix}-${i}` })));
+    const hs = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) =>
+        env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId: `${prefix}-${i}` }),
+      ),
+    );
     const seen: string[] = [];
-    for await (const w of env.client.workflow.list({ query: `WorkflowId STARTS_WITH '${prefix}'`, pageSize: 2 })) seen.push(w.workflowId);
+    for await (const w of env.client.workflow.list({ query: `WorkflowId STARTS_WITH '${prefix}'`, pageSize: 2 }))
+      seen.push(w.workflowId);
     expect(seen.sort()).toEqual(hs.map((h) => h.workflowId).sort());
     await Promise.all(hs.map((h) => h.terminate()));
   });

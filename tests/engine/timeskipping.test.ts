@@ -17,8 +17,15 @@ beforeAll(async () => {
   } catch {
     /* already installed */
   }
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } } });
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await bundle(), activities });
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: launcher } },
+  });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await bundle(),
+    activities,
+  });
   running = worker.run();
 });
 
@@ -46,7 +53,11 @@ describe('time skipping', () => {
   });
 
   it('does not skip time while an activity runs', async () => {
-    expect(await env.client.workflow.execute(wfs.activityWorkflow, { taskQueue, workflowId: uid('act') , args: ['ts'] })).toBe('hello ts');
-    expect(await env.client.workflow.execute(wfs.retryWorkflow, { taskQueue, workflowId: uid('retry'), args: [2] })).toBe('ok after 3');
+    expect(
+      await env.client.workflow.execute(wfs.activityWorkflow, { taskQueue, workflowId: uid('act'), args: ['ts'] }),
+    ).toBe('hello ts');
+    expect(
+      await env.client.workflow.execute(wfs.retryWorkflow, { taskQueue, workflowId: uid('retry'), args: [2] }),
+    ).toBe('ok after 3');
   });
 });

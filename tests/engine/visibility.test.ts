@@ -4,7 +4,10 @@ import { compileQuery } from '../../engine/src/visibility';
 import { Exec, type ExecState } from '../../engine/src/history';
 
 function sa(type: string, v: unknown) {
-  return { metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from(type) }, data: Buffer.from(JSON.stringify(v)) };
+  return {
+    metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from(type) },
+    data: Buffer.from(JSON.stringify(v)),
+  };
 }
 function exec(p: Partial<ExecState>): Exec {
   return new Exec({
@@ -22,8 +25,20 @@ function exec(p: Partial<ExecState>): Exec {
 }
 
 const types = new Map([['Stage', 'Keyword']]);
-const a = exec({ workflowId: 'task-1', searchAttributes: { Stage: sa('Keyword', 'review'), Count: sa('Int', 5), Due: sa('Datetime', '2026-03-01T00:00:00Z') } });
-const b = exec({ workflowId: 'task-2', status: 2, closeTime: Date.parse('2026-01-03T00:00:00Z'), searchAttributes: { Stage: sa('Keyword', 'done'), Tags: sa('KeywordList', ['x', 'y']) } });
+const a = exec({
+  workflowId: 'task-1',
+  searchAttributes: {
+    Stage: sa('Keyword', 'review'),
+    Count: sa('Int', 5),
+    Due: sa('Datetime', '2026-03-01T00:00:00Z'),
+  },
+});
+const b = exec({
+  workflowId: 'task-2',
+  status: 2,
+  closeTime: Date.parse('2026-01-03T00:00:00Z'),
+  searchAttributes: { Stage: sa('Keyword', 'done'), Tags: sa('KeywordList', ['x', 'y']) },
+});
 const match = (q: string) => [a, b].filter(compileQuery(q, types)).map((e) => e.s.workflowId);
 
 describe('visibility query', () => {
@@ -31,7 +46,10 @@ describe('visibility query', () => {
     expect(match(`Stage = 'review'`)).toEqual(['task-1']);
     expect(match(`Stage != 'review'`)).toEqual(['task-2']);
     expect(match(`Count >= 5 AND Count < 6`)).toEqual(['task-1']);
-    expect(match(`ExecutionStatus = 'Completed' OR (Stage = 'review' AND WorkflowType = 'T')`)).toEqual(['task-1', 'task-2']);
+    expect(match(`ExecutionStatus = 'Completed' OR (Stage = 'review' AND WorkflowType = 'T')`)).toEqual([
+      'task-1',
+      'task-2',
+    ]);
     expect(match(`WorkflowId IN ('task-2', 'nope')`)).toEqual(['task-2']);
     expect(match(`WorkflowId NOT IN ('task-2')`)).toEqual(['task-1']);
     expect(match(`Due BETWEEN '2026-02-01T00:00:00Z' AND '2026-04-01T00:00:00Z'`)).toEqual(['task-1']);
@@ -45,7 +63,12 @@ describe('visibility query', () => {
 
   it('orders results with ORDER BY', () => {
     const p = compileQuery(`WorkflowId STARTS_WITH 'task' ORDER BY WorkflowId DESC`, types);
-    expect([a, b].filter(p).sort(p.order).map((e) => e.s.workflowId)).toEqual(['task-2', 'task-1']);
+    expect(
+      [a, b]
+        .filter(p)
+        .sort(p.order)
+        .map((e) => e.s.workflowId),
+    ).toEqual(['task-2', 'task-1']);
     const q = compileQuery(`ORDER BY Count ASC`, types);
     expect([b, a].sort(q.order).map((e) => e.s.workflowId)).toEqual(['task-1', 'task-2']);
   });

@@ -4,7 +4,13 @@ import type * as acts from './activities';
 
 const { echo, flaky, failNonRetryable, slow } = wf.proxyActivities<typeof acts>({
   startToCloseTimeout: '10s',
-  retry: { initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms', maximumAttempts: 5, nonRetryableErrorTypes: ['Fatal'] },
+  retry: {
+    initialInterval: '50ms',
+    backoffCoefficient: 2,
+    maximumInterval: '200ms',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['Fatal'],
+  },
 });
 
 export async function activityWorkflow(name: string): Promise<string> {
@@ -20,7 +26,8 @@ export async function nonRetryableWorkflow(): Promise<string> {
     await failNonRetryable();
     return 'unexpected';
   } catch (e) {
-    if (e instanceof wf.ActivityFailure && e.cause instanceof wf.ApplicationFailure) return `caught:${e.cause.type}:${e.retryState}`;
+    if (e instanceof wf.ActivityFailure && e.cause instanceof wf.ApplicationFailure)
+      return `caught:${e.cause.type}:${e.retryState}`;
     throw e;
   }
 }
@@ -160,15 +167,23 @@ export async function failingTask(): Promise<number[]> {
   return items;
 }
 
-const { slow: slowShort } = wf.proxyActivities<typeof acts>({ startToCloseTimeout: '300ms', retry: { maximumAttempts: 2, initialInterval: '10ms' } });
-const { heartbeater } = wf.proxyActivities<typeof acts>({ startToCloseTimeout: '20s', heartbeatTimeout: '2s', cancellationType: 'WAIT_CANCELLATION_COMPLETED' });
+const { slow: slowShort } = wf.proxyActivities<typeof acts>({
+  startToCloseTimeout: '300ms',
+  retry: { maximumAttempts: 2, initialInterval: '10ms' },
+});
+const { heartbeater } = wf.proxyActivities<typeof acts>({
+  startToCloseTimeout: '20s',
+  heartbeatTimeout: '2s',
+  cancellationType: 'WAIT_CANCELLATION_COMPLETED',
+});
 
 export async function activityTimeout(): Promise<string> {
   try {
     await slowShort(5000);
     return 'unexpected';
   } catch (e) {
-    if (e instanceof wf.ActivityFailure && e.cause instanceof wf.TimeoutFailure) return `timeout:${e.cause.timeoutType}:${e.retryState}`;
+    if (e instanceof wf.ActivityFailure && e.cause instanceof wf.TimeoutFailure)
+      return `timeout:${e.cause.timeoutType}:${e.retryState}`;
     throw e;
   }
 }
@@ -218,14 +233,19 @@ export async function completeRacingSignal(): Promise<number[]> {
   return items;
 }
 
-const { slow: silentSlow } = wf.proxyActivities<typeof acts>({ startToCloseTimeout: '20s', heartbeatTimeout: '300ms', retry: { maximumAttempts: 1 } });
+const { slow: silentSlow } = wf.proxyActivities<typeof acts>({
+  startToCloseTimeout: '20s',
+  heartbeatTimeout: '300ms',
+  retry: { maximumAttempts: 1 },
+});
 
 export async function heartbeatTimeoutWorkflow(): Promise<string> {
   try {
     await silentSlow(3000);
     return 'unexpected';
   } catch (e) {
-    if (e instanceof wf.ActivityFailure && e.cause instanceof wf.TimeoutFailure) return `timeout:${e.cause.timeoutType}`;
+    if (e instanceof wf.ActivityFailure && e.cause instanceof wf.TimeoutFailure)
+      return `timeout:${e.cause.timeoutType}`;
     throw e;
   }
 }
