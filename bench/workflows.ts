@@ -85,7 +85,6 @@ export async function run(): Promise<Record<string, unknown>> {
       maxConcurrentActivityTaskExecutions: 50,
       maxConcurrentWorkflowTaskExecutions: 50,
       maxCachedWorkflows: TASKS + 100,
-      workflowThreadPoolSize: 2,
     });
     return await worker.runUntil(async () => {
       const t0 = performance.now();
