@@ -7,7 +7,7 @@ import type { Health } from '../../domain/types.ts';
 import { builder, nonEmpty } from '../builder.ts';
 import { runTaskUpdate, visibleTask } from '../commands.ts';
 import type { Context } from '../context.ts';
-import { invalidInput } from '../errors.ts';
+import { DubanError, invalidInput, notFound } from '../errors.ts';
 import { ERRORS } from './errors.ts';
 import { PlannedNoticeRef } from './objects.ts';
 
@@ -283,19 +283,43 @@ taskMutation('requestExtension', {
     }),
 });
 
-taskMutation('decideExtension', {
-  description: 'Approve or reject the pending extension request (office).',
-  scopes: { office: true },
-  args: (t) => ({
-    approve: t.arg.boolean(),
-    comment: t.arg.string({ required: false, validate: z.string().max(1000, 'at most 1000 characters') }),
+builder.mutationField('decideExtension', (t) =>
+  t.prismaField({
+    type: 'Task',
+    description: 'Approve or reject the pending extension request (office): name it by requestId, or by its taskId.',
+    errors: ERRORS,
+    authScopes: { office: true },
+    args: {
+      requestId: t.arg.id({ required: false }),
+      taskId: t.arg.id({ required: false }),
+      approve: t.arg.boolean(),
+      comment: t.arg.string({ required: false, validate: z.string().max(1000, 'at most 1000 characters') }),
+    },
+    resolve: async (query, _root, a, ctx) => {
+      let taskId = a.taskId ? String(a.taskId) : null;
+      if (a.requestId) {
+        const req = await ctx.prisma.extensionRequest.findUnique({ where: { id: String(a.requestId) } });
+        if (!req) throw notFound('延期申请', 'Extension request');
+        if (taskId && taskId !== req.taskId)
+          throw invalidInput('延期申请不属于该任务。', 'The request belongs to another task.');
+        if (req.status !== 'PENDING') {
+          throw new DubanError(
+            'NO_PENDING_EXTENSION',
+            {},
+            { zh: '该延期申请已处理。', en: 'This request was already decided.' },
+          );
+        }
+        taskId = req.taskId;
+      }
+      if (!taskId) throw invalidInput('请指定延期申请或任务。', 'Give a requestId or a taskId.');
+      await runTaskUpdate(ctx, taskId, defs.decideExtensionUpdate, {
+        approve: a.approve,
+        ...(a.comment ? { reason: a.comment } : {}),
+      });
+      return ctx.prisma.task.findUniqueOrThrow({ ...nonEmpty(query), where: { id: taskId } });
+    },
   }),
-  run: (ctx, a) =>
-    runTaskUpdate(ctx, String(a.taskId), defs.decideExtensionUpdate, {
-      approve: a.approve,
-      ...(a.comment ? { reason: a.comment } : {}),
-    }),
-});
+);
 
 taskMutation('requestClosure', {
   description: '办结申请 (lead department).',
