@@ -10,7 +10,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { TaskSnapshot, Actor } from '../workflows/types.ts';
 import type { Context } from './context.ts';
 import { DubanError, forbidden, notFound, unauthenticated } from './errors.ts';
-import type { ErrorCode } from './messages.ts';
+import { STATUS_ZH, type ErrorCode } from './messages.ts';
 
 const KNOWN: ErrorCode[] = [
   'FORBIDDEN',
@@ -68,14 +68,6 @@ const DETAIL_ZH: [RegExp, (m: RegExpMatchArray) => string][] = [
   [/^Unknown indicator (.+)\.$/, (m) => `未知的指标：${m[1]}`],
   [/^Escalation level must be 1, 2 or 3\.$/, () => '督办等级只能是 1、2 或 3。'],
 ];
-const STATUS_ZH: Record<string, string> = {
-  DRAFT: '待交办',
-  ASSIGNED: '已交办',
-  IN_PROGRESS: '推进中',
-  CLOSURE_REQUESTED: '待审核',
-  CLOSED: '已办结',
-  CANCELLED: '已撤销',
-};
 const FIELD_ZH: Record<string, string> = {
   'Lead department': '牵头单位',
   Narrative: '进展情况',

@@ -6,15 +6,8 @@
 import ExcelJS from 'exceljs';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { AppServices, SessionUser } from './context.ts';
+import { STATUS_ZH } from './messages.ts';
 
-const STATUS_ZH: Record<string, string> = {
-  DRAFT: '待交办',
-  ASSIGNED: '已交办',
-  IN_PROGRESS: '推进中',
-  CLOSURE_REQUESTED: '待审核',
-  CLOSED: '已办结',
-  CANCELLED: '已撤销',
-};
 const HEALTH_ZH: Record<string, string> = { GREEN: '绿灯', YELLOW: '黄灯', RED: '红灯' };
 const HEALTH_FILL: Record<string, string> = { GREEN: 'FFC6EFCE', YELLOW: 'FFFFEB9C', RED: 'FFFFC7CE' };
 

@@ -47,3 +47,13 @@ export const MESSAGES: Record<ErrorCode, { zh: string; en: string }> = {
 export function format(template: string, params: Record<string, string | number> = {}): string {
   return template.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? ''));
 }
+
+/** Task statuses as the office says them. */
+export const STATUS_ZH: Record<string, string> = {
+  DRAFT: '待交办',
+  ASSIGNED: '已交办',
+  IN_PROGRESS: '推进中',
+  CLOSURE_REQUESTED: '待审核',
+  CLOSED: '已办结',
+  CANCELLED: '已撤销',
+};

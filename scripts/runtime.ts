@@ -40,7 +40,8 @@ async function waitForPort(host: string, port: number, timeoutMs: number, child?
   }
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on the loopback interface (nothing listens on it when this resolves). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.listen(0, '127.0.0.1', () => {

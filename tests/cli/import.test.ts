@@ -5,13 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma } from '../../prisma/client.ts';
-import { connectTemporal } from '../../scripts/runtime.ts';
+import { connectTemporal, freePort } from '../../scripts/runtime.ts';
 import { loadConfig } from '../../temporal.config.ts';
 import { planWorkflowId, taskWorkflowId } from '../../workflows/definitions.ts';
 import { buildDocx } from '../import/docx.ts';
@@ -373,13 +372,4 @@ function processesMentioning(text: string): number[] {
 }
 
 /** A port nothing listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+const closedPort = freePort;

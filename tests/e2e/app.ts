@@ -17,7 +17,7 @@ import { loadConfig } from '../../temporal.config.ts';
 import { createPrisma, prepareDatabase, type PrismaClient } from '../../prisma/client.ts';
 import { startServer } from '../../api/server.ts';
 import { hashPassword } from '../../api/auth.ts';
-import { buildWebIfStale, connectTemporal, ENGINE_BIN } from '../../scripts/runtime.ts';
+import { buildWebIfStale, connectTemporal, ENGINE_BIN, freePort } from '../../scripts/runtime.ts';
 import { startWorker } from '../../scripts/worker.ts';
 import { startChangeFeed } from '../../api/feed.ts';
 import { createEventBus } from '../../api/events.ts';
@@ -32,16 +32,6 @@ export interface E2eApp {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /**
  * The embedded engine in its test-server mode (`duban-temporal <port>`): the same

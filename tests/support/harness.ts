@@ -17,6 +17,7 @@ import { loadConfig, type DubanConfig } from '../../temporal.config.ts';
 import { ENGINE_BIN } from '../../scripts/runtime.ts';
 import { WORKFLOWS_PATH } from '../../scripts/worker.ts';
 import { hashPassword } from '../../api/auth.ts';
+import type { ParsedPlan } from '../../domain/parser/index.ts';
 
 export { ENGINE_BIN };
 
@@ -137,4 +138,35 @@ export async function seedOrg(prisma: PrismaClient, names: string[], webhookUrl?
     departments.push({ id: d.id, name, userId: u.id, email });
   }
   return { office, supervisor, departments };
+}
+
+/** A plan as the importer would produce it: tasks led by the given departments, each with one deadline. */
+export function testPlan(
+  title: string,
+  tasks: {
+    title: string;
+    lead: string;
+    cooperating?: string[];
+    due: string;
+    recurrence?: ParsedPlan['tasks'][number]['recurrence'];
+  }[],
+): ParsedPlan {
+  const departments = [...new Set(tasks.flatMap((t) => [t.lead, ...(t.cooperating ?? [])]))];
+  return {
+    title,
+    issuer: null,
+    doc_number: null,
+    departments,
+    plan_targets: [],
+    warnings: [],
+    tasks: tasks.map((t, i) => ({
+      path: ['一、任务', `(${i + 1})${t.title}`],
+      title: t.title,
+      lead: [t.lead],
+      cooperating: t.cooperating ?? [],
+      deadlines: [{ text: `${t.due}前`, date: t.due }],
+      targets: [],
+      recurrence: t.recurrence ?? null,
+    })),
+  };
 }

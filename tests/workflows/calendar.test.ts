@@ -9,7 +9,7 @@ import { createActivities } from '../../activities/index.ts';
 import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import * as defs from '../../workflows/definitions.ts';
-import { freshDatabase, seedOrg, timeSkippingEnv, workflowBundle, type Org } from '../support/harness.ts';
+import { freshDatabase, seedOrg, timeSkippingEnv, workflowBundle, type Org, testPlan } from '../support/harness.ts';
 
 const TASK_QUEUE = 'duban-calendar';
 let env: TestWorkflowEnvironment;
@@ -23,29 +23,10 @@ beforeAll(async () => {
   const db = await freshDatabase();
   prisma = db.prisma;
   org = await seedOrg(prisma, ['县卫健局']);
-  saved = await savePlan(
-    prisma,
-    {
-      title: '2027年任务',
-      issuer: null,
-      doc_number: null,
-      departments: ['县卫健局'],
-      plan_targets: [],
-      warnings: [],
-      tasks: [
-        {
-          path: ['一、任务', '(一)任务甲'],
-          title: '任务甲',
-          lead: ['县卫健局'],
-          cooperating: [],
-          deadlines: [{ text: '2027年2月5日前', date: '2027-02-05' }],
-          targets: [],
-          recurrence: null,
-        },
-      ],
-    },
-    { text: '…', format: 'txt' },
-  );
+  saved = await savePlan(prisma, testPlan('2027年任务', [{ title: '任务甲', lead: '县卫健局', due: '2027-02-05' }]), {
+    text: '…',
+    format: 'txt',
+  });
   env = await timeSkippingEnv('2027-01-04T08:00:00+08:00');
   worker = await Worker.create({
     connection: env.nativeConnection,

@@ -11,7 +11,15 @@ import { createActivities } from '../../activities/index.ts';
 import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import * as defs from '../../workflows/definitions.ts';
-import { freshDatabase, seedOrg, startSmtp, timeSkippingEnv, workflowBundle, type Org } from '../support/harness.ts';
+import {
+  freshDatabase,
+  seedOrg,
+  startSmtp,
+  timeSkippingEnv,
+  workflowBundle,
+  type Org,
+  testPlan,
+} from '../support/harness.ts';
 
 const TASK_QUEUE = 'duban-crash';
 let env: TestWorkflowEnvironment;
@@ -49,29 +57,10 @@ beforeAll(async () => {
   prisma = db.prisma;
   dir = db.dir;
   org = await seedOrg(prisma, ['县卫健局']);
-  saved = await savePlan(
-    prisma,
-    {
-      title: '崩溃测试方案',
-      issuer: null,
-      doc_number: null,
-      departments: ['县卫健局'],
-      plan_targets: [],
-      warnings: [],
-      tasks: [
-        {
-          path: ['一、任务', '(一)任务甲'],
-          title: '任务甲',
-          lead: ['县卫健局'],
-          cooperating: [],
-          deadlines: [{ text: '2026年2月13日前', date: '2026-02-13' }],
-          targets: [],
-          recurrence: null,
-        },
-      ],
-    },
-    { text: '…', format: 'txt' },
-  );
+  saved = await savePlan(prisma, testPlan('崩溃测试方案', [{ title: '任务甲', lead: '县卫健局', due: '2026-02-13' }]), {
+    text: '…',
+    format: 'txt',
+  });
   env = await timeSkippingEnv('2026-02-02T08:00:00+08:00');
 }, 120_000);
 

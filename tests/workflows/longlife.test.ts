@@ -14,7 +14,7 @@ import { savePlan } from '../../activities/plans.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import * as defs from '../../workflows/definitions.ts';
 import type { Actor, ReformTaskInput } from '../../workflows/types.ts';
-import { freshDatabase, seedOrg, timeSkippingEnv, workflowBundle, type Org } from '../support/harness.ts';
+import { freshDatabase, seedOrg, timeSkippingEnv, workflowBundle, type Org, testPlan } from '../support/harness.ts';
 
 const TASK_QUEUE = 'duban-longlife';
 const HISTORIES = path.join(import.meta.dirname, '..', 'fixtures', 'histories');
@@ -32,25 +32,7 @@ beforeAll(async () => {
   org = await seedOrg(prisma, ['县卫健局']);
   const saved = await savePlan(
     prisma,
-    {
-      title: '长期任务',
-      issuer: null,
-      doc_number: null,
-      departments: ['县卫健局'],
-      plan_targets: [],
-      warnings: [],
-      tasks: [
-        {
-          path: ['一、任务', '(一)每月报送'],
-          title: '每月报送',
-          lead: ['县卫健局'],
-          cooperating: [],
-          deadlines: [{ text: '到2030年', date: '2030-12-31' }],
-          targets: [],
-          recurrence: 'monthly',
-        },
-      ],
-    },
+    testPlan('长期任务', [{ title: '每月报送', lead: '县卫健局', due: '2030-12-31', recurrence: 'monthly' }]),
     { text: '…', format: 'txt' },
   );
   taskId = saved.tasks[0]!.id;
