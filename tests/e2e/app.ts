@@ -32,7 +32,6 @@ export interface E2eApp {
   stop(): Promise<void>;
 }
 
-
 /**
  * The embedded engine in its test-server mode (`duban-temporal <port>`): the same
  * engine with a virtual clock that stands still (time skipping locked) until a
