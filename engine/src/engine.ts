@@ -1292,7 +1292,7 @@ export class Engine {
         default:
           return {
             cause: 0,
-            message: `command type ${c.commandType} is not supported by duban-temporal (Nexus operations are not implemented)`,
+            message: `command type ${c.commandType} is not supported by duban-temporal (Nexus operations are outside its scope; see engine/README.md)`,
           };
       }
     }
@@ -1756,7 +1756,7 @@ export class Engine {
       }
       default:
         throw unimplemented(
-          `command type ${c.commandType} is not supported by duban-temporal (Nexus operations are not implemented)`,
+          `command type ${c.commandType} is not supported by duban-temporal (Nexus operations are outside its scope; see engine/README.md)`,
         );
     }
   }

@@ -63,7 +63,11 @@ export function addService(server: grpc.Server, serviceName: string, handlers: R
     const h = handlers[m.name];
     impl[m.name] = (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
       if (!h) {
-        cb(toServiceError(unimplemented(`${m.name} is not implemented by duban-temporal`)) as grpc.ServiceError);
+        cb(
+          toServiceError(
+            unimplemented(`${m.name} is not supported by duban-temporal (see engine/README.md)`),
+          ) as grpc.ServiceError,
+        );
         return;
       }
       let p: Promise<any>;

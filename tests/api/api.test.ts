@@ -12,7 +12,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import { startServer, type RunningServer } from '../../api/server.ts';
 import { createPrisma, type PrismaClient } from '../../prisma/client.ts';
-import { ENGINE_BIN, freshDatabase, seedOrg, workflowBundle } from '../support/harness.ts';
+import { ENGINE_BIN, freshDatabase, seedOrg, workflowBundle, postGraphQL } from '../support/harness.ts';
 
 const SEED = fs.readFileSync(
   path.join(import.meta.dirname, '..', 'fixtures', 'seeds', 'dehui-county-medical-community-plan-2023.txt'),
@@ -28,14 +28,8 @@ let worker: Worker;
 let running: Promise<void>;
 const tokens: Record<string, string> = {};
 
-async function gql(query: string, variables: Record<string, unknown> = {}, token?: string) {
-  const res = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
-}
+const gql = (query: string, variables: Record<string, unknown> = {}, token?: string) =>
+  postGraphQL(server.url, query, variables, token);
 
 const LOGIN = `mutation($u: String!, $p: String!) { login(username: $u, password: $p) {
   __typename ... on MutationLoginSuccess { data { token user { username role } } } ... on DubanError { code message messageEn } } }`;

@@ -10,7 +10,7 @@ import { createActivities } from '../../activities/index.ts';
 import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
 import { startServer, type RunningServer } from '../../api/server.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
-import { ENGINE_BIN, freshDatabase, seedOrg, workflowBundle, type Org } from '../support/harness.ts';
+import { ENGINE_BIN, freshDatabase, seedOrg, workflowBundle, type Org, postGraphQL } from '../support/harness.ts';
 
 let env: TestWorkflowEnvironment;
 let prisma: PrismaClient;
@@ -21,14 +21,8 @@ let org: Org;
 let saved: SavedPlan;
 const tokens: Record<string, string> = {};
 
-async function gql(query: string, variables: Record<string, unknown>, token?: string) {
-  const res = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
-}
+const gql = (query: string, variables: Record<string, unknown> = {}, token?: string) =>
+  postGraphQL(server.url, query, variables, token);
 
 /** The outcome of a call: 'ok', or the error code (typed union member or top-level). */
 function outcome(r: Awaited<ReturnType<typeof gql>>, field: string): string {

@@ -1,7 +1,6 @@
 // Core semantics through the real SDK against a dev-mode (createLocal) engine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import {
   WorkflowFailedError,
   WorkflowExecutionAlreadyStartedError,
@@ -10,38 +9,20 @@ import {
   WorkflowUpdateStage,
 } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import * as activities from './activities';
-import { bundle, launcher, uid } from './helpers';
+import { startHarness, uid, type EngineHarness } from './helpers';
 import * as wfs from './workflows';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 const taskQueue = 'core';
 
+let harness: EngineHarness;
+
 beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    /* already installed in this process */
-  }
-  env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: launcher } },
-  });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await bundle(),
-    activities,
-  });
-  running = worker.run();
+  harness = await startHarness({ mode: 'local', taskQueue });
+  ({ env } = harness);
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-});
+afterAll(() => harness?.stop());
 
 describe('core', () => {
   it('runs an activity workflow', async () => {

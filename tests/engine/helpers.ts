@@ -1,7 +1,15 @@
 // Shared helpers for engine tests.
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  DefaultLogger,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import * as activities from './activities';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const launcher = join(here, '..', '..', 'engine', 'bin', 'duban-temporal');
@@ -16,4 +24,54 @@ export async function bundle(): Promise<WorkflowBundleWithSourceMap> {
 
 export function uid(prefix: string): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** Quiet SDK logs once per test process (installing twice throws). */
+export function quietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    /* already installed in this process */
+  }
+}
+
+export interface EngineHarness {
+  env: TestWorkflowEnvironment;
+  worker: Worker;
+  workflowBundle: WorkflowBundleWithSourceMap;
+  stop(): Promise<void>;
+}
+
+/** The SDK's own test environment on our engine, with one worker running the test workflows. */
+export async function startHarness(opts: {
+  mode: 'local' | 'timeSkipping';
+  taskQueue: string;
+  searchAttributes?: { name: string; type: 'KEYWORD' | 'INT' }[];
+}): Promise<EngineHarness> {
+  quietRuntime();
+  const executable = { type: 'existing-path' as const, path: launcher };
+  const env =
+    opts.mode === 'local'
+      ? await TestWorkflowEnvironment.createLocal({
+          server: { executable, ...(opts.searchAttributes ? { searchAttributes: opts.searchAttributes } : {}) },
+        })
+      : await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+  const workflowBundle = await bundle();
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: opts.taskQueue,
+    workflowBundle,
+    activities,
+  });
+  const running = worker.run();
+  return {
+    env,
+    worker,
+    workflowBundle,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+    },
+  };
 }

@@ -2,43 +2,29 @@
 // replay of engine-produced histories.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import * as activities from './activities';
-import { bundle, launcher, uid } from './helpers';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { startHarness, uid, type EngineHarness } from './helpers';
 import * as wfs from './workflows';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 let workflowBundle: WorkflowBundleWithSourceMap;
 const taskQueue = 'misc';
 
+let harness: EngineHarness;
+
 beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    /* already installed */
-  }
-  env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: launcher },
-      searchAttributes: [
-        { name: 'DubanStage', type: 'KEYWORD' },
-        { name: 'DubanCount', type: 'INT' },
-      ],
-    },
+  harness = await startHarness({
+    mode: 'local',
+    taskQueue,
+    searchAttributes: [
+      { name: 'DubanStage', type: 'KEYWORD' },
+      { name: 'DubanCount', type: 'INT' },
+    ],
   });
-  workflowBundle = await bundle();
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
-  running = worker.run();
+  ({ env, workflowBundle } = harness);
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-});
+afterAll(() => harness?.stop());
 
 function eventTypes(h: { events?: { eventType?: unknown }[] | null }): string[] {
   return (h.events ?? []).map((e) => String(e.eventType));

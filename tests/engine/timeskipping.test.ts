@@ -1,39 +1,20 @@
 // Time-skipping test server mode (TestWorkflowEnvironment.createTimeSkipping).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, Runtime, DefaultLogger } from '@temporalio/worker';
-import * as activities from './activities';
-import { bundle, launcher, uid } from './helpers';
+import { startHarness, uid, type EngineHarness } from './helpers';
 import * as wfs from './workflows';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
 const taskQueue = 'ts';
 
+let harness: EngineHarness;
+
 beforeAll(async () => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    /* already installed */
-  }
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: launcher } },
-  });
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await bundle(),
-    activities,
-  });
-  running = worker.run();
+  harness = await startHarness({ mode: 'timeSkipping', taskQueue });
+  ({ env } = harness);
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-});
+afterAll(() => harness?.stop());
 
 describe('time skipping', () => {
   it('resolves a 1-year timer in well under a second and moves workflow time', async () => {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { postGraphQL } from '../support/harness.ts';
 
 const root = path.join(import.meta.dirname, '..', '..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'duban-start-'));
@@ -38,14 +39,7 @@ async function stop(): Promise<void> {
   await exited;
 }
 
-async function gql(url: string, query: string, token?: string) {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query }),
-  });
-  return (await res.json()) as { data?: any; errors?: unknown[] };
-}
+const gql = (url: string, query: string, token?: string) => postGraphQL(url, query, {}, token);
 
 afterAll(stop);
 

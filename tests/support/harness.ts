@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.ts';
 import { createPrisma, prepareDatabase, type PrismaClient } from '../../prisma/client.ts';
 import { loadConfig, type DubanConfig } from '../../temporal.config.ts';
 import { ENGINE_BIN } from '../../scripts/runtime.ts';
@@ -168,5 +169,52 @@ export function testPlan(
       targets: [],
       recurrence: t.recurrence ?? null,
     })),
+  };
+}
+
+export interface GraphQLResponse {
+  data?: any;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** POST a GraphQL request to a running Duban server, as a script would (bearer token). */
+export async function postGraphQL(
+  baseUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<GraphQLResponse> {
+  const res = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as GraphQLResponse;
+}
+
+export interface RunningTestWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/** The real worker (bundled workflows/, real activities on the given read model) polling `taskQueue`. */
+export async function runTestWorker(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  deps: { prisma: PrismaClient; config: DubanConfig },
+): Promise<RunningTestWorker> {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(deps),
+  });
+  const running = worker.run();
+  return {
+    worker,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+    },
   };
 }

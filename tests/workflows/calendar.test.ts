@@ -4,20 +4,25 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities/index.ts';
 import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import * as defs from '../../workflows/definitions.ts';
-import { freshDatabase, seedOrg, timeSkippingEnv, workflowBundle, type Org, testPlan } from '../support/harness.ts';
+import {
+  freshDatabase,
+  seedOrg,
+  timeSkippingEnv,
+  type Org,
+  testPlan,
+  runTestWorker,
+  type RunningTestWorker,
+} from '../support/harness.ts';
 
 const TASK_QUEUE = 'duban-calendar';
 let env: TestWorkflowEnvironment;
 let prisma: PrismaClient;
 let org: Org;
 let saved: SavedPlan;
-let worker: Worker;
-let running: Promise<void>;
+let testWorker: RunningTestWorker;
 
 beforeAll(async () => {
   const db = await freshDatabase();
@@ -28,19 +33,12 @@ beforeAll(async () => {
     format: 'txt',
   });
   env = await timeSkippingEnv('2027-01-04T08:00:00+08:00');
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ prisma, config: db.config }),
-  });
-  running = worker.run();
+  testWorker = await runTestWorker(env, TASK_QUEUE, { prisma, config: db.config });
   await startPlanWorkflows(env.client, TASK_QUEUE, saved, '2027年任务');
 }, 120_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
+  await testWorker?.stop();
   await env?.teardown();
   await prisma?.$disconnect();
 });

@@ -9,20 +9,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { createActivities } from '../../activities/index.ts';
 import { savePlan } from '../../activities/plans.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import * as defs from '../../workflows/definitions.ts';
 import type { Actor, ReformTaskInput } from '../../workflows/types.ts';
-import { freshDatabase, seedOrg, timeSkippingEnv, workflowBundle, type Org, testPlan } from '../support/harness.ts';
+import {
+  freshDatabase,
+  seedOrg,
+  timeSkippingEnv,
+  workflowBundle,
+  type Org,
+  testPlan,
+  runTestWorker,
+  type RunningTestWorker,
+} from '../support/harness.ts';
 
 const TASK_QUEUE = 'duban-longlife';
 const HISTORIES = path.join(import.meta.dirname, '..', 'fixtures', 'histories');
 let env: TestWorkflowEnvironment;
 let prisma: PrismaClient;
 let org: Org;
-let worker: Worker;
-let running: Promise<void>;
+let testWorker: RunningTestWorker;
 let taskId: string;
 let planId: string;
 
@@ -38,18 +45,11 @@ beforeAll(async () => {
   taskId = saved.tasks[0]!.id;
   planId = saved.planId;
   env = await timeSkippingEnv('2026-03-02T08:00:00+08:00');
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ prisma, config: db.config }),
-  });
-  running = worker.run();
+  testWorker = await runTestWorker(env, TASK_QUEUE, { prisma, config: db.config });
 }, 120_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
+  await testWorker?.stop();
   await env?.teardown();
   await prisma?.$disconnect();
 });

@@ -9,7 +9,6 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities/index.ts';
 import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
 import { createCalendar, shanghaiInstant } from '../../domain/calendar.ts';
 import { planEscalation } from '../../domain/escalation.ts';
@@ -25,6 +24,8 @@ import {
   timeSkippingEnv,
   workflowBundle,
   type Org,
+  runTestWorker,
+  type RunningTestWorker,
 } from '../support/harness.ts';
 
 const TASK_QUEUE = 'duban-test';
@@ -36,8 +37,7 @@ let smtp: Awaited<ReturnType<typeof startSmtp>>;
 let hooks: Awaited<ReturnType<typeof startWebhookReceiver>>;
 let org: Org;
 let saved: SavedPlan;
-let worker: Worker;
-let running: Promise<void>;
+let testWorker: RunningTestWorker;
 let office: Actor;
 const dept = (i: number): Actor => ({
   userId: org.departments[i]!.userId,
@@ -104,19 +104,12 @@ beforeAll(async () => {
   office = { userId: org.office.id, role: 'OFFICE', departmentId: null };
   saved = await savePlan(prisma, plan, { text: '…', format: 'txt' }, { createdById: org.office.id });
   env = await timeSkippingEnv('2026-02-02T08:00:00+08:00');
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ prisma, config: db.config }),
-  });
-  running = worker.run();
+  testWorker = await runTestWorker(env, TASK_QUEUE, { prisma, config: db.config });
   await startPlanWorkflows(env.client, TASK_QUEUE, saved, plan.title!, office);
 }, 120_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
+  await testWorker?.stop();
   await env?.teardown();
   await smtp?.close();
   await hooks?.close();
