@@ -1,0 +1,108 @@
+-- AlterTable
+ALTER TABLE "Plan" ADD COLUMN "issuedOn" TEXT;
+ALTER TABLE "Plan" ADD COLUMN "sourceHash" TEXT;
+ALTER TABLE "Plan" ADD COLUMN "supersedesId" TEXT;
+
+-- RedefineTables
+PRAGMA defer_foreign_keys=ON;
+PRAGMA foreign_keys=OFF;
+CREATE TABLE "new_ClosureReview" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "taskId" TEXT NOT NULL,
+    "requestedById" TEXT NOT NULL,
+    "summary" TEXT NOT NULL,
+    "status" TEXT NOT NULL DEFAULT 'PENDING',
+    "reviewerId" TEXT,
+    "reason" TEXT,
+    "decidedAt" DATETIME,
+    "createdAt" DATETIME NOT NULL,
+    "seq" INTEGER NOT NULL DEFAULT 0,
+    CONSTRAINT "ClosureReview_taskId_fkey" FOREIGN KEY ("taskId") REFERENCES "Task" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+INSERT INTO "new_ClosureReview" ("createdAt", "decidedAt", "id", "reason", "requestedById", "reviewerId", "status", "summary", "taskId") SELECT "createdAt", "decidedAt", "id", "reason", "requestedById", "reviewerId", "status", "summary", "taskId" FROM "ClosureReview";
+DROP TABLE "ClosureReview";
+ALTER TABLE "new_ClosureReview" RENAME TO "ClosureReview";
+CREATE INDEX "ClosureReview_taskId_seq_idx" ON "ClosureReview"("taskId", "seq");
+CREATE INDEX "ClosureReview_taskId_idx" ON "ClosureReview"("taskId");
+CREATE TABLE "new_ExtensionRequest" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "taskId" TEXT NOT NULL,
+    "requestedById" TEXT NOT NULL,
+    "currentDueDate" TEXT,
+    "requestedDueDate" TEXT NOT NULL,
+    "reason" TEXT NOT NULL,
+    "status" TEXT NOT NULL DEFAULT 'PENDING',
+    "decidedById" TEXT,
+    "decidedAt" DATETIME,
+    "decisionReason" TEXT,
+    "createdAt" DATETIME NOT NULL,
+    "seq" INTEGER NOT NULL DEFAULT 0,
+    CONSTRAINT "ExtensionRequest_taskId_fkey" FOREIGN KEY ("taskId") REFERENCES "Task" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+INSERT INTO "new_ExtensionRequest" ("createdAt", "currentDueDate", "decidedAt", "decidedById", "decisionReason", "id", "reason", "requestedById", "requestedDueDate", "status", "taskId") SELECT "createdAt", "currentDueDate", "decidedAt", "decidedById", "decisionReason", "id", "reason", "requestedById", "requestedDueDate", "status", "taskId" FROM "ExtensionRequest";
+DROP TABLE "ExtensionRequest";
+ALTER TABLE "new_ExtensionRequest" RENAME TO "ExtensionRequest";
+CREATE INDEX "ExtensionRequest_taskId_seq_idx" ON "ExtensionRequest"("taskId", "seq");
+CREATE INDEX "ExtensionRequest_taskId_idx" ON "ExtensionRequest"("taskId");
+CREATE TABLE "new_Instruction" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "taskId" TEXT NOT NULL,
+    "authorId" TEXT NOT NULL,
+    "text" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL,
+    "seq" INTEGER NOT NULL DEFAULT 0,
+    CONSTRAINT "Instruction_taskId_fkey" FOREIGN KEY ("taskId") REFERENCES "Task" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+INSERT INTO "new_Instruction" ("authorId", "createdAt", "id", "taskId", "text") SELECT "authorId", "createdAt", "id", "taskId", "text" FROM "Instruction";
+DROP TABLE "Instruction";
+ALTER TABLE "new_Instruction" RENAME TO "Instruction";
+CREATE INDEX "Instruction_taskId_seq_idx" ON "Instruction"("taskId", "seq");
+CREATE INDEX "Instruction_taskId_idx" ON "Instruction"("taskId");
+CREATE TABLE "new_ProgressReport" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "taskId" TEXT NOT NULL,
+    "roundId" TEXT,
+    "departmentId" TEXT NOT NULL,
+    "authorId" TEXT NOT NULL,
+    "kind" TEXT NOT NULL DEFAULT 'REPORT',
+    "progress" INTEGER NOT NULL,
+    "narrative" TEXT NOT NULL,
+    "problems" TEXT,
+    "nextSteps" TEXT,
+    "submittedAt" DATETIME NOT NULL,
+    "onTime" BOOLEAN NOT NULL DEFAULT true,
+    "seq" INTEGER NOT NULL DEFAULT 0,
+    CONSTRAINT "ProgressReport_taskId_fkey" FOREIGN KEY ("taskId") REFERENCES "Task" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "ProgressReport_roundId_fkey" FOREIGN KEY ("roundId") REFERENCES "SupervisionRound" ("id") ON DELETE SET NULL ON UPDATE CASCADE,
+    CONSTRAINT "ProgressReport_departmentId_fkey" FOREIGN KEY ("departmentId") REFERENCES "Department" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+INSERT INTO "new_ProgressReport" ("authorId", "departmentId", "id", "kind", "narrative", "nextSteps", "onTime", "problems", "progress", "roundId", "submittedAt", "taskId") SELECT "authorId", "departmentId", "id", "kind", "narrative", "nextSteps", "onTime", "problems", "progress", "roundId", "submittedAt", "taskId" FROM "ProgressReport";
+DROP TABLE "ProgressReport";
+ALTER TABLE "new_ProgressReport" RENAME TO "ProgressReport";
+CREATE INDEX "ProgressReport_taskId_seq_idx" ON "ProgressReport"("taskId", "seq");
+CREATE INDEX "ProgressReport_taskId_submittedAt_idx" ON "ProgressReport"("taskId", "submittedAt");
+CREATE INDEX "ProgressReport_roundId_idx" ON "ProgressReport"("roundId");
+CREATE TABLE "new_TaskEvent" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "taskId" TEXT NOT NULL,
+    "at" DATETIME NOT NULL,
+    "actorId" TEXT,
+    "actorRole" TEXT,
+    "kind" TEXT NOT NULL,
+    "fromStatus" TEXT,
+    "toStatus" TEXT,
+    "reason" TEXT,
+    "data" TEXT NOT NULL DEFAULT '{}',
+    "seq" INTEGER NOT NULL DEFAULT 0,
+    CONSTRAINT "TaskEvent_taskId_fkey" FOREIGN KEY ("taskId") REFERENCES "Task" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+INSERT INTO "new_TaskEvent" ("actorId", "actorRole", "at", "data", "fromStatus", "id", "kind", "reason", "taskId", "toStatus") SELECT "actorId", "actorRole", "at", "data", "fromStatus", "id", "kind", "reason", "taskId", "toStatus" FROM "TaskEvent";
+DROP TABLE "TaskEvent";
+ALTER TABLE "new_TaskEvent" RENAME TO "TaskEvent";
+CREATE INDEX "TaskEvent_taskId_seq_idx" ON "TaskEvent"("taskId", "seq");
+CREATE INDEX "TaskEvent_taskId_at_idx" ON "TaskEvent"("taskId", "at");
+PRAGMA foreign_keys=ON;
+PRAGMA defer_foreign_keys=OFF;
+
+-- CreateIndex
+CREATE INDEX "Plan_sourceHash_idx" ON "Plan"("sourceHash");
