@@ -82,6 +82,45 @@ ALTER TABLE "new_ProgressReport" RENAME TO "ProgressReport";
 CREATE INDEX "ProgressReport_taskId_seq_idx" ON "ProgressReport"("taskId", "seq");
 CREATE INDEX "ProgressReport_taskId_submittedAt_idx" ON "ProgressReport"("taskId", "submittedAt");
 CREATE INDEX "ProgressReport_roundId_idx" ON "ProgressReport"("roundId");
+CREATE TABLE "new_Task" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "planId" TEXT NOT NULL,
+    "sectionId" TEXT,
+    "path" TEXT NOT NULL,
+    "sortOrder" INTEGER NOT NULL DEFAULT 0,
+    "title" TEXT NOT NULL,
+    "text" TEXT NOT NULL,
+    "leadDepartmentId" TEXT,
+    "status" TEXT NOT NULL DEFAULT 'DRAFT',
+    "health" TEXT,
+    "escalationLevel" INTEGER NOT NULL DEFAULT 0,
+    "dueDate" TEXT,
+    "deadlineText" TEXT,
+    "recurrence" TEXT,
+    "progress" INTEGER NOT NULL DEFAULT 0,
+    "needsAssignment" BOOLEAN NOT NULL DEFAULT false,
+    "assignedAt" DATETIME,
+    "acknowledgedAt" DATETIME,
+    "closedAt" DATETIME,
+    "cancelReason" TEXT,
+    "workflowId" TEXT,
+    "projectionSeq" INTEGER NOT NULL DEFAULT 0,
+    "projectionAttempt" INTEGER NOT NULL DEFAULT 0,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+    CONSTRAINT "Task_planId_fkey" FOREIGN KEY ("planId") REFERENCES "Plan" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "Task_sectionId_fkey" FOREIGN KEY ("sectionId") REFERENCES "Section" ("id") ON DELETE SET NULL ON UPDATE CASCADE,
+    CONSTRAINT "Task_leadDepartmentId_fkey" FOREIGN KEY ("leadDepartmentId") REFERENCES "Department" ("id") ON DELETE SET NULL ON UPDATE CASCADE
+);
+INSERT INTO "new_Task" ("acknowledgedAt", "assignedAt", "cancelReason", "closedAt", "createdAt", "deadlineText", "dueDate", "escalationLevel", "health", "id", "leadDepartmentId", "needsAssignment", "path", "planId", "progress", "projectionSeq", "recurrence", "sectionId", "sortOrder", "status", "text", "title", "updatedAt", "workflowId") SELECT "acknowledgedAt", "assignedAt", "cancelReason", "closedAt", "createdAt", "deadlineText", "dueDate", "escalationLevel", "health", "id", "leadDepartmentId", "needsAssignment", "path", "planId", "progress", "projectionSeq", "recurrence", "sectionId", "sortOrder", "status", "text", "title", "updatedAt", "workflowId" FROM "Task";
+DROP TABLE "Task";
+ALTER TABLE "new_Task" RENAME TO "Task";
+CREATE UNIQUE INDEX "Task_workflowId_key" ON "Task"("workflowId");
+CREATE INDEX "Task_planId_status_idx" ON "Task"("planId", "status");
+CREATE INDEX "Task_leadDepartmentId_status_idx" ON "Task"("leadDepartmentId", "status");
+CREATE INDEX "Task_health_idx" ON "Task"("health");
+CREATE INDEX "Task_dueDate_idx" ON "Task"("dueDate");
+CREATE UNIQUE INDEX "Task_planId_path_key" ON "Task"("planId", "path");
 CREATE TABLE "new_TaskEvent" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "taskId" TEXT NOT NULL,
