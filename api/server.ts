@@ -11,7 +11,7 @@ import { createYoga } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import { LoginLimiter, tokenFromRequest, userFromToken } from './auth.ts';
 import { DubanError } from './errors.ts';
-import { createEventBus } from './events.ts';
+import { createEventBus, type EventBus } from './events.ts';
 import { startChangeFeed } from './feed.ts';
 import { createLoaders } from './loaders.ts';
 import { ledgerWorkbook, roundWorkbook } from './export.ts';
@@ -99,7 +99,7 @@ export function createYogaApp(services: AppServices) {
       return {
         ...services,
         limiter,
-        events,
+        events: endingWith(events, request.signal),
         request,
         user,
         token: found?.token ?? null,
@@ -109,6 +109,23 @@ export function createYogaApp(services: AppServices) {
       };
     },
   });
+}
+
+/**
+ * A subscription ends with its connection: when the client goes away the bus
+ * subscription is returned at once, so a filtering resolver waiting for a
+ * matching event (another user's notifications) releases its listener too.
+ */
+function endingWith(bus: EventBus, signal: AbortSignal): EventBus {
+  return {
+    ...bus,
+    subscribe: ((...args: Parameters<EventBus['subscribe']>) => {
+      const source = bus.subscribe(...args);
+      if (signal.aborted) void source.return?.();
+      else signal.addEventListener('abort', () => void source.return?.(), { once: true });
+      return source;
+    }) as EventBus['subscribe'],
+  };
 }
 
 /** Unexpected errors never leak internals; typed DubanErrors keep their message. */

@@ -25,6 +25,8 @@ export interface RunningApp {
   dataDir: string;
   /** Set when started with E2E_TEST_CLOCK=1: the engine's virtual clock can be moved. */
   engineAddress?: string;
+  /** Everything the app process printed so far (stdout and stderr). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -76,7 +78,7 @@ export async function engineNow(engineAddress: string): Promise<Date> {
 }
 
 /** Start tests/e2e/app.ts as a child process and wait for its URL. */
-export async function startAppProcess(env: Record<string, string> = {}): Promise<RunningApp> {
+export async function startAppProcess(env: Record<string, string> = {}, logName = 'app'): Promise<RunningApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'duban-e2e-'));
   const child: ChildProcess = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), [path.join(here, 'app.ts')], {
     cwd: root,
@@ -101,7 +103,7 @@ export async function startAppProcess(env: Record<string, string> = {}): Promise
     child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
     // The app's output, for when a step fails (screenshots/ is gitignored).
     fs.mkdirSync(SHOTS, { recursive: true });
-    const out = fs.createWriteStream(path.join(SHOTS, 'app.log'));
+    const out = fs.createWriteStream(path.join(SHOTS, `${logName}.log`));
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     child.once('exit', (code) => {
@@ -113,6 +115,7 @@ export async function startAppProcess(env: Record<string, string> = {}): Promise
     url,
     dataDir,
     ...(engineAddress ? { engineAddress } : {}),
+    output: () => log,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
