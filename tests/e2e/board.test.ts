@@ -212,6 +212,8 @@ describe('the board in a browser', () => {
     await dept.page.waitForURL(/\/my/);
     await dept.page.getByRole('heading', { name: '市中心医院 · 我的任务' }).waitFor();
     await shot(dept.page, 'my-tasks-phone');
+    // On a phone the navigation is behind the menu button (the header keeps one row).
+    await dept.page.getByRole('button', { name: '菜单' }).click();
     await dept.page.getByRole('link', { name: '任务看板' }).click();
     await dept.page.getByTestId('board-count').waitFor();
     // A department sees only its own tasks: the plan's 市中心医院 tasks, none of the 500-task plan.
