@@ -3,6 +3,7 @@
 //   duban-temporal <port> [--enable-time-skipping] ...   (test server)
 // Unknown flags are accepted and ignored so newer SDK versions keep working.
 import { startEngine } from './server.js';
+import { DbLockedError } from './store.js';
 
 function parse(argv: string[]) {
   const flags = new Map<string, string[]>();
@@ -19,7 +20,7 @@ function parse(argv: string[]) {
       } else {
         k = a.slice(2);
         const n = argv[i + 1];
-        const boolean = ['headless', 'enable-time-skipping'].includes(k);
+        const boolean = ['headless', 'enable-time-skipping', 'exit-on-stdin-close'].includes(k);
         if (!boolean && n !== undefined && !n.startsWith('--')) {
           v = n;
           i++;
@@ -70,7 +71,16 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     );
     process.exit(2);
   }
-  const running = await startEngine(opts);
+  let running;
+  try {
+    running = await startEngine(opts);
+  } catch (err) {
+    if (err instanceof DbLockedError) {
+      process.stderr.write(`duban-temporal: ${err.message}\n`);
+      process.exit(3);
+    }
+    throw err;
+  }
   const quiet = (get('log-level') ?? 'warn') === 'error';
   if (!quiet)
     process.stderr.write(
@@ -84,9 +94,40 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Never outlive the process that started us: --parent-pid P exits when P is
+  // gone (checked every 500 ms; also catches a parent killed with -9), and
+  // --exit-on-stdin-close exits when the parent's end of our stdin pipe closes.
+  const parentPid = Number(get('parent-pid') ?? 0);
+  if (parentPid > 0) {
+    // When the parent is our direct parent, being re-parented also means it died
+    // (and cannot be fooled by pid reuse).
+    const direct = process.ppid === parentPid;
+    const watch = setInterval(() => {
+      if (!alive(parentPid) || (direct && process.ppid !== parentPid)) {
+        process.stderr.write(`duban-temporal: parent process ${parentPid} is gone, shutting down\n`);
+        stop();
+      }
+    }, 500);
+    watch.unref();
+  }
+  if (get('exit-on-stdin-close') === 'true') {
+    process.stdin.on('end', stop);
+    process.stdin.on('error', stop);
+    process.stdin.resume();
+  }
   // Every accepted change is already committed; a stray rejection in one RPC
   // must not take the whole server (and every worker's long polls) down.
   process.on('unhandledRejection', (e) =>
     process.stderr.write(`duban-temporal: unhandled rejection: ${String((e as Error)?.stack ?? e)}\n`),
   );
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

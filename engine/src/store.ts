@@ -47,6 +47,11 @@ export function jsonDecode(s: string): any {
   });
 }
 
+/** The database file is held by another engine process. */
+export class DbLockedError extends Error {
+  readonly code = 'DB_LOCKED';
+}
+
 export class MemoryStore implements Store {
   loadNamespaces() {
     return [];
@@ -68,8 +73,21 @@ export class SqliteStore implements Store {
   private tx: (rows: CommitRow[]) => void;
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    // One engine per file: EXCLUSIVE locking mode takes an OS-level lock on the
+    // database file at the first write below and keeps it until the connection
+    // closes (or the process dies: the OS drops the lock, so kill -9 never leaves
+    // a stale lock behind). A second engine fails at once instead of waiting.
+    this.db = new Database(file, { timeout: 0 });
+    try {
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+      this.db.exec('BEGIN IMMEDIATE; COMMIT');
+    } catch (err) {
+      this.db.close();
+      if ((err as { code?: string }).code === 'SQLITE_BUSY')
+        throw new DbLockedError(`database file ${file} is in use by another duban-temporal (it holds the file lock)`);
+      throw err;
+    }
     // NORMAL in WAL mode: a committed transaction survives a process crash
     // (kill -9); only an OS crash/power loss can lose the last commits.
     this.db.pragma('synchronous = NORMAL');

@@ -1,0 +1,43 @@
+// Tests of the SDK suite that do not apply to this engine, with the reason.
+// Each reason points at a line of the support matrix in engine/README.md.
+export interface FileSkip {
+  file: string;
+  reason: string;
+}
+export interface TitleSkip {
+  file: string;
+  title: string;
+  reason: string;
+}
+
+const nexus = 'Nexus is not supported (README: not supported)';
+export const fileSkips: FileSkip[] = [
+  { file: 'test-nexus-codec-converter-errors', reason: nexus },
+  { file: 'test-nexus-handler', reason: nexus },
+  { file: 'test-nexus-operation-timeouts', reason: nexus },
+  { file: 'test-nexus-signal-linking', reason: nexus },
+  { file: 'test-nexus-standalone', reason: nexus },
+  { file: 'test-nexus-standalone-types', reason: nexus },
+  { file: 'test-nexus-temporal-operation', reason: nexus },
+  { file: 'test-nexus-update-operation', reason: nexus },
+  { file: 'test-nexus-workflow-caller', reason: nexus },
+  { file: 'test-workflow-nexus-cancellation', reason: nexus },
+  { file: 'test-integration-extstore-nexus', reason: nexus },
+  { file: 'test-schedules', reason: 'Schedules are not supported (README: not supported)' },
+  { file: 'test-standalone-activities', reason: 'standalone activities are not supported (README: not supported)' },
+  {
+    file: 'test-worker-deployment-versioning',
+    reason: 'worker versioning / deployments are not supported (README: not supported)',
+  },
+  {
+    file: 'test-worker-versioning',
+    reason: 'worker versioning (build-id sets) is not supported (README: not supported)',
+  },
+  { file: 'test-temporal-cloud', reason: 'needs Temporal Cloud credentials (not an engine test)' },
+  {
+    file: 'test-ephemeral-server',
+    reason: 'tests downloading the real Temporal CLI / Java test server (no internet; not an engine test)',
+  },
+];
+
+export const titleSkips: TitleSkip[] = [];
