@@ -16,6 +16,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Every workflow history the tests produce is replayed at the end (tests/support/replay-all.ts).
+    globalSetup: ['tests/support/replay-all.ts'],
     // 2 cores: more parallel forks only contend with the engine and worker processes.
     maxWorkers: 2,
   },

@@ -7,6 +7,7 @@
 import { Context } from '@temporalio/activity';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { DubanConfig } from '../temporal.config.ts';
+import { displayHealth } from '../domain/health.ts';
 import { evaluateRound } from '../domain/rounds.ts';
 import type { Comparator, Health, TaskStatus } from '../domain/types.ts';
 import type { NoticeToSend } from '../workflows/types.ts';
@@ -34,14 +35,28 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
   const mailer = deps.mailer ?? createMailer(config.mail.smtpUrl, config.mail.from);
   const doFetch = deps.fetch ?? fetch;
 
+  /**
+   * Write the workflow's state into the read model so that it converges to
+   * exactly what the workflow did. A local activity writes before its workflow
+   * task is committed; when that task is lost, the workflow runs again from
+   * the last committed state and projects the same seq with other content. So
+   * a projection at seq N (from a later or equal attempt) replaces the task
+   * row, its cooperators, milestones and pending requests whole, and removes
+   * every row created at seq >= N before writing its own: nothing the workflow
+   * did is dropped, nothing it did not do survives.
+   */
   async function projectTask({ task, event, extra = {} }: ProjectTaskInput): Promise<void> {
+    const seq = task.seq;
+    const attempt = task.attempt ?? 0;
     await prisma.$transaction(async (tx) => {
-      // Only a newer version overwrites the row: a retried or late projection never rolls state back.
       const updated = await tx.task.updateMany({
-        where: { id: task.taskId, projectionSeq: { lt: task.seq } },
+        where: {
+          id: task.taskId,
+          OR: [{ projectionSeq: { lt: seq } }, { projectionSeq: seq, projectionAttempt: { lte: attempt } }],
+        },
         data: {
           status: task.status,
-          health: task.health,
+          health: displayHealth(task),
           escalationLevel: task.escalationLevel,
           leadDepartmentId: task.leadDepartmentId,
           dueDate: task.dueDate,
@@ -51,36 +66,55 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           closedAt: task.status === 'CLOSED' ? new Date(event.at) : null,
           needsAssignment: task.leadDepartmentId === null,
           ...(extra.cancelReason ? { cancelReason: extra.cancelReason } : {}),
-          projectionSeq: task.seq,
+          projectionSeq: seq,
+          projectionAttempt: attempt,
         },
       });
-      if (updated.count > 0 && extra.cooperatingDepartmentIds) {
-        await tx.taskCooperator.deleteMany({ where: { taskId: task.taskId } });
-        await tx.taskCooperator.createMany({
-          data: extra.cooperatingDepartmentIds.map((departmentId, i) => ({
-            taskId: task.taskId,
-            departmentId,
-            sortOrder: i,
-          })),
+      // An older write (a straggler of a lost workflow task) changes nothing.
+      if (updated.count === 0) return;
+      const mine = { taskId: task.taskId, seq: { gte: seq } };
+      const phantomReports = await tx.progressReport.findMany({ where: mine, select: { id: true } });
+      if (phantomReports.length) {
+        await tx.indicatorActual.deleteMany({ where: { reportId: { in: phantomReports.map((r) => r.id) } } });
+        await tx.progressReport.deleteMany({ where: mine });
+      }
+      await tx.taskEvent.deleteMany({ where: mine });
+      await tx.extensionRequest.deleteMany({ where: mine });
+      await tx.closureReview.deleteMany({ where: mine });
+      await tx.instruction.deleteMany({ where: mine });
+
+      await tx.taskCooperator.deleteMany({ where: { taskId: task.taskId } });
+      await tx.taskCooperator.createMany({
+        data: task.cooperatingDepartmentIds.map((departmentId, i) => ({ taskId: task.taskId, departmentId, sortOrder: i })),
+      });
+      await tx.milestone.deleteMany({ where: { taskId: task.taskId } });
+      await tx.milestone.createMany({
+        data: task.milestones.map((m) => ({
+          taskId: task.taskId,
+          text: m.title ?? m.dueDate,
+          dueDate: m.dueDate,
+          doneAt: m.completedOn ? new Date(`${m.completedOn}T00:00:00+08:00`) : null,
+        })),
+      });
+      // Pending requests are state: a decision the workflow never committed is undone here.
+      if (task.pendingExtension) {
+        await tx.extensionRequest.updateMany({
+          where: { id: task.pendingExtension.id, seq: { lt: seq } },
+          data: { status: 'PENDING', decidedById: null, decidedAt: null, decisionReason: null },
         });
       }
-      if (updated.count > 0 && extra.milestones) {
-        await tx.milestone.deleteMany({ where: { taskId: task.taskId } });
-        await tx.milestone.createMany({
-          data: extra.milestones.map((m) => ({
-            taskId: task.taskId,
-            text: m.title ?? m.dueDate,
-            dueDate: m.dueDate,
-            doneAt: m.completedOn ? new Date(`${m.completedOn}T00:00:00+08:00`) : null,
-          })),
+      if (task.pendingClosure) {
+        await tx.closureReview.updateMany({
+          where: { id: task.pendingClosure.id, seq: { lt: seq } },
+          data: { status: 'PENDING', reviewerId: null, reason: null, decidedAt: null },
         });
       }
-      await tx.taskEvent.upsert({
-        where: { id: event.id },
-        update: {},
-        create: {
+
+      await tx.taskEvent.create({
+        data: {
           id: event.id,
           taskId: task.taskId,
+          seq,
           at: new Date(event.at),
           actorId: event.actor?.userId ?? null,
           actorRole: event.actor?.role ?? null,
@@ -92,7 +126,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
         },
       });
       const r = extra.report;
-      if (r && !(await tx.progressReport.findUnique({ where: { id: r.id } }))) {
+      if (r) {
         const submittedAt = new Date(event.at);
         const round =
           r.kind === 'REPORT'
@@ -106,6 +140,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           data: {
             id: r.id,
             taskId: task.taskId,
+            seq,
             roundId: round?.id ?? null,
             departmentId: r.departmentId,
             authorId: r.authorId,
@@ -118,9 +153,14 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
             onTime: dueEnd ? submittedAt <= dueEnd : true,
           },
         });
-        for (const a of r.actuals) {
-          await tx.indicatorActual.create({
-            data: { indicatorId: a.indicatorId, reportId: r.id, value: a.value, recordedAt: submittedAt },
+        if (r.actuals.length) {
+          await tx.indicatorActual.createMany({
+            data: r.actuals.map((a) => ({
+              indicatorId: a.indicatorId,
+              reportId: r.id,
+              value: a.value,
+              recordedAt: submittedAt,
+            })),
           });
         }
       }
@@ -138,6 +178,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           create: {
             id: x.id,
             taskId: task.taskId,
+            seq,
             requestedById: x.requestedBy,
             currentDueDate: x.currentDueDate,
             requestedDueDate: x.requestedDueDate,
@@ -161,6 +202,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           create: {
             id: c.id,
             taskId: task.taskId,
+            seq,
             requestedById: c.requestedBy,
             summary: c.summary,
             createdAt: new Date(c.at),
@@ -170,12 +212,11 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
       }
       const ins = extra.instruction;
       if (ins) {
-        await tx.instruction.upsert({
-          where: { id: ins.id },
-          update: {},
-          create: {
+        await tx.instruction.create({
+          data: {
             id: ins.id,
             taskId: task.taskId,
+            seq,
             authorId: ins.authorId,
             text: ins.text,
             createdAt: new Date(event.at),

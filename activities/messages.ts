@@ -9,6 +9,7 @@ const KIND_ZH: Record<NoticeToSend['kind'], string> = {
   LEVEL3: '约谈/通报',
   MANUAL: '人工督办',
   REPORT_DUE: '季度进展报告催报',
+  INSTRUCTION: '领导批示',
 };
 const KIND_EN: Record<NoticeToSend['kind'], string> = {
   ACK_REMINDER: 'Acknowledgement reminder',
@@ -18,6 +19,7 @@ const KIND_EN: Record<NoticeToSend['kind'], string> = {
   LEVEL3: 'Summons / bulletin (level 3)',
   MANUAL: 'Escalation by the office',
   REPORT_DUE: 'Quarterly report overdue',
+  INSTRUCTION: 'Instruction from a leader',
 };
 
 export function noticeSubject(n: NoticeToSend): string {
@@ -56,6 +58,8 @@ function kindAdviceZh(n: NoticeToSend): string {
       return '该任务严重逾期，请分管领导约谈或通报。';
     case 'REPORT_DUE':
       return '本季度进展报告尚未报送，请尽快报送。';
+    case 'INSTRUCTION':
+      return '领导对该任务作出批示，请认真研究落实并及时反馈。';
     default:
       return '请及时办理。';
   }

@@ -8,7 +8,14 @@ import type { EscalationThresholds, Health, IsoDate, Milestone } from '../domain
 import type { IndicatorActualInput, NoticeToSend, TaskEventRecord, TaskSnapshot } from '../workflows/types';
 
 export interface ProjectTaskInput {
-  task: TaskSnapshot & { health: Health | null; milestones: Milestone[]; title: string; planId: string };
+  task: TaskSnapshot & {
+    health: Health | null;
+    milestones: Milestone[];
+    title: string;
+    planId: string;
+    /** The workflow's history length when it projected: of two writes of one seq, the later attempt wins. */
+    attempt?: number;
+  };
   event: TaskEventRecord;
   extra?: {
     cooperatingDepartmentIds?: string[];

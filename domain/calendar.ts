@@ -94,6 +94,20 @@ export function isIsoDate(date: unknown): date is IsoDate {
   }
 }
 
+/** The years a user-given date may fall in: anything else is a typo (0206-01-01, 20260-…). */
+export const PLAUSIBLE_YEARS = Object.freeze({ from: 2000, to: 2100 });
+
+/**
+ * The one parser for dates people type: a real 'YYYY-MM-DD' day within
+ * PLAUSIBLE_YEARS. API arguments, workflow validators, imported plans and
+ * calendar overrides all go through it.
+ */
+export function isPlausibleDate(date: unknown): date is IsoDate {
+  if (!isIsoDate(date)) return false;
+  const y = Number(date.slice(0, 4));
+  return y >= PLAUSIBLE_YEARS.from && y <= PLAUSIBLE_YEARS.to;
+}
+
 /** Days since 1970-01-01 for a calendar date. */
 export function toDayNumber(date: IsoDate): number {
   assertIsoDate(date);

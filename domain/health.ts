@@ -67,3 +67,19 @@ export function computeHealth(
 ): Health | null {
   return assessHealth(input, now, calendar, options).health;
 }
+
+/**
+ * The light the board shows. A task nobody is chasing (a draft, no lead
+ * department, or no deadline) is never shown green: it is NONE (未交办 / 无时限)
+ * and the office is told it will never be chased. Closed and cancelled: null.
+ */
+export function displayHealth(task: {
+  status: TaskStatus;
+  health: Health | null;
+  leadDepartmentId: string | null;
+  dueDate?: IsoDate | null;
+}): Health | 'NONE' | null {
+  if (task.status === 'CLOSED' || task.status === 'CANCELLED') return null;
+  if (task.status === 'DRAFT' || !task.leadDepartmentId || !task.dueDate) return 'NONE';
+  return task.health;
+}

@@ -24,7 +24,16 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DubanActivities } from '../activities/types';
-import { createCalendar, endOfDay, instantMs, shanghaiDate, type WorkingCalendar } from '../domain/calendar';
+import {
+  compareDates,
+  createCalendar,
+  endOfDay,
+  instantMs,
+  isPlausibleDate,
+  shanghaiDate,
+  type WorkingCalendar,
+} from '../domain/calendar';
+import { refusal, type TaskAction } from '../domain/access';
 import { planEscalation, type EscalationNotice } from '../domain/escalation';
 import { assessHealth } from '../domain/health';
 import type { Instant } from '../domain/types';
@@ -73,8 +82,9 @@ const MAX_HISTORY_EVENTS = 2_000;
 /** How many recent changes the history query keeps (and continue-as-new carries). */
 const HISTORY_SUMMARY_SIZE = 50;
 
-function reject(code: RejectionCode, message: string): never {
-  throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
+/** Refuse a command: the code is the contract, the details carry the Chinese text users read first. */
+function reject(code: RejectionCode, en: string, zh: string = en): never {
+  throw ApplicationFailure.create({ type: code, message: en, details: [{ zh }], nonRetryable: true });
 }
 
 const OPEN: TaskStatus[] = ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'];
@@ -117,6 +127,15 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     officialYears: state.calendar.officialYears,
   });
   let dirty = 0;
+  /**
+   * Projections run one at a time, in seq order. Two local activities in flight
+   * from one activation (an Update's commit and the main loop's) resolve in
+   * separate activations the first time but in one activation on replay, so the
+   * Update's completion and the next timer swapped places and the history could
+   * not be replayed (issue 10). One at a time, every resolution is its own
+   * activation both times.
+   */
+  let projecting: Promise<unknown> = Promise.resolve();
   let reloadCalendar = false;
   let reloadSettings = false;
 
@@ -134,8 +153,18 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       { thresholds: state.thresholds, noticeTime: state.noticeTime },
     );
 
+  /**
+   * Notices not yet sent. A notice dated before the task was assigned (a
+   * milestone copied from an old plan's text) is never sent: the office hears
+   * about past dates in the import preview, departments are not chased for them.
+   */
+  const skipBeforeAssignment = patched('no-notices-before-assignment');
   const unsent = (): EscalationNotice[] =>
-    plan().filter((n) => !state.sentNotices.includes(noticeKey(state.taskId, n)));
+    plan().filter(
+      (n) =>
+        !state.sentNotices.includes(noticeKey(state.taskId, n)) &&
+        !(skipBeforeAssignment && state.assignedOn && compareDates(n.date, state.assignedOn) < 0),
+    );
 
   const health = () =>
     assessHealth(
@@ -177,11 +206,25 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         ...(event.actor ? { by: event.actor.userId, role: event.actor.role } : {}),
       },
     ].slice(-HISTORY_SUMMARY_SIZE);
-    await projectTask({
-      task: { ...snapshot(), health: health(), milestones: state.milestones, title: state.title, planId: state.planId },
+    const payload: Parameters<DubanActivities['projectTask']>[0] = {
+      task: {
+        ...snapshot(),
+        health: health(),
+        milestones: state.milestones,
+        title: state.title,
+        planId: state.planId,
+        attempt: workflowInfo().historyLength,
+      },
       event: { ...event, id: `${state.taskId}:${state.seq}`, at },
       extra,
-    });
+    };
+    if (patched('serialized-projection')) {
+      const run = projecting.then(() => projectTask(payload));
+      projecting = run.catch(() => undefined);
+      await run;
+    } else {
+      await projectTask(payload);
+    }
     return snapshot();
   }
 
@@ -191,26 +234,29 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     return { fromStatus: from, toStatus: to };
   }
 
-  // ─── role and state checks (validators: a rejection changes nothing) ──────
-  const requireOpen = () => {
-    if (!OPEN.includes(state.status)) reject('INVALID_STATE', `Task is ${state.status}; it can no longer change.`);
+  // ─── checks (validators: a rejection changes nothing) ─────────────────────
+  /** Role, involvement and state come from the one access rule in domain/access. */
+  const requireAllowed = (a: Actor, action: TaskAction) => {
+    const r = refusal(a, accessView(), action);
+    if (r) reject(r.code as RejectionCode, r.en, r.zh);
   };
-  const requireOffice = (a: Actor) => {
-    if (a.role !== 'OFFICE' && a.role !== 'ADMIN') reject('FORBIDDEN', 'Only the committee office may do this.');
+  const accessView = () => ({
+    status: state.status,
+    leadDepartmentId: state.leadDepartmentId,
+    cooperatingDepartmentIds: state.cooperatingDepartmentIds,
+    dueDate: state.dueDate,
+    hasPendingExtension: !!state.pendingExtension,
+    hasPendingClosure: !!state.pendingClosure,
+  });
+  const requireText = (value: string | undefined, what: string, whatZh: string) => {
+    if (typeof value !== 'string' || !value.trim()) reject('INVALID_INPUT', `${what} is required.`, `${whatZh}不能为空。`);
   };
-  const requireLead = (a: Actor) => {
-    if (a.role !== 'DEPARTMENT') reject('FORBIDDEN', 'Only the lead department may do this.');
-    if (!state.leadDepartmentId || a.departmentId !== state.leadDepartmentId) {
-      reject('NOT_LEAD_DEPARTMENT', 'Your department does not lead this task.');
+  /** Every date a user gives goes through the one domain parser: an impossible day is refused here. */
+  const requireDate = (value: string | null | undefined, what: string, whatZh: string) => {
+    if (!isPlausibleDate(value)) {
+      reject('INVALID_INPUT', `${what} is not a valid date: ${value}`, `${whatZh}不是有效日期：${value}`);
     }
   };
-  const requireStatus = (...allowed: TaskStatus[]) => {
-    if (!allowed.includes(state.status)) reject('INVALID_STATE', `Not allowed while the task is ${state.status}.`);
-  };
-  const requireText = (value: string | undefined, what: string) => {
-    if (!value || !value.trim()) reject('INVALID_INPUT', `${what} is required.`);
-  };
-  const isoDate = /^\d{4}-\d{2}-\d{2}$/;
 
   // ─── commands ────────────────────────────────────────────────────────────
   setHandler(
@@ -250,11 +296,20 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
     {
       validator: (cmd) => {
-        requireOffice(cmd.actor);
-        requireOpen();
-        requireText(cmd.leadDepartmentId, 'Lead department');
-        if (cmd.dueDate && !isoDate.test(cmd.dueDate))
-          reject('INVALID_INPUT', `Due date must be YYYY-MM-DD: ${cmd.dueDate}`);
+        requireAllowed(cmd.actor, 'ASSIGN');
+        requireText(cmd.leadDepartmentId, 'Lead department', '牵头单位');
+        if (cmd.dueDate) requireDate(cmd.dueDate, 'Due date', '完成时限');
+        for (const m of cmd.milestones ?? []) requireDate(m.dueDate, 'Milestone date', '节点时限');
+        // A deadline already past when the task is handed over would send every overdue notice at once.
+        const due = cmd.dueDate === undefined ? state.dueDate : cmd.dueDate;
+        const past = !!due && compareDates(due, today()) < 0;
+        if (past && (state.status === 'DRAFT' || due !== state.dueDate)) {
+          reject(
+            'INVALID_INPUT',
+            `The deadline ${due} is already past; set a new one.`,
+            `完成时限 ${due} 已过，请重新设定完成时限后再交办。`,
+          );
+        }
       },
     },
   );
@@ -268,8 +323,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
     {
       validator: (cmd) => {
-        requireLead(cmd.actor);
-        requireStatus('ASSIGNED');
+        requireAllowed(cmd.actor, 'ACKNOWLEDGE');
       },
     },
   );
@@ -309,20 +363,19 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
     {
       validator: (cmd) => {
-        if (cmd.actor.role !== 'DEPARTMENT') reject('FORBIDDEN', 'Only departments report progress.');
-        const d = cmd.actor.departmentId;
-        if (!d || (d !== state.leadDepartmentId && !state.cooperatingDepartmentIds.includes(d))) {
-          reject('NOT_INVOLVED', 'Your department neither leads nor cooperates on this task.');
+        requireAllowed(cmd.actor, 'REPORT');
+        if (typeof cmd.progress !== 'number' || !Number.isFinite(cmd.progress) || cmd.progress < 0 || cmd.progress > 100) {
+          reject('INVALID_INPUT', 'Progress must be between 0 and 100.', '进度必须在 0 到 100 之间。');
         }
-        requireStatus('ASSIGNED', 'IN_PROGRESS');
-        if (!Number.isFinite(cmd.progress) || cmd.progress < 0 || cmd.progress > 100) {
-          reject('INVALID_INPUT', 'Progress must be between 0 and 100.');
-        }
-        requireText(cmd.narrative, 'Narrative');
+        requireText(cmd.narrative, 'Narrative', '进展情况');
         const known = new Set(state.indicators.map((i) => i.id));
         for (const a of cmd.actuals ?? []) {
-          if (!known.has(a.indicatorId)) reject('INVALID_INPUT', `Unknown indicator ${a.indicatorId}.`);
-          if (!Number.isFinite(a.value)) reject('INVALID_INPUT', `Indicator value must be a number.`);
+          if (!known.has(a.indicatorId)) {
+            reject('INVALID_INPUT', `Unknown indicator ${a.indicatorId}.`, `未知的指标：${a.indicatorId}`);
+          }
+          if (typeof a.value !== 'number' || !Number.isFinite(a.value)) {
+            reject('INVALID_INPUT', 'Indicator value must be a number.', '指标完成值必须是数字。');
+          }
         }
       },
     },
@@ -351,15 +404,16 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
     {
       validator: (cmd) => {
-        requireLead(cmd.actor);
-        requireStatus('ASSIGNED', 'IN_PROGRESS');
-        if (state.pendingExtension) reject('EXTENSION_PENDING', 'An extension request is already awaiting a decision.');
-        if (!isoDate.test(cmd.requestedDueDate ?? ''))
-          reject('INVALID_INPUT', 'Requested due date must be YYYY-MM-DD.');
-        if (state.dueDate && cmd.requestedDueDate <= state.dueDate) {
-          reject('INVALID_INPUT', `Requested due date must be after the current one (${state.dueDate}).`);
+        requireAllowed(cmd.actor, 'REQUEST_EXTENSION');
+        requireDate(cmd.requestedDueDate, 'Requested due date', '申请的完成时限');
+        if (state.dueDate && compareDates(cmd.requestedDueDate, state.dueDate) <= 0) {
+          reject(
+            'INVALID_INPUT',
+            `Requested due date must be after the current one (${state.dueDate}).`,
+            `申请的完成时限必须晚于当前时限（${state.dueDate}）。`,
+          );
         }
-        requireText(cmd.reason, 'Reason');
+        requireText(cmd.reason, 'Reason', '延期理由');
       },
     },
   );
@@ -397,10 +451,8 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
     {
       validator: (cmd) => {
-        requireOffice(cmd.actor);
-        requireOpen();
-        if (!state.pendingExtension) reject('NO_PENDING_EXTENSION', 'There is no extension request to decide.');
-        if (!cmd.approve) requireText(cmd.reason, 'Reason for rejecting');
+        requireAllowed(cmd.actor, 'DECIDE_EXTENSION');
+        if (!cmd.approve) requireText(cmd.reason, 'Reason for rejecting', '不予批准的理由');
       },
     },
   );
@@ -417,9 +469,8 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
     {
       validator: (cmd) => {
-        requireLead(cmd.actor);
-        requireStatus('ASSIGNED', 'IN_PROGRESS');
-        requireText(cmd.summary, 'Summary of the work done');
+        requireAllowed(cmd.actor, 'REQUEST_CLOSURE');
+        requireText(cmd.summary, 'Summary of the work done', '办结情况说明');
       },
     },
   );
@@ -447,10 +498,8 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
     {
       validator: (cmd) => {
-        requireOffice(cmd.actor);
-        requireStatus('CLOSURE_REQUESTED');
-        if (!state.pendingClosure) reject('NO_PENDING_CLOSURE', 'There is no closure request to review.');
-        if (!cmd.approve) requireText(cmd.reason, 'Reason for returning');
+        requireAllowed(cmd.actor, 'REVIEW_CLOSURE');
+        if (!cmd.approve) requireText(cmd.reason, 'Reason for returning', '退回理由');
       },
     },
   );
@@ -485,10 +534,11 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
     {
       validator: (cmd) => {
-        requireOffice(cmd.actor);
-        requireStatus('ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED');
-        if (![1, 2, 3].includes(cmd.level)) reject('INVALID_INPUT', 'Escalation level must be 1, 2 or 3.');
-        requireText(cmd.reason, 'Reason');
+        requireAllowed(cmd.actor, 'ESCALATE');
+        if (![1, 2, 3].includes(cmd.level)) {
+          reject('INVALID_INPUT', 'Escalation level must be 1, 2 or 3.', '督办等级只能是 1、2 或 3。');
+        }
+        requireText(cmd.reason, 'Reason', '督办理由');
       },
     },
   );
@@ -506,9 +556,8 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
     {
       validator: (cmd) => {
-        requireOffice(cmd.actor);
-        requireOpen();
-        requireText(cmd.reason, 'Reason');
+        requireAllowed(cmd.actor, 'CANCEL');
+        requireText(cmd.reason, 'Reason', '撤销理由');
       },
     },
   );
@@ -517,17 +566,32 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     defs.addInstructionUpdate,
     async (cmd) => {
       await condition(() => ready);
-      return commit(
+      const snap = await commit(
         { kind: 'INSTRUCTION', actor: cmd.actor, reason: cmd.text },
         { instruction: { id: uuid4(), authorId: cmd.actor.userId, text: cmd.text } },
       );
+      // The responsible departments (and the office) are told of a leader's instruction.
+      if (patched('instruction-notice') && state.leadDepartmentId) {
+        await deliverNotice({
+          key: `${state.taskId}:INSTRUCTION:${state.seq}`,
+          taskId: state.taskId,
+          planId: state.planId,
+          kind: 'INSTRUCTION',
+          level: 0,
+          fireAt: nowIso(),
+          recipients: ['LEAD_DEPARTMENT', 'OFFICE'],
+          departmentIds: [state.leadDepartmentId, ...state.cooperatingDepartmentIds],
+          title: state.title,
+          dueDate: state.dueDate,
+          reason: cmd.text,
+        });
+      }
+      return snap;
     },
     {
       validator: (cmd) => {
-        if (cmd.actor.role !== 'SUPERVISOR' && cmd.actor.role !== 'ADMIN') {
-          reject('FORBIDDEN', 'Only supervisors write instructions.');
-        }
-        requireText(cmd.text, 'Instruction');
+        requireAllowed(cmd.actor, 'INSTRUCT');
+        requireText(cmd.text, 'Instruction', '批示内容');
       },
     },
   );

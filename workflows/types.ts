@@ -121,7 +121,7 @@ export interface NoticeToSend {
   taskId?: string;
   roundId?: string;
   planId: string;
-  kind: NoticeKind | 'MANUAL' | 'REPORT_DUE';
+  kind: NoticeKind | 'MANUAL' | 'REPORT_DUE' | 'INSTRUCTION';
   level: 0 | 1 | 2 | 3;
   fireAt: Instant;
   recipients: NoticeRecipient[];
@@ -220,4 +220,5 @@ export type RejectionCode =
   | 'NOT_INVOLVED'
   | 'EXTENSION_PENDING'
   | 'NO_PENDING_EXTENSION'
-  | 'NO_PENDING_CLOSURE';
+  | 'NO_PENDING_CLOSURE'
+  | 'UNAUTHENTICATED';

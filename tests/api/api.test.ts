@@ -13,6 +13,7 @@ import { createActivities } from '../../activities/index.ts';
 import { startServer, type RunningServer } from '../../api/server.ts';
 import { createPrisma, type PrismaClient } from '../../prisma/client.ts';
 import { ENGINE_BIN, freshDatabase, seedOrg, workflowBundle, postGraphQL } from '../support/harness.ts';
+import { keepHistories } from '../support/histories.ts';
 
 const SEED = fs.readFileSync(
   path.join(import.meta.dirname, '..', 'fixtures', 'seeds', 'dehui-county-medical-community-plan-2023.txt'),
@@ -69,6 +70,7 @@ afterAll(async () => {
   await server?.close();
   worker?.shutdown();
   await running;
+  await keepHistories(env?.client, 'api');
   await env?.teardown();
   await counted?.$disconnect();
   await prisma?.$disconnect();

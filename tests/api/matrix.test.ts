@@ -11,6 +11,7 @@ import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/p
 import { startServer, type RunningServer } from '../../api/server.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { ENGINE_BIN, freshDatabase, seedOrg, workflowBundle, type Org, postGraphQL } from '../support/harness.ts';
+import { keepHistories } from '../support/histories.ts';
 
 let env: TestWorkflowEnvironment;
 let prisma: PrismaClient;
@@ -96,6 +97,7 @@ afterAll(async () => {
   await server?.close();
   worker?.shutdown();
   await running;
+  await keepHistories(env?.client, 'matrix');
   await env?.teardown();
   await prisma?.$disconnect();
 });

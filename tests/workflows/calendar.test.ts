@@ -16,6 +16,7 @@ import {
   runTestWorker,
   type RunningTestWorker,
 } from '../support/harness.ts';
+import { keepHistories } from '../support/histories.ts';
 
 const TASK_QUEUE = 'duban-calendar';
 let env: TestWorkflowEnvironment;
@@ -39,6 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await testWorker?.stop();
+  await keepHistories(env?.client, 'calendar');
   await env?.teardown();
   await prisma?.$disconnect();
 });

@@ -20,6 +20,7 @@ import {
   type Org,
   testPlan,
 } from '../support/harness.ts';
+import { keepHistories } from '../support/histories.ts';
 
 const TASK_QUEUE = 'duban-crash';
 let env: TestWorkflowEnvironment;
@@ -66,6 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
+  await keepHistories(env?.client, 'crash');
   await env?.teardown();
   await smtp?.close();
   await prisma?.$disconnect();

@@ -23,6 +23,7 @@ import {
   runTestWorker,
   type RunningTestWorker,
 } from '../support/harness.ts';
+import { keepHistories } from '../support/histories.ts';
 
 const TASK_QUEUE = 'duban-longlife';
 const HISTORIES = path.join(import.meta.dirname, '..', 'fixtures', 'histories');
@@ -50,6 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await testWorker?.stop();
+  await keepHistories(env?.client, 'longlife');
   await env?.teardown();
   await prisma?.$disconnect();
 });

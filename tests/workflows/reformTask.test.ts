@@ -27,6 +27,7 @@ import {
   runTestWorker,
   type RunningTestWorker,
 } from '../support/harness.ts';
+import { keepHistories } from '../support/histories.ts';
 
 const TASK_QUEUE = 'duban-test';
 const at = (local: string) => new Date(`${local}+08:00`).getTime();
@@ -110,6 +111,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await testWorker?.stop();
+  await keepHistories(env?.client, 'reformTask');
   await env?.teardown();
   await smtp?.close();
   await hooks?.close();

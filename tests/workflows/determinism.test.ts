@@ -1,0 +1,143 @@
+/**
+ * Findings of the reliability review (issue 10), each reproduced: histories
+ * that must replay, a read model that cannot lie, input that cannot jam a task.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
+import type { PrismaClient } from '../../prisma/client.ts';
+import * as defs from '../../workflows/definitions.ts';
+import type { Actor } from '../../workflows/types.ts';
+import {
+  freshDatabase,
+  runTestWorker,
+  seedOrg,
+  testPlan,
+  timeSkippingEnv,
+  workflowBundle,
+  type Org,
+  type RunningTestWorker,
+} from '../support/harness.ts';
+import { keepHistories } from '../support/histories.ts';
+
+const TASK_QUEUE = 'duban-determinism';
+let env: TestWorkflowEnvironment;
+let prisma: PrismaClient;
+let org: Org;
+let saved: SavedPlan;
+let testWorker: RunningTestWorker;
+let office: Actor;
+const dept = (i: number): Actor => ({
+  userId: org.departments[i]!.userId,
+  role: 'DEPARTMENT',
+  departmentId: org.departments[i]!.id,
+});
+const handle = (i: number) => env.client.workflow.getHandle(defs.taskWorkflowId(saved.tasks[i]!.id));
+
+beforeAll(async () => {
+  const db = await freshDatabase();
+  prisma = db.prisma;
+  const plan = testPlan(
+    '确定性测试方案',
+    Array.from({ length: 6 }, (_, i) => ({ title: `任务${i + 1}`, lead: '县卫健局', due: '2026-02-06' })),
+  );
+  org = await seedOrg(prisma, plan.departments);
+  office = { userId: org.office.id, role: 'OFFICE', departmentId: null };
+  saved = await savePlan(prisma, plan, { text: '…', format: 'txt' }, { createdById: org.office.id });
+  env = await timeSkippingEnv('2026-02-02T08:00:00+08:00');
+  testWorker = await runTestWorker(env, TASK_QUEUE, { prisma, config: db.config });
+  await startPlanWorkflows(env.client, TASK_QUEUE, saved, plan.title!, office);
+}, 120_000);
+
+afterAll(async () => {
+  await testWorker?.stop();
+  await keepHistories(env?.client, 'determinism');
+  await env?.teardown();
+  await prisma?.$disconnect();
+});
+
+describe('an approved extension that changes the light', () => {
+  it('leaves a history that replays', async () => {
+    for (let i = 0; i < 6; i++) {
+      await handle(i).executeUpdate(defs.assignUpdate, {
+        args: [{ actor: office, leadDepartmentId: org.departments[0]!.id, dueDate: '2026-02-04' }],
+      });
+      await handle(i).executeUpdate(defs.acknowledgeUpdate, { args: [{ actor: dept(0) }] });
+      await handle(i).executeUpdate(defs.requestExtensionUpdate, {
+        args: [{ actor: dept(0), requestedDueDate: '2026-12-30', reason: '等待审批' }],
+      });
+      await handle(i).executeUpdate(defs.decideExtensionUpdate, { args: [{ actor: office, approve: true }] });
+    }
+    const histories = await Promise.all(
+      saved.tasks.map(async (t) => ({
+        workflowId: defs.taskWorkflowId(t.id),
+        history: await env.client.workflow.getHandle(defs.taskWorkflowId(t.id)).fetchHistory(),
+      })),
+    );
+    // RECORD_HISTORIES=<label> keeps this shape (an Update and the ladder committing in one activation) as fixtures.
+    if (process.env.RECORD_HISTORIES) {
+      const dir = path.join(import.meta.dirname, '../fixtures/histories');
+      histories
+        .slice(0, 2)
+        .forEach((h, i) =>
+          fs.writeFileSync(
+            path.join(dir, `${process.env.RECORD_HISTORIES}-extensionLight-${i}.json`),
+            historyToJSON(h.history),
+          ),
+        );
+    }
+    const failures: string[] = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+      if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+});
+
+describe('input that cannot jam a task', () => {
+  it('refuses impossible dates in the validator: nothing recorded, the task keeps answering', async () => {
+    const h = handle(0);
+    const before = (await h.fetchHistory()).events!.length;
+    await expect(
+      h.executeUpdate(defs.assignUpdate, {
+        args: [{ actor: office, leadDepartmentId: org.departments[0]!.id, dueDate: '2026-02-30' }],
+      }),
+    ).rejects.toMatchObject({ cause: { type: 'INVALID_INPUT' } });
+    await expect(
+      h.executeUpdate(defs.requestExtensionUpdate, {
+        args: [{ actor: dept(0), requestedDueDate: '2028-02-30', reason: '等待审批' }],
+      }),
+    ).rejects.toMatchObject({ cause: { type: 'INVALID_INPUT' } });
+    const events = (await h.fetchHistory()).events!;
+    expect(events.length).toBe(before);
+    expect(events.some((e) => e.workflowTaskFailedEventAttributes)).toBe(false);
+    // Still answering commands.
+    const snap = await h.executeUpdate(defs.submitReportUpdate, {
+      args: [{ actor: dept(0), progress: 40, narrative: '按计划推进' }],
+    });
+    expect(snap.progress).toBe(40);
+  });
+
+  it('refuses to hand over a task whose deadline is already past, with a Chinese reason', async () => {
+    const h = handle(5);
+    // Task 6 was assigned in the first test; a new deadline in the past is refused.
+    const err = await h
+      .executeUpdate(defs.assignUpdate, {
+        args: [{ actor: office, leadDepartmentId: org.departments[0]!.id, dueDate: '2019-12-31' }],
+      })
+      .catch((e: unknown) => e as { cause?: { type?: string; details?: { zh?: string }[] } });
+    expect(err).toMatchObject({ cause: { type: 'INVALID_INPUT' } });
+    expect((err as { cause: { details: { zh: string }[] } }).cause.details[0]!.zh).toMatch(/已过/);
+  });
+
+  it('answers a department that is not involved with NOT_INVOLVED from the one access rule', async () => {
+    const outsider: Actor = { userId: 'u-x', role: 'DEPARTMENT', departmentId: 'dept-elsewhere' };
+    await expect(
+      handle(1).executeUpdate(defs.submitReportUpdate, { args: [{ actor: outsider, progress: 1, narrative: 'x' }] }),
+    ).rejects.toMatchObject({ cause: { type: 'NOT_INVOLVED' } });
+  });
+});
