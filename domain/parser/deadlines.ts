@@ -30,8 +30,61 @@ export interface DeadlineMatch extends ParsedDeadline {
   end: number;
 }
 
-/** All absolute deadline phrases in `text`, in order. */
-export function findDeadlines(text: string): DeadlineMatch[] {
+const DAY_OF_MONTH_RE = new RegExp(`每(?:个)?月(${D}{1,2})日(?:前|之前|以前)`, 'g');
+
+// Month-only phrases of a phased schedule (2024年9月底前…，12月底前…) take the
+// year last written before them; 年内 / 年底前 take the plan's year.
+const MONTH_ONLY_RE = new RegExp(`(到|在|于)?(${D}{1,2})月(?:(${D}{1,2})日|(底|末))?(之前|以前|前)?`, 'g');
+const PLAN_YEAR_RE = /(?:到|在|于)?(年内|年底前|年底|年末|本年度内|当年内)/g;
+
+export interface DeadlineContext {
+  /** The plan's year (from its date or title): 年内, 年底前 are read in it. */
+  planYear?: number | null;
+}
+
+/**
+ * All deadline phrases in `text`, in order: absolute ones, month-only ones
+ * after a year (phased schedules), and 年内 / 年底前 when the plan year is known.
+ */
+export function findDeadlines(text: string, ctx: DeadlineContext = {}): DeadlineMatch[] {
+  const out = findAbsoluteDeadlines(text);
+  const covered = (i: number) => out.some((d) => i >= d.index && i < d.end);
+  const extra: DeadlineMatch[] = [];
+  for (const m of text.matchAll(MONTH_ONLY_RE)) {
+    const index = m.index ?? 0;
+    const numAt = index + (m[1]?.length ?? 0);
+    if (covered(numAt)) continue;
+    const before = text[numAt - 1] ?? '';
+    if (/[0-9０-９年每个.．]/.test(before)) continue;
+    // 底/末, or an explicit 前: a date phrase, not "3月" in passing.
+    if (!m[4] && !m[5]) continue;
+    const prior = out.filter((d) => d.end <= index).at(-1);
+    const year = prior ? Number(prior.date!.slice(0, 4)) : ctx.planYear;
+    if (!year) continue;
+    const month = Number(halfWidthDigits(m[2]));
+    if (month < 1 || month > 12) continue;
+    let date: IsoDate = lastDayOfMonth(year, month);
+    if (m[3]) {
+      const day = Number(halfWidthDigits(m[3]));
+      if (day < 1 || day > Number(date.slice(8, 10))) continue;
+      date = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+    }
+    extra.push({ text: m[0], date, index, end: index + m[0].length, inferred: 'YEAR_FROM_CONTEXT' });
+  }
+  if (ctx.planYear) {
+    for (const m of text.matchAll(PLAN_YEAR_RE)) {
+      const index = m.index ?? 0;
+      if (covered(index) || extra.some((d) => index >= d.index && index < d.end)) continue;
+      const before = text[index - 1] ?? '';
+      if (/[0-9０-９一二三四五六七八九十两每个近]/.test(before)) continue;
+      extra.push({ text: m[0], date: `${ctx.planYear}-12-31`, index, end: index + m[0].length, inferred: 'PLAN_YEAR' });
+    }
+  }
+  return [...out, ...extra].sort((a, b) => a.index - b.index);
+}
+
+/** Absolute deadline phrases (with a year) in `text`, in order. */
+export function findAbsoluteDeadlines(text: string): DeadlineMatch[] {
   const out: DeadlineMatch[] = [];
   for (const m of text.matchAll(ABSOLUTE_RE)) {
     const index = m.index ?? 0;
@@ -111,6 +164,9 @@ export function findRelativeDeadlines(
   base?: { baseDate?: IsoDate; calendar?: WorkingCalendar },
 ): ParsedRelativeDeadline[] {
   const out: ParsedRelativeDeadline[] = [];
+  for (const m of text.matchAll(DAY_OF_MONTH_RE)) {
+    out.push({ text: m[0], amount: Number(halfWidthDigits(m[1])), unit: 'DAY_OF_MONTH', date: null });
+  }
   for (const m of text.matchAll(RELATIVE_RE)) {
     const amount = parseNumeral(m[1]);
     if (!Number.isFinite(amount)) continue;

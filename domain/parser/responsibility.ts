@@ -67,14 +67,27 @@ export interface Responsibility {
   lead: string[];
   cooperating: string[];
   source: 'ANNOTATION' | 'IN_TEXT' | 'NONE';
+  /** The text the responsibility was read from (the annotation or the sentence). */
+  span?: string;
 }
 
 const LABEL_LEAD = /^(?:责任(?:部门|单位)|牵头(?:部门|单位)|主责(?:部门|单位)|负责(?:部门|单位))\s*[:：]\s*/;
 const LABEL_COOP = /^(?:配合(?:部门|单位)|参与(?:部门|单位)|协同(?:部门|单位)|协办(?:部门|单位))\s*[:：]\s*/;
 
+/**
+ * A plan-wide convention written once: "列在首位的为牵头单位", "排在第一位的为
+ * 牵头部门，下同", "第一个单位为牵头单位". Inside an annotation it is stripped.
+ */
+export const FIRST_IS_LEAD_RE =
+  /[，,；;、]?\s*(?:各项任务|以上|上述)?(?:均)?(?:列在|排在|列于|排于|排名)?(?:首位|第一位|第一个|最前|前面)的?(?:单位|部门)?为牵头(?:单位|部门)(?:[，,；;]?\s*其[他余]为(?:配合|参与|责任)(?:单位|部门))?(?:[，,；;]\s*下同)?/;
+
 /** Parse the inside of one bracket group; null when it is not a responsibility annotation. */
 export function parseAnnotation(inner: string): { lead: string[]; cooperating: string[] } | null {
-  const s = inner.trim();
+  const s = inner
+    .replace(FIRST_IS_LEAD_RE, '')
+    .replace(/[，,；;]\s*下同$/, '')
+    .trim();
+  if (!s) return null;
   if (LABEL_LEAD.test(s) || LABEL_COOP.test(s)) {
     const lead: string[] = [];
     const coop: string[] = [];
@@ -126,20 +139,28 @@ const REGION_PREFIX = /^(?:省|市|县|区|州|各|中共)/;
  * text). A bare list of departments in brackets, "(市卫健局、市财政局)", counts
  * only when it is the very end of the text and every item is an organisation.
  */
-export function findAnnotation(text: string): { lead: string[]; cooperating: string[] } | null {
+export function findAnnotation(text: string): { lead: string[]; cooperating: string[]; span: string } | null {
   const groups = bracketGroups(text);
   for (let i = groups.length - 1; i >= 0; i--) {
     const a = parseAnnotation(groups[i].inner);
-    if (a) return a;
+    if (a) return { ...a, span: text.slice(groups[i].start, groups[i].end) };
   }
   const last = groups[groups.length - 1];
   if (last && /^[\s。.；;]*$/.test(text.slice(last.end))) {
-    const names = splitDepartments(last.inner);
+    const inner = last.inner.replace(FIRST_IS_LEAD_RE, '').replace(/[，,；;]\s*下同$/, '');
+    const names = splitDepartments(inner);
     if (
       names.length &&
       names.every((n) => n.length >= 3 && REGION_PREFIX.test(n) && ORG_SUFFIX.test(n) && isDepartmentName(n))
     )
-      return { lead: [names[0]], cooperating: names.slice(1) };
+      return { lead: [names[0]], cooperating: names.slice(1), span: text.slice(last.start, last.end) };
+  }
+  // An unbracketed line: "牵头单位：X；配合单位：Y" / "责任单位：X、Y".
+  for (const line of text.split('\n').reverse()) {
+    const l = line.trim().replace(/[。.]$/, '');
+    if (!LABEL_LEAD.test(l)) continue;
+    const a = parseAnnotation(l);
+    if (a && a.lead.every(isDepartmentName)) return { ...a, span: line.trim() };
   }
   return null;
 }
@@ -149,6 +170,8 @@ const SUBJECT_RE =
   /(由|在)?((?:市|省|县|区|州)[\u4e00-\u9fa5]{1,10}?(?:局|委员会|委|办公室|办|部|厅|医院|中心(?:[（(]组[)）])?))(的指导下|负责|要|将|通过|对|与|牵头|会同|组织|统筹|应当|应)/g;
 // What may stand right before the subject (sentence start, punctuation, a year).
 const SUBJECT_BEFORE = /^$|[\s，,。；;：:！!？?、）)”"年由在]$/;
+
+const GENERIC_BODY_RE = /^(?:省|市|县|区|州)(?:级|域|内|属|直)|^(?:县|市|区)(?:乡|镇|村)/;
 
 /** Departments that are the subject of a duty, in order; lead = first non-guidance one. */
 export function findInTextResponsibility(text: string): { lead: string[]; cooperating: string[] } {
@@ -160,6 +183,8 @@ export function findInTextResponsibility(text: string): { lead: string[]; cooper
     // Without 由/在 the name must start a phrase: "并报市卫计局" is a recipient, not a subject.
     if (!m[1] && !SUBJECT_BEFORE.test(before)) continue;
     const name = m[2];
+    // Generic bodies of the narrative (县级医院, 市级医院, 县域医共体) are not departments.
+    if (GENERIC_BODY_RE.test(name)) continue;
     if (m[3] === '的指导下') {
       if (m[1] === '在' && !guides.includes(name)) guides.push(name);
       continue;
@@ -174,10 +199,17 @@ export function findInTextResponsibility(text: string): { lead: string[]; cooper
   return { lead, cooperating };
 }
 
-export function findResponsibility(text: string): Responsibility {
+export function findResponsibility(text: string, opts: { inText?: boolean } = {}): Responsibility {
   const a = findAnnotation(text);
   if (a) return { ...a, source: 'ANNOTATION' };
+  if (opts.inText === false) return { lead: [], cooperating: [], source: 'NONE' };
   const t = findInTextResponsibility(text);
-  if (t.lead.length || t.cooperating.length) return { ...t, source: 'IN_TEXT' };
+  if (t.lead.length || t.cooperating.length) {
+    const first = t.lead[0] ?? t.cooperating[0];
+    const at = text.indexOf(first);
+    const from = Math.max(0, text.slice(0, at).search(/[^。；;\n]*$/));
+    const to = text.slice(at).search(/[。；;\n]/);
+    return { ...t, source: 'IN_TEXT', span: text.slice(from, to < 0 ? undefined : at + to) };
+  }
   return { lead: [], cooperating: [], source: 'NONE' };
 }

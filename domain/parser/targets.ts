@@ -16,18 +16,22 @@ import { halfWidthDigits, parseNumeral } from './deadlines';
 import type { Comparator, IsoDate } from '../types';
 import type { ParsedTarget } from './types';
 
-const UNIT = '%|‰|个工作日|个月|个|所|家|名|天|周|年|项|人次|人|张|次|倍|万人|万元|亿元|万|元|床|台|辆|平方米|公里';
+const UNIT =
+  '%|‰|个百分点|百分点|个工作日|个月|个|所|家|名|天|周|年|项|人次|人|张|次|倍|万人|万元|亿元|万|元|床|台|辆|平方米|公里|学时|分钟|小时|种|级|支|批';
 const QUANT_RE = new RegExp(
   `(\\d+(?:\\.\\d+)?)(?:\\s*[-—~～至到]\\s*(\\d+(?:\\.\\d+)?))?\\s*(${UNIT})?(及以上|以上|以下|以内|内|左右)?`,
   'g',
 );
 // Chinese numerals count only right after a comparator word (至少有一个), never alone (一村一名).
 const CN_QUANT_RE = new RegExp(
-  `(?:不少于|不低于|不得少于|不得低于|至少有?|最少|不超过|不得超过|最多)([一二两三四五六七八九十]+)(个工作日|个月|个|所|家|名|天|周|年|项|次)`,
+  `(?:不少于|不低于|不得少于|不得低于|至少有?|最少|不超过|不得超过|最多)([一二两三四五六七八九十]+)(个工作日|个月|个|所|家|名|天|周|年|项|次|学时)`,
   'g',
 );
 
 const GE_WORDS = ['不得少于', '不得低于', '不少于', '不低于', '至少', '最少', '达到'];
+// A change, not a level: 提升5个百分点 (>=), 下降1个百分点 (<=).
+const RISE_RE = /(?:提升|提高|增长|增加|高出|上升)$/;
+const FALL_RE = /(?:下降|降低|减少|压减)$/;
 const LE_WORDS = ['不得超过', '不超过', '不高于', '不多于', '最多'];
 const CONDITION_WORDS = ['超过', '高于', '大于', '低于', '小于'];
 const TIME_UNITS = new Set(['个工作日', '个月', '天', '周', '年']);
@@ -42,6 +46,7 @@ interface Quantity {
   comparator: Comparator;
   /** Comparator came from words or a suffix (以上, 左右 …), not a bare number. */
   qualified: boolean;
+  change?: boolean;
 }
 
 /** The comparator word closest before `pos` in `s` (after `from`), if any. */
@@ -96,7 +101,14 @@ function quantitiesIn(clause: string): Quantity[] {
     if (unit === '年' && value >= 1900) continue; // a year, not a duration
     if (unit === '年' && /^\d{1,2}月/.test(s.slice(end))) continue;
     if (insideQuotes(s, index)) continue;
-    raw.push({ index, end, value, valueMax: m[2] ? Number(m[2]) : undefined, unit, suffix: m[4] });
+    raw.push({
+      index,
+      end,
+      value,
+      valueMax: m[2] ? Number(m[2]) : undefined,
+      unit: unit === '个百分点' ? '百分点' : unit,
+      suffix: m[4],
+    });
   }
   for (const m of s.matchAll(CN_QUANT_RE)) {
     const index = (m.index ?? 0) + m[0].indexOf(m[1]);
@@ -121,6 +133,12 @@ function quantitiesIn(clause: string): Quantity[] {
     } else if (r.suffix === '左右') {
       comparator = '~';
       qualified = true;
+    } else if (
+      r.unit === '百分点' &&
+      (RISE_RE.test(s.slice(lastEnd, r.index)) || FALL_RE.test(s.slice(lastEnd, r.index)))
+    ) {
+      comparator = FALL_RE.test(s.slice(lastEnd, r.index)) ? '<=' : '>=';
+      qualified = true;
     } else if (cmp) {
       if (cmp.kind === 'COND') {
         lastEnd = r.end;
@@ -141,14 +159,15 @@ function quantitiesIn(clause: string): Quantity[] {
       unit: r.unit,
       comparator,
       qualified,
+      ...(r.unit === '百分点' ? { change: true } : {}),
     });
     lastEnd = r.end;
   }
-  // "150个、300个以上": a suffix qualifies the whole 、-list before it.
+  // "150个、300个以上" / "分别达到50%和75%以上": a suffix qualifies the whole list before it.
   for (let i = found.length - 2; i >= 0; i--) {
     const a = found[i];
     const b = found[i + 1];
-    if (!a.qualified && b.qualified && s.slice(a.end, b.index) === '、') {
+    if (!a.qualified && b.qualified && /^(?:、|和|及|与)$/.test(s.slice(a.end, b.index))) {
       a.comparator = b.comparator;
       a.qualified = true;
     }
@@ -246,7 +265,7 @@ export function metricOf(text: string, q?: { value: number | null; unit: string 
   return fallback();
 }
 
-const IMPLICIT_RE = /全覆盖|所有[^，,。；;]*纳入|全部参与/;
+const IMPLICIT_RE = /全覆盖|所有[^，,。；;]*纳入|全部参与|覆盖全部|全部覆盖|覆盖所有|全部接入|全部纳入|全部建成/;
 
 export interface TargetContext {
   /** Date the surrounding sentence ties targets to. */
@@ -296,6 +315,7 @@ export function targetsInClause(clause: string, ctx: TargetContext = {}): Parsed
       comparator: q.comparator,
     };
     if (q.valueMax !== undefined) t.value_max = q.valueMax;
+    if (q.change) t.change = true;
     if (ctx.date) t.date = ctx.date;
     if (weekly) t.recurrence = 'weekly';
     out.push(t);

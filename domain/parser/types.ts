@@ -9,13 +9,22 @@ export interface ParsedDeadline {
   text: string;
   /** Normalised end date; null for a relative deadline without a base date. */
   date: IsoDate | null;
+  /**
+   * extra: true when the date is before options.today (the import day). The
+   * preview flags it; the workflow must not turn it into a milestone or a
+   * deadline that is overdue on assignment.
+   */
+  past?: boolean;
+  /** extra: how the date was read when not written in full (沿用上文年份 / 方案年度). */
+  inferred?: 'YEAR_FROM_CONTEXT' | 'PLAN_YEAR';
 }
 
 /** A relative deadline such as 在5个工作日内 (extra). */
 export interface ParsedRelativeDeadline {
   text: string;
   amount: number;
-  unit: 'WORKING_DAY' | 'DAY' | 'MONTH' | 'YEAR';
+  /** DAY_OF_MONTH: 每月5日前 (amount = the day; recurs monthly). */
+  unit: 'WORKING_DAY' | 'DAY' | 'MONTH' | 'YEAR' | 'DAY_OF_MONTH';
   /** Computed when options.baseDate was given (working days need options.calendar). */
   date: IsoDate | null;
 }
@@ -36,6 +45,17 @@ export interface ParsedTarget {
   date?: IsoDate;
   /** Only 'weekly' (outside the task-level enum) is carried per target. */
   recurrence?: 'weekly';
+  /** extra: the value is a change, not a level (提升5个百分点, 下降1个百分点). */
+  change?: boolean;
+}
+
+/** extra: why a field was read that way: the source span and a reason (Chinese). */
+export interface Evidence {
+  field: 'task' | 'lead' | 'cooperating' | 'deadline' | 'target' | 'recurrence';
+  /** The span of the source the value comes from, as written. */
+  text: string;
+  /** Why it was read so, in Chinese (shown in the preview). */
+  reason: string;
 }
 
 export interface ParsedTask {
@@ -51,17 +71,58 @@ export interface ParsedTask {
   /** extra: true when no department could be read; the office must assign it. */
   unassigned?: boolean;
   /** extra: where lead/cooperating came from. */
-  responsibility_source?: 'ANNOTATION' | 'IN_TEXT' | 'NONE';
+  responsibility_source?: 'ANNOTATION' | 'IN_TEXT' | 'CONVENTION' | 'TABLE' | 'APPENDIX' | 'NONE';
+  /** extra: per field, the source span it was read from and why. */
+  evidence?: Evidence[];
   /** extra: relative deadlines (在5个工作日内). */
   relative_deadlines?: ParsedRelativeDeadline[];
   /** extra: the task's full text (heading + body). */
   body?: string;
 }
 
+export type ParseWarningCode =
+  | 'UNASSIGNED_TASK'
+  | 'NO_TASKS'
+  | 'NO_TITLE'
+  | 'NO_DOC_NUMBER'
+  | 'PAST_DEADLINE'
+  | 'MULTIPLE_DOCUMENTS'
+  | 'RESPONSIBILITY_CONVENTION'
+  | 'IMPLICIT_OWNER'
+  | 'TABLE_COLUMNS'
+  | 'APPENDIX_UNMATCHED'
+  | 'NO_DEPARTMENTS';
+
 export interface ParseWarning {
-  code: 'UNASSIGNED_TASK' | 'NO_TASKS' | 'NO_TITLE' | 'NO_DOC_NUMBER';
+  code: ParseWarningCode;
+  /** Chinese, shown to the office. */
   message: string;
+  /** English second. */
+  messageEn?: string;
   path?: string[];
+}
+
+/** What a table column means (header mapping by meaning; the office may correct it). */
+export type ColumnField =
+  'seq' | 'section' | 'task' | 'detail' | 'lead' | 'cooperating' | 'deadline' | 'target' | 'ignore';
+
+export interface ColumnMapping {
+  /** The header cells as written. */
+  header: string[];
+  /** Per column, what it was read as (null: not used). */
+  fields: (ColumnField | null)[];
+  /** TABLE: tasks are the rows; APPENDIX: a 分工表 completing the tasks of the text. */
+  role: 'TABLE' | 'APPENDIX';
+  /** Index of the table among the document's tables. */
+  table: number;
+}
+
+/** One document of a file that holds several (a compilation). */
+export interface DocumentSummary {
+  index: number;
+  title: string | null;
+  doc_number: string | null;
+  tasks: number;
 }
 
 export interface ParsedPlan {
@@ -74,6 +135,13 @@ export interface ParsedPlan {
   departments: string[];
   tasks: ParsedTask[];
   plan_targets: ParsedTarget[];
+  /** extra: date the document was issued (YYYY-MM-DD), when it says. */
+  issued_on?: string | null;
+  /** extra: the table columns read, when tasks or responsibilities came from a table. */
+  columns?: ColumnMapping;
+  /** extra: every document of the file when it holds several; `document` is the one read. */
+  documents?: DocumentSummary[];
+  document?: number;
   /** extra */
   warnings: ParseWarning[];
 }
