@@ -1,26 +1,126 @@
 /**
- * Reading a plan document: .txt / .md as text, .docx through mammoth. PDF is
- * refused with a clear message (pdfjs-dist's text layer loses the line
- * structure the parser depends on; export the document as .docx or .txt).
+ * Reading a plan document: .txt / .md as text, .docx through mammoth (its
+ * document model gives paragraphs and tables), .xlsx and .csv 台账 through
+ * exceljs. PDF is refused with a clear message (pdfjs-dist's text layer loses
+ * the line structure the parser depends on; export the document as .docx or
+ * .txt). The parser (domain/parser) gets text, or blocks when there are tables.
  */
+import crypto from 'node:crypto';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import ExcelJS from 'exceljs';
 import mammoth from 'mammoth';
-import { parsePlan, type ParsedPlan } from '../domain/parser/index.ts';
+import {
+  parseDocument,
+  parsePlan,
+  type Block,
+  type ColumnField,
+  type DocumentOptions,
+  type ParsedPlan,
+} from '../domain/parser/index.ts';
+
+export type ImportErrorCode = 'UNREADABLE' | 'NOT_A_PLAN' | 'DUPLICATE_PLAN' | 'TITLE_REQUIRED' | 'BAD_CORRECTION';
 
 export class ImportError extends Error {
   constructor(
     readonly zh: string,
     readonly en: string,
+    readonly code: ImportErrorCode = 'UNREADABLE',
+    readonly detail: Record<string, string> = {},
   ) {
     super(`${zh} / ${en}`);
     this.name = 'ImportError';
   }
 }
 
+/** A document as read: its text (kept as the plan's source), and its blocks when it has tables. */
+export interface PlanSource {
+  text: string;
+  format: string;
+  blocks?: Block[];
+}
+
+/**
+ * SHA-256 of the normalised text (NFKC, no whitespace): the same document
+ * pasted, uploaded as .txt or re-saved hashes the same.
+ */
+export function sourceHashOf(text: string): string {
+  return crypto.createHash('sha256').update(text.normalize('NFKC').replace(/\s+/g, '')).digest('hex');
+}
+
+/** Plain text of blocks: paragraphs as lines, table rows as tab-separated lines. */
+export function textOfBlocks(blocks: Block[]): string {
+  return blocks.map((b) => (b.kind === 'paragraph' ? b.text : b.rows.map((r) => r.join('\t')).join('\n'))).join('\n');
+}
+
+interface MammothElement {
+  type: string;
+  value?: string;
+  children?: MammothElement[];
+}
+
+/** Paragraphs and tables of a .docx, from mammoth's document model (transformDocument). */
+async function docxBlocks(bytes: Buffer): Promise<Block[]> {
+  const blocks: Block[] = [];
+  const textOf = (e: MammothElement): string =>
+    e.type === 'text'
+      ? (e.value ?? '')
+      : e.type === 'tab'
+        ? ' '
+        : e.type === 'break'
+          ? '\n'
+          : (e.children ?? []).map(textOf).join(e.type === 'tableCell' ? '\n' : '');
+  const walk = (e: MammothElement) => {
+    if (e.type === 'paragraph') blocks.push({ kind: 'paragraph', text: textOf(e) });
+    else if (e.type === 'table')
+      blocks.push({
+        kind: 'table',
+        rows: (e.children ?? [])
+          .filter((r) => r.type === 'tableRow')
+          .map((r) => (r.children ?? []).filter((c) => c.type === 'tableCell').map((c) => textOf(c).trim())),
+      });
+    else (e.children ?? []).forEach(walk);
+  };
+  await mammoth.convertToHtml({ buffer: bytes }, {
+    transformDocument: (doc: MammothElement) => {
+      walk(doc);
+      return doc;
+    },
+  } as Parameters<typeof mammoth.convertToHtml>[1]);
+  return blocks;
+}
+
+/** Rows of every worksheet (cell text; merged cells repeat their value), as tables. */
+function sheetBlocks(wb: ExcelJS.Workbook): Block[] {
+  const blocks: Block[] = [];
+  wb.eachSheet((ws) => {
+    const rows: string[][] = [];
+    const width = ws.columnCount;
+    ws.eachRow({ includeEmpty: false }, (row) => {
+      const cells: string[] = [];
+      for (let c = 1; c <= width; c++) cells.push(row.getCell(c).text.trim());
+      rows.push(cells);
+    });
+    if (rows.length) blocks.push({ kind: 'table', rows });
+  });
+  return blocks;
+}
+
+/** CSV text: UTF-8 (with or without BOM), else GB18030 as Excel saves it on Chinese Windows. */
+function decodeCsv(bytes: Buffer): string {
+  const utf8 = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  if (!utf8.includes('\uFFFD')) return utf8.replace(/^\uFEFF/, '');
+  try {
+    return new TextDecoder('gb18030').decode(bytes);
+  } catch {
+    throw new ImportError('无法识别 CSV 文件的编码，请另存为 UTF-8。', 'Unknown CSV encoding; save it as UTF-8.');
+  }
+}
+
 export const MAX_PLAN_BYTES = 10 * 1024 * 1024;
 
-/** Extract the text of a plan document. */
-export async function readPlanDocument(bytes: Buffer, fileName: string): Promise<{ text: string; format: string }> {
+/** Extract the text (and tables) of a plan document. */
+export async function readPlanDocument(bytes: Buffer, fileName: string): Promise<PlanSource> {
   if (bytes.length === 0) throw new ImportError('文件为空。', 'The file is empty.');
   if (bytes.length > MAX_PLAN_BYTES) {
     throw new ImportError('文件超过 10 MB 上限。', 'The file exceeds the 10 MB limit.');
@@ -45,14 +145,47 @@ export async function readPlanDocument(bytes: Buffer, fileName: string): Promise
   }
   if (ext === '.docx') {
     try {
-      const { value } = await mammoth.extractRawText({ buffer: bytes });
-      return { text: value, format: 'docx' };
+      const blocks = await docxBlocks(bytes);
+      const hasTable = blocks.some((b) => b.kind === 'table');
+      return { text: textOfBlocks(blocks), format: 'docx', ...(hasTable ? { blocks } : {}) };
     } catch (err) {
       throw new ImportError(
         '无法读取该 Word 文档（.docx）。',
         `Cannot read the Word document: ${(err as Error).message}`,
       );
     }
+  }
+  if (ext === '.xlsx') {
+    const wb = new ExcelJS.Workbook();
+    try {
+      await wb.xlsx.load(bytes as unknown as ArrayBuffer);
+    } catch (err) {
+      throw new ImportError(
+        '无法读取该 Excel 文件（.xlsx）。',
+        `Cannot read the Excel workbook: ${(err as Error).message}`,
+      );
+    }
+    const blocks = sheetBlocks(wb);
+    if (!blocks.length) throw new ImportError('Excel 文件中没有任何数据。', 'The workbook holds no data.');
+    return { text: textOfBlocks(blocks), format: 'xlsx', blocks };
+  }
+  if (ext === '.csv') {
+    const wb = new ExcelJS.Workbook();
+    try {
+      await wb.csv.read(Readable.from([decodeCsv(bytes)]), { parserOptions: { delimiter: ',' } });
+    } catch (err) {
+      if (err instanceof ImportError) throw err;
+      throw new ImportError('无法读取该 CSV 文件。', `Cannot read the CSV file: ${(err as Error).message}`);
+    }
+    const blocks = sheetBlocks(wb);
+    if (!blocks.length) throw new ImportError('CSV 文件中没有任何数据。', 'The CSV file holds no data.');
+    return { text: textOfBlocks(blocks), format: 'csv', blocks };
+  }
+  if (ext === '.xls') {
+    throw new ImportError(
+      '暂不支持旧版 Excel（.xls），请另存为 .xlsx 后导入。',
+      'Legacy .xls is not supported; save the workbook as .xlsx.',
+    );
   }
   if (ext === '.pdf') {
     throw new ImportError(
@@ -63,14 +196,38 @@ export async function readPlanDocument(bytes: Buffer, fileName: string): Promise
   throw new ImportError(`不支持的文件类型：${ext}`, `Unsupported file type: ${ext}`);
 }
 
-/** Text → parsed plan, refusing documents that are not plans. */
-export function parsePlanText(text: string, docName?: string): ParsedPlan {
-  const parsed = parsePlan(text, { docName, includeBody: true });
+export interface ParseSourceOptions {
+  /** The import day (YYYY-MM-DD, Asia/Shanghai): earlier deadlines are flagged past. */
+  today?: string;
+  /** Which document of a compilation to read. */
+  documentIndex?: number;
+  /** The office's column mapping for a table or 台账. */
+  columns?: (ColumnField | null)[];
+}
+
+/** Today in Asia/Shanghai (the import day). */
+export function todayInShanghai(now = new Date()): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(now);
+}
+
+function refuseEmpty(parsed: ParsedPlan): ParsedPlan {
   if (parsed.tasks.length === 0) {
     throw new ImportError(
-      '未能从文件中识别出任何任务，请确认这是一份实施方案。',
+      '未能从文件中识别出任何任务，请确认这是一份实施方案（任务应为编号标题、编号条目或带“主要任务 / 牵头单位”表头的表格）。',
       'No task found: is this an implementation plan?',
+      'NOT_A_PLAN',
     );
   }
   return parsed;
+}
+
+/** Text → parsed plan, refusing documents that are not plans. */
+export function parsePlanText(text: string, docName?: string, opts: ParseSourceOptions = {}): ParsedPlan {
+  return refuseEmpty(parsePlan(text, { docName, includeBody: true, ...opts }));
+}
+
+/** A read document (text, or blocks with tables) → parsed plan, refusing documents that are not plans. */
+export function parsePlanSource(source: PlanSource, docName?: string, opts: ParseSourceOptions = {}): ParsedPlan {
+  const options: DocumentOptions = { docName, includeBody: true, ...opts };
+  return refuseEmpty(source.blocks ? parseDocument(source.blocks, options) : parsePlan(source.text, options));
 }

@@ -47,6 +47,7 @@ export {
   bracketGroups,
 } from './responsibility';
 export { targetsInClause, targetsInSentence, tidyClause, metricOf } from './targets';
+export { parseDocument, mapColumns, findHeader, COLUMN_FIELD_ZH, type Block, type DocumentOptions } from './table';
 
 export interface ParseOptions {
   /** File name, copied to `doc`. */
