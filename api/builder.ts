@@ -9,6 +9,7 @@ import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 import type { Context } from './context.ts';
 import { DubanError } from './errors.ts';
+import { fieldLabel, validationText } from './messages.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -47,11 +48,9 @@ export const builder = new SchemaBuilder<{
     validationError: (failure) => {
       const first = failure.issues[0];
       const where = first?.path?.map((p) => (typeof p === 'object' ? String(p.key) : String(p))).join('.') ?? '';
-      return new DubanError(
-        'INVALID_INPUT',
-        {},
-        { zh: `${where}：${first?.message ?? ''}`, en: `${where}: ${first?.message ?? ''}` },
-      );
+      const field = fieldLabel(where);
+      const text = validationText(first?.message ?? '');
+      return new DubanError('INVALID_INPUT', {}, { zh: `${field.zh}${text.zh}`, en: `${field.en} ${text.en}` });
     },
   },
   prisma: {

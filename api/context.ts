@@ -23,6 +23,14 @@ export interface AppServices {
   temporal: TemporalClient | undefined;
   limiter?: LoginLimiter;
   events?: EventBus;
+  /** The state of the engine and worker when this process supervises them (npm start). */
+  parts?: () => {
+    engine: string;
+    engineRestarts: number;
+    engineDownSince: string | null;
+    worker: string;
+    stuck: { workflowId: string; taskId: string | null; attempt: number; since: string | null }[];
+  };
 }
 
 export interface Context extends AppServices {

@@ -3,6 +3,7 @@
  * evaluation. Same authorization as the API (session cookie or bearer token);
  * department staff get only their own tasks in the ledger.
  */
+import { taskScope } from './access.ts';
 import ExcelJS from 'exceljs';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { AppServices, SessionUser } from './context.ts';
@@ -28,17 +29,7 @@ export async function ledgerWorkbook(
   user: SessionUser,
   planId: string | null,
 ): Promise<ExcelJS.Workbook> {
-  const where: Prisma.TaskWhereInput = {
-    ...(planId ? { planId } : {}),
-    ...(user.role === 'DEPARTMENT'
-      ? {
-          OR: [
-            { leadDepartmentId: user.departmentId ?? '' },
-            { cooperators: { some: { departmentId: user.departmentId ?? '' } } },
-          ],
-        }
-      : {}),
-  };
+  const where: Prisma.TaskWhereInput = { AND: [planId ? { planId } : {}, taskScope({ user })] };
   const tasks = await services.prisma.task.findMany({
     where,
     orderBy: [{ planId: 'asc' }, { sortOrder: 'asc' }],

@@ -57,3 +57,59 @@ export const STATUS_ZH: Record<string, string> = {
   CLOSED: '已办结',
   CANCELLED: '已撤销',
 };
+
+/** Argument and input-field names as users read them (validation messages name the field). */
+export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
+  progress: { zh: '进度', en: 'progress' },
+  narrative: { zh: '进展情况', en: 'narrative' },
+  problems: { zh: '存在问题', en: 'problems' },
+  nextSteps: { zh: '下步计划', en: 'next steps' },
+  dueDate: { zh: '完成时限', en: 'due date' },
+  newDueDate: { zh: '申请的完成时限', en: 'requested due date' },
+  dueFrom: { zh: '起始日期', en: 'from date' },
+  dueTo: { zh: '截止日期', en: 'to date' },
+  reason: { zh: '理由', en: 'reason' },
+  summary: { zh: '办结情况说明', en: 'summary' },
+  text: { zh: '内容', en: 'text' },
+  title: { zh: '标题', en: 'title' },
+  comment: { zh: '意见', en: 'comment' },
+  level: { zh: '督办等级', en: 'level' },
+  search: { zh: '搜索词', en: 'search' },
+  date: { zh: '日期', en: 'date' },
+  name: { zh: '名称', en: 'name' },
+  username: { zh: '用户名', en: 'username' },
+  password: { zh: '密码', en: 'password' },
+  displayName: { zh: '姓名', en: 'display name' },
+  email: { zh: '电子邮箱', en: 'email' },
+  phone: { zh: '电话', en: 'phone' },
+  milestones: { zh: '节点', en: 'milestones' },
+  fileName: { zh: '文件名', en: 'file name' },
+  period: { zh: '季度', en: 'quarter' },
+  value: { zh: '数值', en: 'value' },
+  limit: { zh: '条数', en: 'limit' },
+  first: { zh: '条数', en: 'first' },
+};
+
+/** Validator message codes (REQUIRED, MAX:n, RANGE:a-b, DATE) as sentences in both languages. */
+export function validationText(code: string): { zh: string; en: string } {
+  const max = /^MAX:(\d+)$/.exec(code);
+  if (max) return { zh: `不能超过 ${max[1]} 个字`, en: `at most ${max[1]} characters` };
+  const range = /^RANGE:(-?\d+)-(-?\d+)$/.exec(code);
+  if (range) return { zh: `应在 ${range[1]} 到 ${range[2]} 之间`, en: `must be between ${range[1]} and ${range[2]}` };
+  const min = /^MIN:(\d+)$/.exec(code);
+  if (min) return { zh: `至少 ${min[1]} 个字符`, en: `at least ${min[1]} characters` };
+  if (code === 'REQUIRED') return { zh: '不能为空', en: 'is required' };
+  if (code === 'DATE') return { zh: '不是有效日期（格式 YYYY-MM-DD）', en: 'is not a valid date (YYYY-MM-DD)' };
+  if (code === 'EMAIL') return { zh: '不是有效的电子邮箱', en: 'is not a valid email address' };
+  if (code === 'QUARTER') return { zh: '格式应为 2026-Q4', en: 'must look like 2026-Q4' };
+  return { zh: code, en: code };
+}
+
+export function fieldLabel(path: string): { zh: string; en: string } {
+  const last =
+    path
+      .split('.')
+      .filter((p) => !/^\d+$/.test(p))
+      .at(-1) ?? path;
+  return FIELD_LABELS[last] ?? { zh: last, en: last };
+}

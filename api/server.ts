@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import { createYoga } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import { LoginLimiter, tokenFromRequest, userFromToken } from './auth.ts';
 import { DubanError } from './errors.ts';
+import { MESSAGES } from './messages.ts';
 import { createEventBus, type EventBus } from './events.ts';
 import { startChangeFeed } from './feed.ts';
 import { createLoaders } from './loaders.ts';
@@ -65,6 +67,30 @@ export function createYogaApp(services: AppServices) {
     maskedErrors: { maskError: maskUnexpected },
     plugins: [
       useDepthLimit(12),
+      useSignedIn(),
+      {
+        // Subscriptions are long-lived: refuse one without valid credentials before its stream opens.
+        async onRequest({ request, fetchAPI, endResponse }) {
+          if (!(request.headers.get('accept') ?? '').includes('text/event-stream')) return;
+          const found = tokenFromRequest(request);
+          const user = found ? await userFromToken(services.prisma, found.token) : null;
+          if (!user) {
+            endResponse(
+              new fetchAPI.Response(
+                JSON.stringify({
+                  errors: [
+                    {
+                      message: MESSAGES.UNAUTHENTICATED.zh,
+                      extensions: { code: 'UNAUTHENTICATED', messageEn: MESSAGES.UNAUTHENTICATED.en },
+                    },
+                  ],
+                }),
+                { status: 401, headers: { 'content-type': 'application/json' } },
+              ),
+            );
+          }
+        },
+      },
       {
         // CSRF: a cookie-authenticated POST must be JSON (which a cross-site form cannot send
         // without a CORS preflight) or carry our header. Bearer tokens are not sent by browsers on their own.
@@ -128,15 +154,87 @@ function endingWith(bus: EventBus, signal: AbortSignal): EventBus {
   };
 }
 
-/** Unexpected errors never leak internals; typed DubanErrors keep their message. */
+/**
+ * Every failure a user can cause keeps its code and a Chinese message (the
+ * English one in messageEn); GraphQL's own request errors (a variable of the
+ * wrong type, an unknown field) are translated. Anything else is a bug: it is
+ * logged with a request id that the user's message shows.
+ */
 function maskUnexpected(error: unknown, message: string): Error {
   const original = (error as { originalError?: unknown })?.originalError;
   if (original instanceof DubanError) {
     return new GraphQLError(original.message, { extensions: { code: original.code, messageEn: original.messageEn } });
   }
-  if (error instanceof GraphQLError && !original) return error;
-  console.error('[api]', original ?? error);
-  return new GraphQLError(message);
+  const gql = error instanceof GraphQLError ? error : null;
+  if (gql && (!original || original instanceof GraphQLError)) return requestError(gql);
+  const requestId = randomUUID().slice(0, 8);
+  console.error(`[api] request ${requestId}:`, original ?? error);
+  void message;
+  return new GraphQLError(`服务器内部错误（请求编号 ${requestId}），请联系管理员。`, {
+    extensions: {
+      code: 'INTERNAL',
+      requestId,
+      messageEn: `Internal server error (request ${requestId}); please tell the administrator.`,
+    },
+  });
+}
+
+/** GraphQL's own errors about the request, in the user's language. */
+function requestError(error: GraphQLError): GraphQLError {
+  const en = error.message;
+  const variable = /^Variable "\$(\w+)" got invalid value (.*?);/.exec(en) ?? /^Variable "\$(\w+)"/.exec(en);
+  let zh: string;
+  if (variable) zh = `参数 $${variable[1]} 的值无效${/Int|Float/.test(en) ? '（应为数字）' : ''}。`;
+  else if (/^Cannot query field/.test(en)) zh = '查询了不存在的字段。';
+  else if (/^Syntax Error/.test(en)) zh = '查询语法错误。';
+  else if (/^Unknown argument|^Field ".*" argument ".*" of type ".*" is required/.test(en)) zh = '参数有误。';
+  else if (/Query too deep|嵌套过深/.test(en)) zh = en;
+  else if (/^Must provide|^Unknown operation|^Could not determine/.test(en)) zh = '请求无效。';
+  else zh = '请求无效。';
+  const code = (error.extensions?.code as string | undefined) ?? 'INVALID_INPUT';
+  return new GraphQLError(zh === en ? en : zh, {
+    nodes: error.nodes,
+    positions: error.positions,
+    path: error.path,
+    extensions: {
+      ...error.extensions,
+      code: code === 'BAD_USER_INPUT' || code === 'GRAPHQL_VALIDATION_FAILED' ? 'INVALID_INPUT' : code,
+      messageEn: en,
+    },
+  });
+}
+
+/** Operations anyone may run without signing in. */
+const PUBLIC_ROOT_FIELDS = new Set(['login', 'health', 'me', '__typename', '__schema', '__type']);
+
+/** Authentication on every operation but login and health, subscriptions included. */
+function useSignedIn() {
+  const refuse = (args: { contextValue: unknown; document: any; operationName?: string | null }) => {
+    if ((args.contextValue as Context).user) return null;
+    const ops = (args.document.definitions as any[]).filter((d) => d.kind === 'OperationDefinition');
+    const op = ops.find((o) => !args.operationName || o.name?.value === args.operationName) ?? ops[0];
+    const fields: string[] = (op?.selectionSet?.selections ?? []).map((sel: any) =>
+      sel.kind === 'Field' ? sel.name.value : '…',
+    );
+    if (fields.every((f) => PUBLIC_ROOT_FIELDS.has(f))) return null;
+    return {
+      errors: [
+        new GraphQLError(MESSAGES.UNAUTHENTICATED.zh, {
+          extensions: { code: 'UNAUTHENTICATED', messageEn: MESSAGES.UNAUTHENTICATED.en },
+        }),
+      ],
+    };
+  };
+  return {
+    onExecute({ args, setResultAndStopExecution }: any) {
+      const r = refuse(args);
+      if (r) setResultAndStopExecution(r);
+    },
+    onSubscribe({ args, setResultAndStopExecution }: any) {
+      const r = refuse(args);
+      if (r) setResultAndStopExecution(r);
+    },
+  };
 }
 
 /** Refuse absurdly nested queries before they reach resolvers. */

@@ -3,6 +3,7 @@
  * embedded Temporal engine (unless TEMPORAL_ADDRESS is set), the worker and the
  * HTTP server (GraphQL at /graphql, the board at /), then print the URL.
  */
+import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../temporal.config.ts';
 import { createPrisma, prepareDatabase } from '../prisma/client.ts';
 import { startServer } from '../api/server.ts';
@@ -10,9 +11,12 @@ import { buildWebIfStale, connectTemporal } from './runtime.ts';
 import { startWorker } from './worker.ts';
 import { seedDemo } from './demo.ts';
 import { resumeMissingWorkflows } from '../activities/plans.ts';
+import { watchStuckWorkflows } from './stuck.ts';
 
 const log = (line: string) => console.log(`[duban] ${line}`);
 
+// This process owns its signals: the SDK must not start draining the worker behind our back.
+Runtime.install({ shutdownSignals: [] });
 const config = loadConfig();
 await buildWebIfStale(log);
 const { applied } = await prepareDatabase(config.databaseUrl);
@@ -25,8 +29,14 @@ const resumed = await resumeMissingWorkflows(temporal.client, prisma, config.tem
 if (resumed.tasks || resumed.plans)
   log(`Started workflows for ${resumed.tasks} task(s) and ${resumed.plans} plan(s) that had none.`);
 const demoUsers = await seedDemo(prisma, temporal.client, config);
+const stuck = watchStuckWorkflows(temporal.client, prisma);
 const server = await startServer(
-  { prisma, config, temporal: temporal.client },
+  {
+    prisma,
+    config,
+    temporal: temporal.client,
+    parts: () => ({ ...temporal.status(), worker: worker.worker.getState(), stuck: stuck.list() }),
+  },
   { port: config.port, host: config.host },
 );
 log(`Duban 督办 is running at ${server.url}/  (GraphQL: ${server.url}/graphql)`);
@@ -40,11 +50,18 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log(`${signal}: shutting down…`);
-  await server.close();
-  await worker.stop();
-  await temporal.stop();
-  await prisma.$disconnect();
-  process.exit(0);
+  try {
+    stuck.stop();
+    await server.close();
+    await worker.stop();
+    await temporal.stop();
+    await prisma.$disconnect();
+    log('Stopped.');
+    process.exit(0);
+  } catch (err) {
+    console.error(`[duban] shutdown: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -21,6 +21,8 @@ export function workerOptions(config: DubanConfig, prisma: PrismaClient): Omit<W
     taskQueue: config.temporal.taskQueue,
     workflowsPath: WORKFLOWS_PATH,
     activities: createActivities({ prisma, config }),
+    // A killed worker's sticky queue is given up quickly: the next worker gets its tasks in seconds.
+    stickyQueueScheduleToStartTimeout: '2 seconds',
     ...config.temporal.worker,
   };
 }
@@ -37,9 +39,10 @@ export async function startWorker(
   return {
     worker,
     stop: async () => {
-      worker.shutdown();
-      await running;
-      await connection.close();
+      // Idempotent: a second stop (or one after the worker began draining by itself) just waits.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close().catch(() => undefined);
     },
   };
 }

@@ -1,5 +1,6 @@
 /** Administration: users, departments (merging aliases), calendar overrides, plan settings. */
 import { z } from 'zod';
+import { isPlausibleDate } from '../../domain/calendar.ts';
 import { calendarChangedSignal, settingsChangedSignal } from '../../workflows/definitions.ts';
 import { builder, nonEmpty } from '../builder.ts';
 import { hashPassword } from '../auth.ts';
@@ -9,8 +10,8 @@ import { invalidInput, notFound } from '../errors.ts';
 import { ERRORS } from './errors.ts';
 
 const RoleEnum = builder.enumType('Role', { values: ['OFFICE', 'DEPARTMENT', 'SUPERVISOR', 'ADMIN'] as const });
-const name = (max: number) => z.string().trim().min(1, 'required').max(max, `at most ${max} characters`);
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+const name = (max: number) => z.string().trim().min(1, 'REQUIRED').max(max, `MAX:${max}`);
+const isoDate = z.string().refine((s) => isPlausibleDate(s), 'DATE');
 
 async function audit(ctx: Context, action: string, entityType: string, entityId: string | null, data: object = {}) {
   const actor = actorOf(ctx);
@@ -58,7 +59,7 @@ builder.mutationField('createUser', (t) =>
       username: t.arg.string({ validate: z.string().regex(/^[a-zA-Z0-9_.-]{2,64}$/, '2–64 letters, digits, _ . -') }),
       displayName: t.arg.string({ validate: name(100) }),
       password: t.arg.string({
-        validate: z.string().min(8, 'at least 8 characters').max(256, 'at most 256 characters'),
+        validate: z.string().min(8, 'MIN:8').max(256, 'MAX:256'),
       }),
       role: t.arg({ type: RoleEnum }),
       departmentId: t.arg.id({ required: false }),
@@ -100,7 +101,7 @@ builder.mutationField('updateUser', (t) =>
       displayName: t.arg.string({ required: false, validate: name(100) }),
       password: t.arg.string({
         required: false,
-        validate: z.string().min(8, 'at least 8 characters').max(256, 'at most 256 characters'),
+        validate: z.string().min(8, 'MIN:8').max(256, 'MAX:256'),
       }),
       role: t.arg({ type: RoleEnum, required: false }),
       departmentId: t.arg.id({ required: false }),
@@ -222,7 +223,7 @@ const CalendarDayInput = builder.inputType('CalendarDayInput', {
   fields: (t) => ({
     date: t.string({ validate: isoDate }),
     kind: t.field({ type: DayKindEnum }),
-    name: t.string({ required: false, validate: z.string().max(50, 'at most 50 characters') }),
+    name: t.string({ required: false, validate: z.string().max(50, 'MAX:50') }),
   }),
 });
 

@@ -23,8 +23,8 @@ builder.mutationField('login', (t) =>
     type: LoginResult,
     errors: ERRORS,
     args: {
-      username: t.arg.string({ validate: z.string().trim().min(1, 'required').max(64, 'at most 64 characters') }),
-      password: t.arg.string({ validate: z.string().min(1, 'required').max(256, 'at most 256 characters') }),
+      username: t.arg.string({ validate: z.string().trim().min(1, 'REQUIRED').max(64, 'MAX:64') }),
+      password: t.arg.string({ validate: z.string().min(1, 'REQUIRED').max(256, 'MAX:256') }),
     },
     resolve: async (_root, { username, password }, ctx) => {
       const wait = ctx.limiter.blockedFor(username, ctx.clientAddress);

@@ -1,10 +1,10 @@
 /** The supervisor's and office's overview, and the escalation preview. */
-import { createCalendar, type DayOverride } from '../../domain/calendar.ts';
 import { planEscalation } from '../../domain/escalation.ts';
 import type { TaskStatus } from '../../domain/types.ts';
 import { builder, nonEmpty } from '../builder.ts';
-import { visibleTask } from '../commands.ts';
-import { invalidInput } from '../errors.ts';
+import { taskIdOf, taskScope } from '../access.ts';
+import { createCalendar, isPlausibleDate, shanghaiDate, type DayOverride } from '../../domain/calendar.ts';
+import { invalidInput, notFound } from '../errors.ts';
 import { PlannedNoticeRef } from './objects.ts';
 import { taskVisibility } from './tasks.ts';
 
@@ -152,14 +152,14 @@ builder.queryField('previewEscalation', (t) =>
           ],
         },
       );
-      const iso = /^\d{4}-\d{2}-\d{2}$/;
       let input;
       let settings: Record<string, any> = {};
       if (a.taskId) {
-        const task = await visibleTask(ctx, String(a.taskId));
+        const task = await ctx.prisma.task.findFirst({ where: { AND: [{ id: taskIdOf(a.taskId) }, taskScope(ctx)] } });
+        if (!task) throw notFound('任务', 'Task');
         const plan = await ctx.prisma.plan.findUniqueOrThrow({ where: { id: task.planId } });
         settings = JSON.parse(plan.settings);
-        const day = (d: Date | null) => (d ? new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10) : null);
+        const day = (d: Date | null) => (d ? shanghaiDate(d) : null);
         input = {
           status: task.status as TaskStatus,
           assignedOn: day(task.assignedAt),
@@ -168,8 +168,13 @@ builder.queryField('previewEscalation', (t) =>
         };
       } else {
         for (const [k, v] of Object.entries({ assigned: a.assigned, due: a.due, acknowledged: a.acknowledged })) {
-          if (v && !iso.test(v))
-            throw invalidInput(`${k} 日期格式应为 YYYY-MM-DD：${v}`, `${k} must be YYYY-MM-DD: ${v}`);
+          if (v && !isPlausibleDate(v)) {
+            const f = { assigned: '交办日期', due: '完成时限', acknowledged: '签收日期' }[k];
+            throw invalidInput(
+              `${f}不是有效日期（格式 YYYY-MM-DD）：${v}`,
+              `${k} is not a valid date (YYYY-MM-DD): ${v}`,
+            );
+          }
         }
         if (!a.assigned || !a.due)
           throw invalidInput('请给出任务编号，或交办日期和完成时限。', 'Give a taskId, or assigned and due dates.');

@@ -13,6 +13,10 @@ interface HealthShape {
   temporalAddress: string;
   temporalNamespace: string;
   temporalReachable: boolean;
+  engine: string;
+  engineRestarts: number;
+  worker: string;
+  stuckWorkflows: number;
 }
 
 const Health = builder.objectRef<HealthShape>('SystemHealth').implement({
@@ -25,6 +29,12 @@ const Health = builder.objectRef<HealthShape>('SystemHealth').implement({
     temporalAddress: t.exposeString('temporalAddress'),
     temporalNamespace: t.exposeString('temporalNamespace'),
     temporalReachable: t.exposeBoolean('temporalReachable'),
+    engine: t.exposeString('engine', { description: 'up | starting | down | external' }),
+    engineRestarts: t.exposeInt('engineRestarts'),
+    worker: t.exposeString('worker', { description: 'The worker state (RUNNING, DRAINING, …) or "external"' }),
+    stuckWorkflows: t.exposeInt('stuckWorkflows', {
+      description: 'Open task workflows whose workflow task keeps failing (listed on the admin page)',
+    }),
   }),
 });
 
@@ -34,16 +44,25 @@ builder.queryField('health', (t) =>
     resolve: async (_root, _args, ctx) => {
       const rows = await ctx.prisma.$queryRawUnsafe<{ v: string }[]>('select sqlite_version() as v');
       let temporalReachable = false;
-      if (ctx.temporal) {
+      const parts = ctx.parts?.();
+      if (ctx.temporal && parts?.engine !== 'down') {
         try {
-          await ctx.temporal.workflowService.getSystemInfo({});
+          // Answer within a second whatever state the engine is in.
+          await ctx.temporal.connection.withDeadline(Date.now() + 800, () =>
+            ctx.temporal!.workflowService.getSystemInfo({}),
+          );
           temporalReachable = true;
         } catch {
           temporalReachable = false;
         }
       }
+      const stuckWorkflows = parts?.stuck.length ?? 0;
       return {
-        ok: temporalReachable,
+        ok: temporalReachable && (!parts || parts.worker === 'RUNNING'),
+        engine: parts?.engine ?? (ctx.config.temporal.address ? 'external' : 'unknown'),
+        engineRestarts: parts?.engineRestarts ?? 0,
+        worker: parts?.worker ?? 'external',
+        stuckWorkflows,
         node: process.versions.node,
         sqlite: rows[0]?.v ?? 'unknown',
         temporalSdk: temporalSdkVersion,

@@ -1,8 +1,22 @@
 /** Plans and departments: reading them, importing a plan document, creating and editing draft tasks. */
 import { z } from 'zod';
-import type { ParsedPlan } from '../../domain/parser/index.ts';
-import { ImportError, parsePlanText, readPlanDocument, MAX_PLAN_BYTES } from '../../activities/import.ts';
-import { savePlan, startPlanWorkflows } from '../../activities/plans.ts';
+import { COLUMN_FIELD_ZH, type ColumnField, type ParsedPlan } from '../../domain/parser/index.ts';
+import {
+  ImportError,
+  parsePlanSource,
+  readPlanDocument,
+  todayInShanghai,
+  MAX_PLAN_BYTES,
+  type PlanSource,
+} from '../../activities/import.ts';
+import {
+  duplicateError,
+  findDuplicatePlan,
+  isDocumentText,
+  savePlan,
+  startPlanWorkflows,
+  titleRequiredError,
+} from '../../activities/plans.ts';
 import { taskWorkflowId } from '../../workflows/definitions.ts';
 import { builder, nonEmpty } from '../builder.ts';
 import { actorOf } from '../commands.ts';
@@ -23,6 +37,11 @@ export const Plan = builder.prismaObject('Plan', {
     title: t.exposeString('title'),
     issuer: t.exposeString('issuer', { nullable: true }),
     docNumber: t.exposeString('docNumber', { nullable: true }),
+    issuedOn: t.exposeString('issuedOn', { nullable: true, description: 'Date the plan was issued (YYYY-MM-DD)' }),
+    supersedesId: t.exposeString('supersedesId', {
+      nullable: true,
+      description: 'The plan this one replaces (a confirmed new version of the same document)',
+    }),
     status: t.exposeString('status'),
     settings: t.string({
       description: 'JSON plan settings (thresholds, report window, score weights)',
@@ -65,11 +84,76 @@ builder.queryFields((t) => ({
 interface Preview {
   parsed: ParsedPlan;
   aliasSuggestions: { name: string; existing: string }[];
+  duplicateOf: { id: string; title: string; createdAt: Date } | null;
 }
 
-const DeadlineRef = builder.objectRef<{ text: string; date: string | null }>('ImportedDeadline').implement({
-  fields: (t) => ({ text: t.exposeString('text'), date: t.exposeString('date', { nullable: true }) }),
-});
+const DeadlineRef = builder
+  .objectRef<{ text: string; date: string | null; past?: boolean; inferred?: string }>('ImportedDeadline')
+  .implement({
+    fields: (t) => ({
+      text: t.exposeString('text'),
+      date: t.exposeString('date', { nullable: true }),
+      past: t.boolean({
+        description: 'The date was already past on the import day: flagged, never chased as overdue.',
+        resolve: (d) => d.past === true,
+      }),
+      inferred: t.exposeString('inferred', {
+        nullable: true,
+        description: 'YEAR_FROM_CONTEXT (12月底前 after 2024年…) or PLAN_YEAR (年内), when not written in full',
+      }),
+    }),
+  });
+const EvidenceRef = builder
+  .objectRef<{ field: string; text: string; reason: string }>('ImportEvidence')
+  .implement({
+    description: 'Why a field of an imported task was read so: the source span and the reason (Chinese).',
+    fields: (t) => ({
+      field: t.exposeString('field'),
+      text: t.exposeString('text'),
+      reason: t.exposeString('reason'),
+    }),
+  });
+const WarningRef = builder
+  .objectRef<ParsedPlan['warnings'][number]>('ImportWarning')
+  .implement({
+    fields: (t) => ({
+      code: t.exposeString('code'),
+      message: t.exposeString('message', { description: 'Chinese' }),
+      messageEn: t.string({ resolve: (w) => w.messageEn ?? w.message }),
+      path: t.stringList({ resolve: (w) => w.path ?? [] }),
+    }),
+  });
+const ColumnRef = builder
+  .objectRef<{ index: number; header: string; field: ColumnField | null }>('ImportColumn')
+  .implement({
+    description: 'How a table column was read (the office may correct it and preview again).',
+    fields: (t) => ({
+      index: t.exposeInt('index'),
+      header: t.exposeString('header'),
+      field: t.exposeString('field', { nullable: true }),
+      fieldZh: t.string({ resolve: (c) => (c.field ? COLUMN_FIELD_ZH[c.field] : '未识别') }),
+    }),
+  });
+const DocumentRef = builder
+  .objectRef<{ index: number; title: string | null; doc_number: string | null; tasks: number }>('ImportDocument')
+  .implement({
+    description: 'One document of a file holding several.',
+    fields: (t) => ({
+      index: t.exposeInt('index'),
+      title: t.exposeString('title', { nullable: true }),
+      docNumber: t.string({ nullable: true, resolve: (d) => d.doc_number }),
+      tasks: t.exposeInt('tasks'),
+    }),
+  });
+const DuplicateRef = builder
+  .objectRef<{ id: string; title: string; createdAt: Date }>('ImportDuplicate')
+  .implement({
+    fields: (t) => ({
+      id: t.exposeID('id'),
+      title: t.exposeString('title'),
+      createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    }),
+  });
 const TargetRef = builder
   .objectRef<{
     text: string;
@@ -99,6 +183,8 @@ const ImportedTask = builder.objectRef<ParsedPlan['tasks'][number]>('ImportedTas
     targets: t.field({ type: [TargetRef], resolve: (x) => x.targets }),
     recurrence: t.exposeString('recurrence', { nullable: true }),
     unassigned: t.boolean({ resolve: (x) => x.lead.length === 0 }),
+    responsibilitySource: t.string({ nullable: true, resolve: (x) => x.responsibility_source ?? null }),
+    evidence: t.field({ type: [EvidenceRef], resolve: (x) => x.evidence ?? [] }),
   }),
 });
 const AliasSuggestion = builder.objectRef<{ name: string; existing: string }>('AliasSuggestion').implement({
@@ -114,7 +200,32 @@ const ImportPreview = builder.objectRef<Preview>('ImportPreview').implement({
     departments: t.stringList({ resolve: (p) => p.parsed.departments }),
     tasks: t.field({ type: [ImportedTask], resolve: (p) => p.parsed.tasks }),
     planTargets: t.field({ type: [TargetRef], resolve: (p) => p.parsed.plan_targets }),
-    warnings: t.stringList({ resolve: (p) => p.parsed.warnings.map((w) => w.message) }),
+    issuedOn: t.string({ nullable: true, resolve: (p) => p.parsed.issued_on ?? null }),
+    titleRequired: t.boolean({
+      description: 'No title was found: the office must enter one before importing.',
+      resolve: (p) => !p.parsed.title?.trim(),
+    }),
+    warnings: t.stringList({ description: 'Chinese messages', resolve: (p) => p.parsed.warnings.map((w) => w.message) }),
+    warningDetails: t.field({ type: [WarningRef], resolve: (p) => p.parsed.warnings }),
+    columns: t.field({
+      type: [ColumnRef],
+      description: 'Table columns as read (tables, .xlsx/.csv 台账, appendix 分工表); empty for plain text.',
+      resolve: (p) =>
+        p.parsed.columns?.header.map((header, index) => ({
+          index,
+          header,
+          field: p.parsed.columns!.fields[index] ?? null,
+        })) ?? [],
+    }),
+    columnsRole: t.string({ nullable: true, resolve: (p) => p.parsed.columns?.role ?? null }),
+    documents: t.field({ type: [DocumentRef], resolve: (p) => p.parsed.documents ?? [] }),
+    documentIndex: t.int({ nullable: true, resolve: (p) => p.parsed.document ?? null }),
+    duplicateOf: t.field({
+      type: DuplicateRef,
+      nullable: true,
+      description: 'A plan already imported from the same document (import then needs newVersion: true).',
+      resolve: (p) => p.duplicateOf,
+    }),
     aliasSuggestions: t.field({ type: [AliasSuggestion], resolve: (p) => p.aliasSuggestions }),
     json: t.string({
       description: 'The parsed plan as JSON: edit it and send it back as `corrected` to import.',
@@ -144,23 +255,56 @@ export function looksLikeAlias(a: string, b: string): boolean {
   return i === short.length;
 }
 
+const COLUMN_FIELDS = new Set<string>(Object.keys(COLUMN_FIELD_ZH));
+
+function parseColumns(json: string): (ColumnField | null)[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new ImportError('列的含义不是有效的 JSON。', 'The column mapping is not valid JSON.', 'BAD_CORRECTION');
+  }
+  if (!Array.isArray(value) || !value.every((v) => v === null || v === '' || COLUMN_FIELDS.has(String(v))))
+    throw new ImportError(
+      `列的含义只能是：${Object.keys(COLUMN_FIELD_ZH).join('、')}。`,
+      `Column fields must be one of ${Object.keys(COLUMN_FIELD_ZH).join(', ')}.`,
+      'BAD_CORRECTION',
+    );
+  return value.map((v) => (v ? (v as ColumnField) : null));
+}
+
 builder.mutationField('importPlan', (t) =>
   t.field({
     type: ImportResult,
     errors: ERRORS,
     authScopes: { office: true },
     description:
-      'Import a plan from text or an uploaded .txt/.md/.docx. dryRun returns the preview only; `corrected` imports an edited preview.',
+      'Import a plan from text or an uploaded .txt/.md/.docx/.xlsx/.csv. dryRun returns the preview only; `corrected` imports an edited preview. The same document imported twice is refused (IMPORT_FAILED, preview.duplicateOf) unless newVersion is true.',
     args: {
       text: t.arg.string({ required: false, validate: z.string().max(MAX_PLAN_BYTES, 'at most 10 MB') }),
       file: t.arg({ type: 'File', required: false }),
       fileName: t.arg.string({ required: false, validate: z.string().max(255, 'at most 255 characters') }),
       dryRun: t.arg.boolean({ required: false, defaultValue: false }),
       corrected: t.arg.string({ required: false, description: 'ImportPreview.json, corrected by the office' }),
+      title: t.arg.string({
+        required: false,
+        description: 'The plan title, when the document has none (or the office corrects it)',
+        validate: z.string().max(200, 'at most 200 characters'),
+      }),
+      newVersion: t.arg.boolean({
+        required: false,
+        defaultValue: false,
+        description: 'The office confirms this is a new version of a document already imported',
+      }),
+      documentIndex: t.arg.int({ required: false, description: 'Which document of a compilation to read' }),
+      columns: t.arg.string({
+        required: false,
+        description: 'JSON array, one column meaning per header cell (seq, task, detail, lead, cooperating, deadline, target, section, ignore or null)',
+      }),
     },
     resolve: async (_r, args, ctx) => {
       const actor = actorOf(ctx);
-      let source: { text: string; format: string };
+      let source: PlanSource;
       let parsed: ParsedPlan;
       try {
         if (args.file) {
@@ -173,7 +317,12 @@ builder.mutationField('importPlan', (t) =>
         }
         parsed = args.corrected
           ? parseCorrected(args.corrected)
-          : parsePlanText(source.text, args.fileName ?? undefined);
+          : parsePlanSource(source, args.fileName ?? undefined, {
+              today: todayInShanghai(),
+              ...(args.documentIndex != null ? { documentIndex: args.documentIndex } : {}),
+              ...(args.columns ? { columns: parseColumns(args.columns) } : {}),
+            });
+        if (args.title?.trim()) parsed.title = args.title.trim();
       } catch (err) {
         if (err instanceof ImportError) throw new DubanError('IMPORT_FAILED', {}, { zh: err.zh, en: err.en });
         throw err;
@@ -184,11 +333,24 @@ builder.mutationField('importPlan', (t) =>
       const aliasSuggestions = seen
         .filter((n) => !names.has(n))
         .flatMap((name) => known.filter((d) => looksLikeAlias(name, d.name)).map((d) => ({ name, existing: d.name })));
-      const preview = { parsed, aliasSuggestions };
+      const duplicateOf = isDocumentText(source.text) ? await findDuplicatePlan(ctx.prisma, source.text) : null;
+      const preview: Preview = { parsed, aliasSuggestions, duplicateOf };
       if (args.dryRun) return { preview, planId: null };
+      const refuse = (e: ImportError) => new DubanError('IMPORT_FAILED', {}, { zh: e.zh, en: e.en });
+      if (!parsed.title?.trim()) throw refuse(titleRequiredError());
+      if (duplicateOf && !args.newVersion) throw refuse(duplicateError(duplicateOf));
       if (!ctx.temporal) throw new DubanError('TEMPORAL_UNAVAILABLE');
-      const saved = await savePlan(ctx.prisma, parsed, source, { createdById: actor.userId });
-      await startPlanWorkflows(ctx.temporal, ctx.config.temporal.taskQueue, saved, parsed.title ?? '', actor);
+      let saved;
+      try {
+        saved = await savePlan(ctx.prisma, parsed, source, {
+          createdById: actor.userId,
+          newVersion: args.newVersion ?? false,
+        });
+      } catch (err) {
+        if (err instanceof ImportError) throw refuse(err);
+        throw err;
+      }
+      await startPlanWorkflows(ctx.temporal, ctx.config.temporal.taskQueue, saved, parsed.title, actor);
       return { preview, planId: saved.planId };
     },
   }),
@@ -199,7 +361,7 @@ function parseCorrected(json: string): ParsedPlan {
   try {
     value = JSON.parse(json);
   } catch {
-    throw new ImportError('修正后的预览不是有效的 JSON。', 'The corrected preview is not valid JSON.');
+    throw new ImportError('修正后的预览不是有效的 JSON。', 'The corrected preview is not valid JSON.', 'BAD_CORRECTION');
   }
   const p = value as ParsedPlan;
   if (!p || !Array.isArray(p.tasks) || !p.tasks.length || !Array.isArray(p.departments)) {

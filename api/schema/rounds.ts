@@ -125,7 +125,12 @@ builder.mutationField('openRound', (t) =>
       'Rounds open by themselves at each quarter’s end (the plan’s supervision workflow). This (re)starts that workflow for the given quarter when it is not running.',
     args: {
       planId: t.arg.id(),
-      quarter: t.arg.string({ validate: z.string().regex(/^\d{4}-Q[1-4]$/, 'YYYY-Qn') }),
+      quarter: t.arg.string({
+        validate: z
+          .string()
+          .trim()
+          .regex(/^\d{4}-Q[1-4]$/, 'QUARTER'),
+      }),
     },
     resolve: async (_r, { planId, quarter }, ctx) => {
       actorOf(ctx);

@@ -5,42 +5,57 @@ import * as defs from '../../workflows/definitions.ts';
 import type { PlannedNotice, TaskStatus } from '../../workflows/types.ts';
 import type { Health } from '../../domain/types.ts';
 import { builder, nonEmpty } from '../builder.ts';
-import { runTaskUpdate, visibleTask } from '../commands.ts';
+import { runTaskUpdate } from '../commands.ts';
+import { accessActor, accessTaskOf, canSeeTaskRow, taskIdOf, taskScope, TASK_ACCESS_SELECT } from '../access.ts';
+import { allowedActions, TASK_ACTIONS } from '../../domain/access.ts';
+import { isPlausibleDate } from '../../domain/calendar.ts';
 import type { Context } from '../context.ts';
 import { DubanError, invalidInput, notFound } from '../errors.ts';
 import { ERRORS } from './errors.ts';
 import { PlannedNoticeRef } from './objects.ts';
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'invalid date');
-const text = (max: number) => z.string().trim().min(1, 'required').max(max, `at most ${max} characters`);
+/** Dates go through the one domain parser (an impossible day such as 2026-02-30 is refused). */
+export const isoDate = z.string().refine((s) => isPlausibleDate(s), 'DATE');
+const text = (max: number) => z.string().trim().min(1, 'REQUIRED').max(max, `MAX:${max}`);
+const maxLen = (max: number) => z.string().max(max, `MAX:${max}`);
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', {
   values: ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED', 'CLOSED', 'CANCELLED'] as const,
 });
-export const HealthEnum = builder.enumType('Health', { values: ['GREEN', 'YELLOW', 'RED'] as const });
+export const HealthEnum = builder.enumType('Health', {
+  values: ['GREEN', 'YELLOW', 'RED', 'NONE'] as const,
+  description: 'NONE: 未交办 / 无时限, a task nobody is chasing (no lead department or no deadline).',
+});
+export const TaskActionEnum = builder.enumType('TaskAction', { values: TASK_ACTIONS });
 export const TaskSortEnum = builder.enumType('TaskSort', {
   values: ['DUE_DATE', 'HEALTH', 'PLAN_ORDER'] as const,
 });
 
-/** Department staff see only tasks their department leads or cooperates on. */
-export function taskVisibility(ctx: Context): Prisma.TaskWhereInput {
-  if (ctx.user?.role !== 'DEPARTMENT') return {};
-  const d = ctx.user.departmentId ?? '__none__';
-  return { OR: [{ leadDepartmentId: d }, { cooperators: { some: { departmentId: d } } }] };
-}
+/** The read scope of the one access rule (api/access), under the name other modules use. */
+export const taskVisibility = taskScope;
 
 export const Task = builder.prismaNode('Task', {
   id: { field: 'id' },
+  // Whatever path reaches a task (task, tasks, node, nodes, plan.tasks, subscriptions, …) passes this check.
+  select: { id: true, ...TASK_ACCESS_SELECT },
+  authScopes: (task, ctx) => canSeeTaskRow(ctx.user, task),
   fields: (t) => ({
+    allowedActions: t.field({
+      type: [TaskActionEnum],
+      description: 'What the signed-in user may do to this task now (the board renders its buttons from it).',
+      resolve: (task, _args, ctx) => allowedActions(accessActor(ctx.user), accessTaskOf(task)),
+    }),
     taskId: t.exposeString('id', { description: 'The database id (the relay `id` is global).' }),
     path: t.exposeString('path'),
     title: t.exposeString('title'),
     text: t.exposeString('text'),
     status: t.field({ type: TaskStatusEnum, resolve: (task) => task.status as TaskStatus }),
-    health: t.field({ type: HealthEnum, nullable: true, resolve: (task) => task.health as Health | null }),
+    health: t.field({
+      type: HealthEnum,
+      nullable: true,
+      select: { health: true },
+      resolve: (task) => task.health as Health | 'NONE' | null,
+    }),
     escalationLevel: t.exposeInt('escalationLevel'),
     dueDate: t.exposeString('dueDate', { nullable: true }),
     deadlineText: t.exposeString('deadlineText', { nullable: true }),
@@ -57,8 +72,9 @@ export const Task = builder.prismaNode('Task', {
     leadDepartment: t.relation('leadDepartment', { nullable: true }),
     cooperatingDepartments: t.prismaField({
       type: ['Department'],
-      select: { cooperators: { orderBy: { sortOrder: 'asc' }, select: { department: true } } },
-      resolve: (_q, task) => task.cooperators.map((c) => c.department),
+      select: { cooperators: { orderBy: { sortOrder: 'asc' }, select: { departmentId: true, department: true } } },
+      // Pothos merges this select with the type's access select (departmentId only) at run time.
+      resolve: (_q, task) => (task.cooperators as unknown as { department: never }[]).map((c) => c.department),
     }),
     milestones: t.relation('milestones', { query: { orderBy: { dueDate: 'asc' } } }),
     indicators: t.relation('indicators'),
@@ -94,7 +110,7 @@ interface TaskFilterShape {
   planId?: string | number | null;
   departmentId?: string | number | null;
   status?: TaskStatus[] | null;
-  health?: Health[] | null;
+  health?: (Health | 'NONE')[] | null;
   dueFrom?: string | null;
   dueTo?: string | null;
   search?: string | null;
@@ -126,7 +142,7 @@ const TaskFilter = builder.inputType('TaskFilter', {
     health: t.field({ type: [HealthEnum], required: false }),
     dueFrom: t.string({ required: false, validate: isoDate }),
     dueTo: t.string({ required: false, validate: isoDate }),
-    search: t.string({ required: false, validate: z.string().max(100, 'at most 100 characters') }),
+    search: t.string({ required: false, validate: maxLen(100) }),
     needsAssignment: t.boolean({ required: false }),
   }),
 });
@@ -168,11 +184,13 @@ builder.queryFields((t) => ({
     type: 'Task',
     nullable: true,
     authScopes: { signedIn: true },
+    description:
+      'A task by its relay id (Task.id) or its database id (Task.taskId); null when absent or not yours to see.',
     args: { id: t.arg.id() },
     resolve: async (query, _root, { id }, ctx) => {
       const task = await ctx.prisma.task.findFirst({
         ...nonEmpty(query),
-        where: { AND: [{ id: String(id) }, taskVisibility(ctx)] },
+        where: { AND: [{ id: taskIdOf(id) }, taskScope(ctx)] },
       });
       return task;
     },
@@ -198,7 +216,7 @@ function taskMutation(
       args: { taskId: t.arg.id(), ...opts.args(t) },
       resolve: async (query, _root, args: any, ctx) => {
         await opts.run(ctx, args);
-        return ctx.prisma.task.findUniqueOrThrow({ ...nonEmpty(query), where: { id: String(args.taskId) } });
+        return ctx.prisma.task.findUniqueOrThrow({ ...nonEmpty(query), where: { id: taskIdOf(args.taskId) } });
       },
     }),
   );
@@ -216,19 +234,18 @@ const IndicatorValueInput = builder.inputType('IndicatorValueInput', {
 
 taskMutation('assignTask', {
   description: '交办 / reassign: lead and cooperating departments, due date, milestones (office).',
-  scopes: { office: true },
   args: (t) => ({
     leadDepartmentId: t.arg.id(),
     cooperatingDepartmentIds: t.arg.idList({ required: false }),
     dueDate: t.arg.string({ required: false, validate: isoDate }),
     milestones: t.arg({ type: [MilestoneInput], required: false }),
-    reason: t.arg.string({ required: false, validate: z.string().max(500, 'at most 500 characters') }),
+    reason: t.arg.string({ required: false, validate: maxLen(500) }),
   }),
   run: async (ctx, a) => {
     const ids = [String(a.leadDepartmentId), ...(a.cooperatingDepartmentIds ?? []).map(String)];
     const found = await ctx.prisma.department.count({ where: { id: { in: ids } } });
     if (found !== new Set(ids).size) throw invalidInput('未知的单位。', 'Unknown department.');
-    return runTaskUpdate(ctx, String(a.taskId), defs.assignUpdate, {
+    return runTaskUpdate(ctx, String(a.taskId), 'ASSIGN', defs.assignUpdate, {
       leadDepartmentId: String(a.leadDepartmentId),
       cooperatingDepartmentIds: (a.cooperatingDepartmentIds ?? []).map(String),
       ...(a.dueDate !== undefined && a.dueDate !== null ? { dueDate: a.dueDate } : {}),
@@ -248,20 +265,20 @@ taskMutation('assignTask', {
 taskMutation('acknowledgeTask', {
   description: '签收 (lead department).',
   args: () => ({}),
-  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), defs.acknowledgeUpdate, {}),
+  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), 'ACKNOWLEDGE', defs.acknowledgeUpdate, {}),
 });
 
 taskMutation('submitProgressReport', {
   description: '进展反馈: the lead reports; cooperating departments add contributions.',
   args: (t) => ({
-    progress: t.arg.int({ validate: z.number().int().min(0, '0–100').max(100, '0–100') }),
+    progress: t.arg.int({ validate: z.number().int().min(0, 'RANGE:0-100').max(100, 'RANGE:0-100') }),
     narrative: t.arg.string({ validate: text(5000) }),
-    problems: t.arg.string({ required: false, validate: z.string().max(2000, 'at most 2000 characters') }),
-    nextSteps: t.arg.string({ required: false, validate: z.string().max(2000, 'at most 2000 characters') }),
+    problems: t.arg.string({ required: false, validate: maxLen(2000) }),
+    nextSteps: t.arg.string({ required: false, validate: maxLen(2000) }),
     indicatorValues: t.arg({ type: [IndicatorValueInput], required: false }),
   }),
   run: (ctx, a) =>
-    runTaskUpdate(ctx, String(a.taskId), defs.submitReportUpdate, {
+    runTaskUpdate(ctx, String(a.taskId), 'REPORT', defs.submitReportUpdate, {
       progress: a.progress,
       narrative: a.narrative,
       ...(a.problems ? { problems: a.problems } : {}),
@@ -277,7 +294,7 @@ taskMutation('requestExtension', {
   description: '延期申请 (lead department).',
   args: (t) => ({ newDueDate: t.arg.string({ validate: isoDate }), reason: t.arg.string({ validate: text(1000) }) }),
   run: (ctx, a) =>
-    runTaskUpdate(ctx, String(a.taskId), defs.requestExtensionUpdate, {
+    runTaskUpdate(ctx, String(a.taskId), 'REQUEST_EXTENSION', defs.requestExtensionUpdate, {
       requestedDueDate: a.newDueDate,
       reason: a.reason,
     }),
@@ -288,15 +305,15 @@ builder.mutationField('decideExtension', (t) =>
     type: 'Task',
     description: 'Approve or reject the pending extension request (office): name it by requestId, or by its taskId.',
     errors: ERRORS,
-    authScopes: { office: true },
+    authScopes: { signedIn: true },
     args: {
       requestId: t.arg.id({ required: false }),
       taskId: t.arg.id({ required: false }),
       approve: t.arg.boolean(),
-      comment: t.arg.string({ required: false, validate: z.string().max(1000, 'at most 1000 characters') }),
+      comment: t.arg.string({ required: false, validate: maxLen(1000) }),
     },
     resolve: async (query, _root, a, ctx) => {
-      let taskId = a.taskId ? String(a.taskId) : null;
+      let taskId = a.taskId ? taskIdOf(a.taskId) : null;
       if (a.requestId) {
         const req = await ctx.prisma.extensionRequest.findUnique({ where: { id: String(a.requestId) } });
         if (!req) throw notFound('延期申请', 'Extension request');
@@ -312,11 +329,11 @@ builder.mutationField('decideExtension', (t) =>
         taskId = req.taskId;
       }
       if (!taskId) throw invalidInput('请指定延期申请或任务。', 'Give a requestId or a taskId.');
-      await runTaskUpdate(ctx, taskId, defs.decideExtensionUpdate, {
+      await runTaskUpdate(ctx, taskId, 'DECIDE_EXTENSION', defs.decideExtensionUpdate, {
         approve: a.approve,
         ...(a.comment ? { reason: a.comment } : {}),
       });
-      return ctx.prisma.task.findUniqueOrThrow({ ...nonEmpty(query), where: { id: taskId } });
+      return ctx.prisma.task.findUniqueOrThrow({ ...nonEmpty(query), where: { id: taskIdOf(taskId) } });
     },
   }),
 );
@@ -324,18 +341,18 @@ builder.mutationField('decideExtension', (t) =>
 taskMutation('requestClosure', {
   description: '办结申请 (lead department).',
   args: (t) => ({ summary: t.arg.string({ validate: text(5000) }) }),
-  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), defs.requestClosureUpdate, { summary: a.summary }),
+  run: (ctx, a) =>
+    runTaskUpdate(ctx, String(a.taskId), 'REQUEST_CLOSURE', defs.requestClosureUpdate, { summary: a.summary }),
 });
 
 taskMutation('reviewClosure', {
   description: '审核: approve (销号) or return for rework (退回, with a reason) (office).',
-  scopes: { office: true },
   args: (t) => ({
     approve: t.arg.boolean(),
-    comment: t.arg.string({ required: false, validate: z.string().max(1000, 'at most 1000 characters') }),
+    comment: t.arg.string({ required: false, validate: maxLen(1000) }),
   }),
   run: (ctx, a) =>
-    runTaskUpdate(ctx, String(a.taskId), defs.reviewClosureUpdate, {
+    runTaskUpdate(ctx, String(a.taskId), 'REVIEW_CLOSURE', defs.reviewClosureUpdate, {
       approve: a.approve,
       ...(a.comment ? { reason: a.comment } : {}),
     }),
@@ -343,26 +360,31 @@ taskMutation('reviewClosure', {
 
 taskMutation('escalateTask', {
   description: 'Escalate by hand (office).',
-  scopes: { office: true },
   args: (t) => ({
     reason: t.arg.string({ validate: text(1000) }),
-    level: t.arg.int({ required: false, defaultValue: 1, validate: z.number().int().min(1, '1–3').max(3, '1–3') }),
+    level: t.arg.int({
+      required: false,
+      defaultValue: 1,
+      validate: z.number().int().min(1, 'RANGE:1-3').max(3, 'RANGE:1-3'),
+    }),
   }),
   run: (ctx, a) =>
-    runTaskUpdate(ctx, String(a.taskId), defs.escalateUpdate, { level: (a.level ?? 1) as 1 | 2 | 3, reason: a.reason }),
+    runTaskUpdate(ctx, String(a.taskId), 'ESCALATE', defs.escalateUpdate, {
+      level: (a.level ?? 1) as 1 | 2 | 3,
+      reason: a.reason,
+    }),
 });
 
 taskMutation('cancelTask', {
   description: '撤销 (office, with a reason).',
-  scopes: { office: true },
   args: (t) => ({ reason: t.arg.string({ validate: text(1000) }) }),
-  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), defs.cancelUpdate, { reason: a.reason }),
+  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), 'CANCEL', defs.cancelUpdate, { reason: a.reason }),
 });
 
 taskMutation('addInstruction', {
   description: '批示 (supervisor).',
   args: (t) => ({ text: t.arg.string({ validate: text(2000) }) }),
-  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), defs.addInstructionUpdate, { text: a.text }),
+  run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), 'INSTRUCT', defs.addInstructionUpdate, { text: a.text }),
 });
 
 builder.subscriptionField('taskChanged', (t) =>
@@ -373,11 +395,9 @@ builder.subscriptionField('taskChanged', (t) =>
     subscribe: (_root, { planId }, ctx) =>
       filterAsync(ctx.events.subscribe('taskChanged'), async (e) => {
         if (planId && e.planId !== String(planId)) return false;
-        // Department staff only hear about tasks they may see.
-        return visibleTask(ctx, e.taskId).then(
-          () => true,
-          () => false,
-        );
+        // Everyone hears only about tasks they may see (the one access rule).
+        const row = await ctx.prisma.task.findUnique({ where: { id: e.taskId }, select: TASK_ACCESS_SELECT });
+        return !!row && canSeeTaskRow(ctx.user, row);
       }),
     resolve: (query, event: { taskId: string }, _args, ctx) =>
       ctx.prisma.task.findUniqueOrThrow({ ...nonEmpty(query), where: { id: event.taskId } }),

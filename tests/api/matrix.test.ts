@@ -214,11 +214,12 @@ describe('every role against every task command', () => {
       const r = await gql(step.query, await step.vars(), tokens[actor]);
       table[step.name]![actor] = outcome(r, step.field);
     }
+    // A department that neither leads nor cooperates gets NOT_INVOLVED (domain/access), whatever the command.
     expect(table).toEqual({
       assign: {
         anonymous: 'UNAUTHENTICATED',
         supervisor: 'FORBIDDEN',
-        dept03: 'FORBIDDEN',
+        dept03: 'NOT_INVOLVED',
         dept02: 'FORBIDDEN',
         dept01: 'FORBIDDEN',
         office: 'ok',
@@ -226,7 +227,7 @@ describe('every role against every task command', () => {
       acknowledge: {
         anonymous: 'UNAUTHENTICATED',
         supervisor: 'FORBIDDEN',
-        dept03: 'FORBIDDEN',
+        dept03: 'NOT_INVOLVED',
         dept02: 'NOT_LEAD_DEPARTMENT',
         office: 'FORBIDDEN',
         dept01: 'ok',
@@ -234,13 +235,13 @@ describe('every role against every task command', () => {
       'contribute (cooperating)': {
         anonymous: 'UNAUTHENTICATED',
         supervisor: 'FORBIDDEN',
-        dept03: 'FORBIDDEN',
+        dept03: 'NOT_INVOLVED',
         office: 'FORBIDDEN',
         dept02: 'ok',
       },
       instruction: {
         anonymous: 'UNAUTHENTICATED',
-        dept03: 'FORBIDDEN',
+        dept03: 'NOT_INVOLVED',
         dept02: 'FORBIDDEN',
         dept01: 'FORBIDDEN',
         office: 'FORBIDDEN',
@@ -249,7 +250,7 @@ describe('every role against every task command', () => {
       escalate: {
         anonymous: 'UNAUTHENTICATED',
         supervisor: 'FORBIDDEN',
-        dept03: 'FORBIDDEN',
+        dept03: 'NOT_INVOLVED',
         dept02: 'FORBIDDEN',
         dept01: 'FORBIDDEN',
         office: 'ok',
@@ -257,7 +258,7 @@ describe('every role against every task command', () => {
       'request extension': {
         anonymous: 'UNAUTHENTICATED',
         supervisor: 'FORBIDDEN',
-        dept03: 'FORBIDDEN',
+        dept03: 'NOT_INVOLVED',
         dept02: 'NOT_LEAD_DEPARTMENT',
         office: 'FORBIDDEN',
         dept01: 'ok',
@@ -265,7 +266,7 @@ describe('every role against every task command', () => {
       'decide extension': {
         anonymous: 'UNAUTHENTICATED',
         supervisor: 'FORBIDDEN',
-        dept03: 'FORBIDDEN',
+        dept03: 'NOT_INVOLVED',
         dept02: 'FORBIDDEN',
         dept01: 'FORBIDDEN',
         office: 'ok',
@@ -273,7 +274,7 @@ describe('every role against every task command', () => {
       'request closure': {
         anonymous: 'UNAUTHENTICATED',
         supervisor: 'FORBIDDEN',
-        dept03: 'FORBIDDEN',
+        dept03: 'NOT_INVOLVED',
         dept02: 'NOT_LEAD_DEPARTMENT',
         office: 'FORBIDDEN',
         dept01: 'ok',
@@ -281,7 +282,7 @@ describe('every role against every task command', () => {
       'review closure': {
         anonymous: 'UNAUTHENTICATED',
         supervisor: 'FORBIDDEN',
-        dept03: 'FORBIDDEN',
+        dept03: 'NOT_INVOLVED',
         dept02: 'FORBIDDEN',
         dept01: 'FORBIDDEN',
         office: 'ok',

@@ -1,0 +1,66 @@
+/**
+ * Stuck workflows made visible. No user input may fail a workflow task, so a
+ * task that keeps failing is a bug; the engine (like the real server) records
+ * WorkflowTaskFailed and reports the pending task's attempt in
+ * DescribeWorkflowExecution. This sweep asks for every open task workflow
+ * now and then and keeps the list that `health` and the admin page show.
+ */
+import type { Client } from '@temporalio/client';
+import type { PrismaClient } from '../prisma/client.ts';
+
+export interface StuckWorkflow {
+  workflowId: string;
+  taskId: string | null;
+  attempt: number;
+  since: string | null;
+}
+
+export interface StuckWatcher {
+  list(): StuckWorkflow[];
+  sweep(): Promise<StuckWorkflow[]>;
+  stop(): void;
+}
+
+export function watchStuckWorkflows(
+  client: Client,
+  prisma: PrismaClient,
+  opts: { intervalMs?: number; concurrency?: number } = {},
+): StuckWatcher {
+  let current: StuckWorkflow[] = [];
+  let running: Promise<StuckWorkflow[]> | null = null;
+  async function sweepOnce(): Promise<StuckWorkflow[]> {
+    const open = await prisma.task.findMany({
+      where: { status: { in: ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'] }, workflowId: { not: null } },
+      select: { id: true, workflowId: true },
+    });
+    const found: StuckWorkflow[] = [];
+    const queue = [...open];
+    const worker = async () => {
+      for (let t = queue.shift(); t; t = queue.shift()) {
+        try {
+          const d = await client.workflow.getHandle(t.workflowId!).describe();
+          const pending = d.raw.pendingWorkflowTask;
+          const attempt = pending?.attempt ?? 0;
+          if (attempt > 1) {
+            const at = pending?.originalScheduledTime?.seconds;
+            found.push({
+              workflowId: t.workflowId!,
+              taskId: t.id,
+              attempt,
+              since: at ? new Date(Number(at) * 1000).toISOString() : null,
+            });
+          }
+        } catch {
+          // Not found or unreachable: the restart path (resumeMissingWorkflows) and health cover those.
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: opts.concurrency ?? 4 }, worker));
+    current = found;
+    return found;
+  }
+  const sweep = () => (running ??= sweepOnce().finally(() => (running = null)));
+  const timer = setInterval(() => void sweep().catch(() => undefined), opts.intervalMs ?? 5 * 60_000);
+  timer.unref();
+  return { list: () => current, sweep, stop: () => clearInterval(timer) };
+}
