@@ -13,6 +13,7 @@ import { planWorkflowId, taskWorkflowId } from '../workflows/definitions.ts';
 import type { Actor, ReformTaskInput } from '../workflows/types.ts';
 import type { PlanSupervisionInput } from '../workflows/planSupervision.ts';
 import type { ParsedPlan } from '../domain/parser/index.ts';
+import { ImportError, sourceHashOf } from './import.ts';
 
 export interface SavedPlan {
   planId: string;
@@ -22,10 +23,59 @@ export interface SavedPlan {
     leadDepartmentId: string | null;
     cooperatingDepartmentIds: string[];
     dueDate: string | null;
-    milestones: { title: string; dueDate: string }[];
+    /** The due date was already past on the import day (parsed deadline marked `past`). */
+    duePast?: boolean;
+    /** `past: true`: the date was already past on the import day; the workflow must not chase it. */
+    milestones: { title: string; dueDate: string; past?: boolean }[];
     indicators: { id: string; text: string }[];
   }[];
   departmentsCreated: string[];
+  /** The plan this one replaces (a confirmed new version of the same document). */
+  supersedesId: string | null;
+}
+
+export interface SavePlanOptions {
+  createdById?: string;
+  settings?: object;
+  /**
+   * The office confirmed that this is a new version of a document already
+   * imported (same text): the import goes ahead and the new plan supersedes it.
+   */
+  newVersion?: boolean;
+}
+
+/** Text long enough to be a document (not a placeholder such as "…"). */
+export function isDocumentText(text: string): boolean {
+  return text.replace(/\s+/g, '').length >= 50;
+}
+
+/** The plan already imported from the same document (same normalised text), if any. */
+export async function findDuplicatePlan(
+  prisma: Pick<PrismaClient, 'plan'>,
+  text: string,
+): Promise<{ id: string; title: string; createdAt: Date } | null> {
+  return prisma.plan.findFirst({
+    where: { sourceHash: sourceHashOf(text) },
+    orderBy: { createdAt: 'desc' },
+    select: { id: true, title: true, createdAt: true },
+  });
+}
+
+export function duplicateError(existing: { id: string; title: string }): ImportError {
+  return new ImportError(
+    `该文件已导入过（方案「${existing.title}」，ID ${existing.id}）。如确为新版本，请确认“作为新版本导入”后再导入。`,
+    `This document was already imported (plan "${existing.title}", id ${existing.id}); confirm it is a new version to import it again.`,
+    'DUPLICATE_PLAN',
+    { planId: existing.id, title: existing.title },
+  );
+}
+
+export function titleRequiredError(): ImportError {
+  return new ImportError(
+    '未能从文件中找到方案标题，请填写方案标题后再导入。',
+    'The plan title was not found; enter it before importing.',
+    'TITLE_REQUIRED',
+  );
 }
 
 const COMPARATOR_CODES: Record<string, string> = {
@@ -52,11 +102,20 @@ export async function savePlan(
   prisma: PrismaClient,
   parsed: ParsedPlan,
   source: { text: string; format: string },
-  opts: { createdById?: string; settings?: object } = {},
+  opts: SavePlanOptions = {},
 ): Promise<SavedPlan> {
+  const title = parsed.title?.trim();
+  if (!title) throw titleRequiredError();
+  // A placeholder source ("…", plans built by hand) is no document: nothing to compare.
+  const sourceHash = isDocumentText(source.text) ? sourceHashOf(source.text) : null;
   // Ids are made here so every table is written with one batched insert (1,000 tasks in about a second).
   return prisma.$transaction(
     async (tx) => {
+      // The same document twice is refused unless the office says it is a new version.
+      const duplicate = sourceHash ? await findDuplicatePlan(tx, source.text) : null;
+      if (duplicate && !opts.newVersion) throw duplicateError(duplicate);
+      const supersedesId = duplicate?.id ?? null;
+
       // Departments: reuse by name or alias; create the ones the text names.
       const existing = await tx.department.findMany();
       const byName = new Map<string, string>();
@@ -77,9 +136,12 @@ export async function savePlan(
       await tx.plan.create({
         data: {
           id: planId,
-          title: parsed.title ?? '未命名方案',
+          title,
           issuer: parsed.issuer,
           docNumber: parsed.doc_number,
+          issuedOn: parsed.issued_on ?? null,
+          sourceHash,
+          supersedesId,
           sourceText: source.text,
           sourceFormat: source.format,
           settings: JSON.stringify(opts.settings ?? {}),
@@ -144,9 +206,12 @@ export async function savePlan(
           .map((d) => d.date!)
           .sort();
         const dueDate = dated.at(-1) ?? null;
-        const milestones = dated
-          .slice(0, -1)
-          .map((date) => ({ title: t.deadlines.find((d) => d.date === date)!.text, dueDate: date }));
+        const pastDates = new Set(t.deadlines.filter((d) => d.date && d.past).map((d) => d.date!));
+        const milestones = dated.slice(0, -1).map((date) => ({
+          title: t.deadlines.find((d) => d.date === date)!.text,
+          dueDate: date,
+          ...(pastDates.has(date) ? { past: true } : {}),
+        }));
         taskRows.push({
           id,
           planId,
@@ -180,6 +245,7 @@ export async function savePlan(
           leadDepartmentId: leadId,
           cooperatingDepartmentIds: coop,
           dueDate,
+          ...(dueDate && pastDates.has(dueDate) ? { duePast: true } : {}),
           milestones,
           indicators: indicators.map((x) => ({ id: x.id, text: x.text })),
         });
@@ -194,10 +260,14 @@ export async function savePlan(
           action: 'IMPORT_PLAN',
           entityType: 'Plan',
           entityId: planId,
-          data: JSON.stringify({ tasks: tasks.length, departmentsCreated: created.map((d) => d.name) }),
+          data: JSON.stringify({
+            tasks: tasks.length,
+            departmentsCreated: created.map((d) => d.name),
+            ...(supersedesId ? { supersedesId } : {}),
+          }),
         },
       });
-      return { planId, tasks, departmentsCreated: created.map((d) => d.name) };
+      return { planId, tasks, departmentsCreated: created.map((d) => d.name), supersedesId };
     },
     { timeout: 60_000 },
   );

@@ -103,26 +103,22 @@ const DeadlineRef = builder
       }),
     }),
   });
-const EvidenceRef = builder
-  .objectRef<{ field: string; text: string; reason: string }>('ImportEvidence')
-  .implement({
-    description: 'Why a field of an imported task was read so: the source span and the reason (Chinese).',
-    fields: (t) => ({
-      field: t.exposeString('field'),
-      text: t.exposeString('text'),
-      reason: t.exposeString('reason'),
-    }),
-  });
-const WarningRef = builder
-  .objectRef<ParsedPlan['warnings'][number]>('ImportWarning')
-  .implement({
-    fields: (t) => ({
-      code: t.exposeString('code'),
-      message: t.exposeString('message', { description: 'Chinese' }),
-      messageEn: t.string({ resolve: (w) => w.messageEn ?? w.message }),
-      path: t.stringList({ resolve: (w) => w.path ?? [] }),
-    }),
-  });
+const EvidenceRef = builder.objectRef<{ field: string; text: string; reason: string }>('ImportEvidence').implement({
+  description: 'Why a field of an imported task was read so: the source span and the reason (Chinese).',
+  fields: (t) => ({
+    field: t.exposeString('field'),
+    text: t.exposeString('text'),
+    reason: t.exposeString('reason'),
+  }),
+});
+const WarningRef = builder.objectRef<ParsedPlan['warnings'][number]>('ImportWarning').implement({
+  fields: (t) => ({
+    code: t.exposeString('code'),
+    message: t.exposeString('message', { description: 'Chinese' }),
+    messageEn: t.string({ resolve: (w) => w.messageEn ?? w.message }),
+    path: t.stringList({ resolve: (w) => w.path ?? [] }),
+  }),
+});
 const ColumnRef = builder
   .objectRef<{ index: number; header: string; field: ColumnField | null }>('ImportColumn')
   .implement({
@@ -145,15 +141,13 @@ const DocumentRef = builder
       tasks: t.exposeInt('tasks'),
     }),
   });
-const DuplicateRef = builder
-  .objectRef<{ id: string; title: string; createdAt: Date }>('ImportDuplicate')
-  .implement({
-    fields: (t) => ({
-      id: t.exposeID('id'),
-      title: t.exposeString('title'),
-      createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    }),
-  });
+const DuplicateRef = builder.objectRef<{ id: string; title: string; createdAt: Date }>('ImportDuplicate').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    title: t.exposeString('title'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
 const TargetRef = builder
   .objectRef<{
     text: string;
@@ -205,7 +199,10 @@ const ImportPreview = builder.objectRef<Preview>('ImportPreview').implement({
       description: 'No title was found: the office must enter one before importing.',
       resolve: (p) => !p.parsed.title?.trim(),
     }),
-    warnings: t.stringList({ description: 'Chinese messages', resolve: (p) => p.parsed.warnings.map((w) => w.message) }),
+    warnings: t.stringList({
+      description: 'Chinese messages',
+      resolve: (p) => p.parsed.warnings.map((w) => w.message),
+    }),
     warningDetails: t.field({ type: [WarningRef], resolve: (p) => p.parsed.warnings }),
     columns: t.field({
       type: [ColumnRef],
@@ -299,7 +296,8 @@ builder.mutationField('importPlan', (t) =>
       documentIndex: t.arg.int({ required: false, description: 'Which document of a compilation to read' }),
       columns: t.arg.string({
         required: false,
-        description: 'JSON array, one column meaning per header cell (seq, task, detail, lead, cooperating, deadline, target, section, ignore or null)',
+        description:
+          'JSON array, one column meaning per header cell (seq, task, detail, lead, cooperating, deadline, target, section, ignore or null)',
       }),
     },
     resolve: async (_r, args, ctx) => {
@@ -361,7 +359,11 @@ function parseCorrected(json: string): ParsedPlan {
   try {
     value = JSON.parse(json);
   } catch {
-    throw new ImportError('修正后的预览不是有效的 JSON。', 'The corrected preview is not valid JSON.', 'BAD_CORRECTION');
+    throw new ImportError(
+      '修正后的预览不是有效的 JSON。',
+      'The corrected preview is not valid JSON.',
+      'BAD_CORRECTION',
+    );
   }
   const p = value as ParsedPlan;
   if (!p || !Array.isArray(p.tasks) || !p.tasks.length || !Array.isArray(p.departments)) {

@@ -11,9 +11,16 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ImportError, MAX_PLAN_BYTES, parsePlanText, readPlanDocument } from '../../activities/import.ts';
+import {
+  ImportError,
+  MAX_PLAN_BYTES,
+  parsePlanSource,
+  readPlanDocument,
+  todayInShanghai,
+  type PlanSource,
+} from '../../activities/import.ts';
 import type { SavedPlan } from '../../activities/plans.ts';
-import type { ParsedPlan, ParsedTask } from '../../domain/parser/index.ts';
+import { COLUMN_FIELD_ZH, type ColumnField, type ParsedPlan, type ParsedTask } from '../../domain/parser/index.ts';
 import type { DubanConfig } from '../../temporal.config.ts';
 import { err, errorMessage, out } from '../io.ts';
 
@@ -22,6 +29,16 @@ export interface ImportOptions {
   json?: boolean;
   /** commander's `--no-workflows` sets this to false. */
   workflows?: boolean;
+  /** The plan title when the document has none (or to correct it). */
+  title?: string;
+  /** The office confirms this is a new version of a document already imported. */
+  newVersion?: boolean;
+  /** 1-based: which document of a compilation to read. */
+  document?: string;
+  /** Column meanings for a table, comma-separated, one per header cell. */
+  columns?: string;
+  /** The import day (YYYY-MM-DD), for tests; default today in Asia/Shanghai. */
+  today?: string;
 }
 
 /** How long starting the workflows may take before the CLI gives up (ms). */
@@ -30,7 +47,9 @@ const WORKFLOW_START_TIMEOUT_MS = Number(process.env.DUBAN_CLI_WORKFLOW_TIMEOUT_
 export function register(program: Command): void {
   program
     .command('import')
-    .description('导入实施方案（.txt / .md / .docx），识别任务、责任部门、时限和指标 / Import an implementation plan')
+    .description(
+      '导入实施方案（.txt / .md / .docx / .xlsx / .csv），识别任务、责任部门、时限和指标 / Import an implementation plan',
+    )
     .argument('<file>', '方案文件 / the plan document')
     .option('--dry-run', '只解析并输出结果，不写数据库 / parse and print only, write nothing')
     .option('--json', '以 JSON 输出（试运行时为解析结果）/ print JSON (the parsed plan on a dry run)')
@@ -38,6 +57,17 @@ export function register(program: Command): void {
       '--no-workflows',
       '只写数据库，不启动任务工作流（服务启动前批量导入用）/ write only, do not start workflows; for bulk loading before the service starts',
     )
+    .option('--title <title>', '方案标题（文件中未找到标题时必填）/ the plan title, required when none is found')
+    .option(
+      '--new-version',
+      '确认这是已导入文件的新版本（否则重复导入会被拒绝）/ confirm a new version of a document already imported',
+    )
+    .option('--document <n>', '文件含多份文件时，导入第 n 份 / which document of a compilation to import (1-based)')
+    .option(
+      '--columns <fields>',
+      `表格各列的含义，逗号分隔（${Object.keys(COLUMN_FIELD_ZH).join(' / ')}，留空为不用）/ column meanings of a table, comma-separated`,
+    )
+    .option('--today <date>', '导入日（YYYY-MM-DD，默认今天）/ the import day, default today (Asia/Shanghai)')
     .addHelpText(
       'after',
       [
@@ -52,10 +82,25 @@ export function register(program: Command): void {
     });
 }
 
+function columnsOf(spec: string): (ColumnField | null)[] {
+  return spec.split(',').map((f) => {
+    const v = f.trim();
+    if (!v) return null;
+    if (!(v in COLUMN_FIELD_ZH))
+      throw new ImportError(
+        `未知的列含义：${v}（可用：${Object.keys(COLUMN_FIELD_ZH).join('、')}）`,
+        `Unknown column field: ${v}`,
+        'BAD_CORRECTION',
+      );
+    return v as ColumnField;
+  });
+}
+
 /** Read and parse; throws ImportError for anything that is not an importable plan. */
 export async function loadPlanFile(
   file: string,
-): Promise<{ parsed: ParsedPlan; source: { text: string; format: string } }> {
+  opts: ImportOptions = {},
+): Promise<{ parsed: ParsedPlan; source: PlanSource }> {
   const fileName = path.basename(file);
   let bytes: Buffer;
   try {
@@ -73,14 +118,22 @@ export async function loadPlanFile(
     throw new ImportError(`无法读取文件：${file}`, `Cannot read ${file}: ${(e as Error).message}`);
   }
   const source = await readPlanDocument(bytes, fileName);
-  const parsed = parsePlanText(source.text, fileName);
+  const doc = opts.document ? Number(opts.document) - 1 : undefined;
+  if (doc !== undefined && !(Number.isInteger(doc) && doc >= 0))
+    throw new ImportError(`--document 应为正整数：${opts.document}`, `--document must be a positive integer`);
+  const parsed = parsePlanSource(source, fileName, {
+    today: opts.today ?? todayInShanghai(),
+    ...(doc !== undefined ? { documentIndex: doc } : {}),
+    ...(opts.columns ? { columns: columnsOf(opts.columns) } : {}),
+  });
+  if (opts.title?.trim()) parsed.title = opts.title.trim();
   return { parsed, source };
 }
 
 export async function runImport(file: string, opts: ImportOptions): Promise<number> {
   let loaded: Awaited<ReturnType<typeof loadPlanFile>>;
   try {
-    loaded = await loadPlanFile(file);
+    loaded = await loadPlanFile(file, opts);
   } catch (e) {
     if (e instanceof ImportError) {
       await errorMessage(e.zh, e.en);
@@ -95,6 +148,14 @@ export async function runImport(file: string, opts: ImportOptions): Promise<numb
     await out(opts.json ? JSON.stringify(parsed, null, 2) : describeParsed(parsed));
     return 0;
   }
+  if (!parsed.title?.trim()) {
+    await errorMessage(
+      '未能从文件中找到方案标题，请用 --title 指定方案标题。',
+      'The plan title was not found; give it with --title.',
+    );
+    await err('未导入任何内容。 / Nothing was imported.');
+    return 2;
+  }
   return writePlan(parsed, source, opts);
 }
 
@@ -106,16 +167,27 @@ function describeParsed(plan: ParsedPlan): string {
   const title = plan.title ?? '（无标题 / untitled）';
   const lines = [
     `方案 / Plan: ${title}`,
-    `发文单位 / Issuer: ${plan.issuer ?? '—'}    文号 / Document number: ${plan.doc_number ?? '—'}`,
+    `发文单位 / Issuer: ${plan.issuer ?? '—'}    文号 / Document number: ${plan.doc_number ?? '—'}    成文日期 / Issued: ${plan.issued_on ?? '—'}`,
     `部门 / Departments (${plan.departments.length}): ${plan.departments.join('、') || '—'}`,
     `任务 / Tasks: ${plan.tasks.length}`,
   ];
   for (const t of plan.tasks) {
     const lead = t.lead[0] ?? '⚠ 未指定牵头单位 / no lead department';
     const coop = t.cooperating.length ? `；配合 / with: ${t.cooperating.join('、')}` : '';
-    const due = t.deadlines.filter((d) => d.date).map((d) => d.date);
+    const due = t.deadlines.filter((d) => d.date).map((d) => (d.past ? `${d.date}（已过期 / past）` : d.date));
     lines.push(`  - ${pathOf(t)}`);
     lines.push(`      牵头 / lead: ${lead}${coop}${due.length ? `；时限 / due: ${due.join(', ')}` : ''}`);
+  }
+  if (plan.columns) {
+    const cols = plan.columns.header.map(
+      (h, i) => `${h}→${plan.columns!.fields[i] ? COLUMN_FIELD_ZH[plan.columns!.fields[i]!] : '未识别'}`,
+    );
+    lines.push(`表格列 / Columns (${plan.columns.role === 'APPENDIX' ? '附件分工表' : '任务表'}): ${cols.join('，')}`);
+  }
+  const notes = plan.warnings.filter((w) => w.code !== 'UNASSIGNED_TASK');
+  if (notes.length) {
+    lines.push('解析提示 / Notes:');
+    for (const w of notes) lines.push(`  ! ${w.message}${w.messageEn ? ` / ${w.messageEn}` : ''}`);
   }
   const missing = unassigned(plan);
   if (missing.length) {
@@ -126,11 +198,7 @@ function describeParsed(plan: ParsedPlan): string {
   return lines.join('\n');
 }
 
-async function writePlan(
-  parsed: ParsedPlan,
-  source: { text: string; format: string },
-  opts: ImportOptions,
-): Promise<number> {
+async function writePlan(parsed: ParsedPlan, source: PlanSource, opts: ImportOptions): Promise<number> {
   // Loaded lazily: a dry run needs neither Prisma nor Temporal.
   const { loadConfig } = await import('../../temporal.config.ts');
   let config: DubanConfig;
@@ -156,8 +224,17 @@ async function writePlan(
   const prisma = createPrisma(config.databaseUrl);
   let saved: SavedPlan;
   try {
-    saved = await savePlan(prisma, parsed, source);
+    saved = await savePlan(prisma, parsed, source, { newVersion: opts.newVersion === true });
   } catch (e) {
+    if (e instanceof ImportError) {
+      await errorMessage(e.zh, e.en);
+      if (e.code === 'DUPLICATE_PLAN')
+        await err(
+          '如确为新版本，请加 --new-version 重新导入。 / If it is a new version, run again with --new-version.',
+        );
+      await err('未导入任何内容。 / Nothing was imported.');
+      return 2;
+    }
     await errorMessage(
       `写入数据库失败，未导入任何内容：${(e as Error).message}`,
       `Saving failed, nothing was imported: ${(e as Error).message}`,
@@ -171,7 +248,7 @@ async function writePlan(
   let workflowError: string | undefined;
   if (opts.workflows !== false) {
     try {
-      await startWorkflows(config, saved, parsed.title ?? '未命名方案', startPlanWorkflows);
+      await startWorkflows(config, saved, parsed.title!, startPlanWorkflows);
       workflows = 'started';
     } catch (e) {
       workflows = 'failed';
@@ -182,6 +259,7 @@ async function writePlan(
   const summary = {
     planId: saved.planId,
     title: parsed.title,
+    ...(saved.supersedesId ? { supersedesId: saved.supersedesId } : {}),
     database: config.databaseUrl,
     tasks: saved.tasks.length,
     departments: parsed.departments.length,
@@ -264,7 +342,7 @@ interface SaveSummary {
 
 /** The summary after a real import: Chinese first, English second. */
 function describeSaved(s: SaveSummary): string {
-  const title = s.title ?? '未命名方案';
+  const title = s.title ?? '';
   const created = s.departmentsCreated.length ? `：${s.departmentsCreated.join('、')}` : '';
   const unassignedLines = s.unassignedTasks.map((p) => `    - ${p.join(' › ')}`);
   const zh = [

@@ -74,10 +74,11 @@ describe('duban --help and usage errors', () => {
     expect(r.stdout).toContain('import');
     expect(r.stdout).toContain('督办');
   });
-  it('import --help documents --dry-run, --json and --no-workflows', async () => {
+  it('import --help documents its options', async () => {
     const r = await duban(['import', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--dry-run', '--json', '--no-workflows']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--dry-run', '--json', '--no-workflows', '--title', '--new-version', '--document', '--columns'])
+      expect(r.stdout).toContain(flag);
   });
   it('an unknown option is a usage error: exit 2, commander message on stderr', async () => {
     const r = await duban(['import', seedFile(SEEDS[0]), '--bogus']);
@@ -278,14 +279,109 @@ describe('duban import into a database', () => {
       await prisma.$disconnect();
     }
 
-    // A second plan in the same database reuses the departments it already has.
-    const again = await duban(['import', seedFile(seed), '--no-workflows', '--json'], { DATA_DIR: dir });
+    // The same document again is refused: exit 2, a bilingual message, nothing written.
+    const twice = await duban(['import', seedFile(seed), '--no-workflows', '--json'], { DATA_DIR: dir });
+    expect(twice.code).toBe(2);
+    expect(twice.stdout).toBe('');
+    expect(twice.stderr).toContain('该文件已导入过');
+    expect(twice.stderr).toContain('already imported');
+    expect(twice.stderr).toContain('--new-version');
+    // Re-saved with other line breaks and spacing it is still the same document.
+    const respaced = path.join(tmp, 'respaced.txt');
+    fs.writeFileSync(respaced, fs.readFileSync(seedFile(seed), 'utf8').replace(/\n/g, '\r\n\r\n  '));
+    expect((await duban(['import', respaced, '--no-workflows'], { DATA_DIR: dir })).code).toBe(2);
+    const check = createPrisma(`file:${path.join(dir, 'duban.db')}`);
+    try {
+      expect(await check.plan.count()).toBe(1);
+      expect((await check.plan.findFirstOrThrow()).sourceHash).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await check.$disconnect();
+    }
+
+    // Confirmed as a new version: imported, superseding the first; departments are reused.
+    const again = await duban(['import', seedFile(seed), '--no-workflows', '--json', '--new-version'], {
+      DATA_DIR: dir,
+    });
     expect(again.code).toBe(0);
     const summary = JSON.parse(again.stdout);
+    expect(summary.supersedesId).toBe(planId);
     expect(summary.departmentsCreated).toEqual([]);
     expect(summary.tasks).toBe(22);
     expect(summary.unassignedTasks).toHaveLength(11);
     expect(summary.workflows).toBe('skipped');
+    const after = createPrisma(`file:${path.join(dir, 'duban.db')}`);
+    try {
+      const second = await after.plan.findUniqueOrThrow({ where: { id: summary.planId } });
+      expect(second.supersedesId).toBe(planId);
+      expect(second.issuedOn).toBe('2017-09-26');
+    } finally {
+      await after.$disconnect();
+    }
+  });
+
+  it('a plan without a title is refused until --title gives one, never saved as 「未命名方案」', async () => {
+    const dir = dataDir('untitled');
+    const file = path.join(tmp, 'untitled.txt');
+    fs.writeFileSync(
+      file,
+      [
+        '一、重点任务',
+        '（一）加强乡镇卫生院建设。2027年底前完成8所乡镇卫生院提档升级。（牵头单位：县卫健局；配合单位：县财政局）',
+        '（二）推进家庭医生签约服务。重点人群签约率达到75%以上。（县卫健局负责）',
+      ].join('\n'),
+    );
+    const dry = await duban(['import', file, '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    const parsed = JSON.parse(dry.stdout);
+    expect(parsed.title).toBeNull();
+    expect(parsed.warnings.find((w: { code: string }) => w.code === 'NO_TITLE').message).toContain('未找到方案标题');
+
+    const refused = await duban(['import', file, '--no-workflows'], { DATA_DIR: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--title');
+    expect(fs.existsSync(path.join(dir, 'duban.db'))).toBe(false);
+
+    const ok = await duban(['import', file, '--no-workflows', '--json', '--title', '县基层卫生能力提升方案'], {
+      DATA_DIR: dir,
+    });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).title).toBe('县基层卫生能力提升方案');
+    const prisma = createPrisma(`file:${path.join(dir, 'duban.db')}`);
+    try {
+      expect((await prisma.plan.findMany()).map((p) => p.title)).toEqual(['县基层卫生能力提升方案']);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+
+  it('imports an .xlsx 台账 and a compilation, saying which document and which columns it read', async () => {
+    const plans = path.join(root, 'tests', 'fixtures', 'plans');
+    const xlsx = await duban(['import', path.join(plans, 'baiyun-district-reform-ledger-2024.xlsx'), '--dry-run']);
+    expect(xlsx.code).toBe(0);
+    expect(xlsx.stdout).toContain('白云区2024年深化医改重点工作任务台账');
+    expect(xlsx.stdout).toContain('任务 / Tasks: 7');
+    expect(xlsx.stdout).toContain('责任单位→牵头单位');
+    expect(xlsx.stdout).toContain('进展情况→不导入');
+    const remapped = await duban([
+      'import',
+      path.join(plans, 'baiyun-district-reform-ledger-2024.xlsx'),
+      '--dry-run',
+      '--json',
+      '--columns',
+      'seq,task,detail,cooperating,lead,deadline,ignore',
+    ]);
+    expect(remapped.code).toBe(0);
+    expect(JSON.parse(remapped.stdout).tasks[0]).toMatchObject({ lead: ['区医保局'], cooperating: ['区卫健局'] });
+
+    const compilation = path.join(plans, 'linhe-health-documents-compilation-2024.txt');
+    const first = await duban(['import', compilation, '--dry-run', '--json']);
+    const plan = JSON.parse(first.stdout);
+    expect(plan.documents).toHaveLength(2);
+    expect(plan.title).toBe('临河区家庭医生签约服务提质增效实施方案');
+    expect(plan.warnings[0].message).toContain('文件包含 2 份文件');
+    const second = JSON.parse((await duban(['import', compilation, '--dry-run', '--json', '--document', '2'])).stdout);
+    expect(second.doc_number).toBe('临卫发〔2024〕12号');
+    expect(second.tasks).toHaveLength(2);
   });
 
   it('starts one workflow per task and the plan supervision on the embedded engine', async () => {
