@@ -280,6 +280,8 @@ export async function startPlanWorkflows(
   saved: SavedPlan,
   planTitle: string,
   createdBy?: Actor,
+  /** The first quarter the plan's supervision runs (default: the current one); a past quarter runs at once. */
+  firstQuarter?: PlanSupervisionInput['quarter'],
 ): Promise<void> {
   const alreadyStarted = (err: unknown) => err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError';
   for (const t of saved.tasks) {
@@ -300,7 +302,11 @@ export async function startPlanWorkflows(
         if (!alreadyStarted(err)) throw err;
       });
   }
-  const sup: PlanSupervisionInput = { planId: saved.planId, title: planTitle };
+  const sup: PlanSupervisionInput = {
+    planId: saved.planId,
+    title: planTitle,
+    ...(firstQuarter ? { quarter: firstQuarter } : {}),
+  };
   await client.workflow
     .start('planSupervision', { taskQueue, workflowId: planWorkflowId(saved.planId), args: [sup] })
     .catch((err) => {
