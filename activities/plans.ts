@@ -283,7 +283,19 @@ export async function startPlanWorkflows(
   /** The first quarter the plan's supervision runs (default: the current one); a past quarter runs at once. */
   firstQuarter?: PlanSupervisionInput['quarter'],
 ): Promise<void> {
-  const alreadyStarted = (err: unknown) => err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError';
+  await startTaskWorkflows(client, taskQueue, saved, createdBy);
+  await startPlanSupervision(client, taskQueue, saved.planId, planTitle, firstQuarter);
+}
+
+const alreadyStarted = (err: unknown) => err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError';
+
+/** One reformTask workflow per task of the plan (a task whose workflow exists is left alone). */
+export async function startTaskWorkflows(
+  client: Client,
+  taskQueue: string,
+  saved: SavedPlan,
+  createdBy?: Actor,
+): Promise<void> {
   for (const t of saved.tasks) {
     const input: ReformTaskInput = {
       taskId: t.id,
@@ -302,13 +314,19 @@ export async function startPlanWorkflows(
         if (!alreadyStarted(err)) throw err;
       });
   }
-  const sup: PlanSupervisionInput = {
-    planId: saved.planId,
-    title: planTitle,
-    ...(firstQuarter ? { quarter: firstQuarter } : {}),
-  };
+}
+
+/** The plan's planSupervision workflow (left alone when it runs already). */
+export async function startPlanSupervision(
+  client: Client,
+  taskQueue: string,
+  planId: string,
+  planTitle: string,
+  firstQuarter?: PlanSupervisionInput['quarter'],
+): Promise<void> {
+  const sup: PlanSupervisionInput = { planId, title: planTitle, ...(firstQuarter ? { quarter: firstQuarter } : {}) };
   await client.workflow
-    .start('planSupervision', { taskQueue, workflowId: planWorkflowId(saved.planId), args: [sup] })
+    .start('planSupervision', { taskQueue, workflowId: planWorkflowId(planId), args: [sup] })
     .catch((err) => {
       if (!alreadyStarted(err)) throw err;
     });

@@ -249,7 +249,8 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     hasPendingClosure: !!state.pendingClosure,
   });
   const requireText = (value: string | undefined, what: string, whatZh: string) => {
-    if (typeof value !== 'string' || !value.trim()) reject('INVALID_INPUT', `${what} is required.`, `${whatZh}不能为空。`);
+    if (typeof value !== 'string' || !value.trim())
+      reject('INVALID_INPUT', `${what} is required.`, `${whatZh}不能为空。`);
   };
   /** Every date a user gives goes through the one domain parser: an impossible day is refused here. */
   const requireDate = (value: string | null | undefined, what: string, whatZh: string) => {
@@ -274,8 +275,13 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       if (wasDraft || (leadChanged && state.status !== 'CLOSURE_REQUESTED')) {
         // A new lead department must acknowledge afresh.
         change = transition('ASSIGNED');
-        state.assignedOn = today();
+        state.assignedOn = (wasDraft && cmd.assignedOn) || today();
         state.acknowledgedOn = null;
+        if (wasDraft && cmd.acknowledgedOn) {
+          state.acknowledgedOn = cmd.acknowledgedOn;
+          change = transition('IN_PROGRESS');
+          (change as { fromStatus: TaskStatus }).fromStatus = 'DRAFT';
+        }
       }
       if (before.dueDate !== state.dueDate) state.escalationLevel = 0;
       return commit(
@@ -302,8 +308,42 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         for (const m of cmd.milestones ?? []) requireDate(m.dueDate, 'Milestone date', '节点时限');
         // A deadline already past when the task is handed over would send every overdue notice at once.
         const due = cmd.dueDate === undefined ? state.dueDate : cmd.dueDate;
+        const since = cmd.assignedOn;
+        if (since !== undefined || cmd.acknowledgedOn !== undefined) {
+          // Taking over from a ledger: real dates, in order, not in the future, not years back.
+          if (state.status !== 'DRAFT') {
+            reject(
+              'INVALID_INPUT',
+              'Assignment dates can only be given when a task is first assigned.',
+              '只有首次交办时可以填写交办日期。',
+            );
+          }
+          requireDate(since, 'Assignment date', '交办日期');
+          if (cmd.acknowledgedOn !== undefined) requireDate(cmd.acknowledgedOn, 'Acknowledgement date', '签收日期');
+          const oldest = shanghaiDate(Date.now() - 366 * 86_400_000);
+          if (compareDates(since!, today()) > 0 || compareDates(since!, oldest) < 0) {
+            reject(
+              'INVALID_INPUT',
+              `Assignment date ${since} must be within the past year.`,
+              `交办日期 ${since} 应在过去一年之内。`,
+            );
+          }
+          if (
+            cmd.acknowledgedOn &&
+            (compareDates(cmd.acknowledgedOn, since!) < 0 || compareDates(cmd.acknowledgedOn, today()) > 0)
+          ) {
+            reject(
+              'INVALID_INPUT',
+              'The acknowledgement date must lie between assignment and today.',
+              '签收日期应在交办日期与今天之间。',
+            );
+          }
+          if (due && compareDates(due, since!) < 0) {
+            reject('INVALID_INPUT', 'The deadline is before the assignment date.', '完成时限早于交办日期。');
+          }
+        }
         const past = !!due && compareDates(due, today()) < 0;
-        if (past && (state.status === 'DRAFT' || due !== state.dueDate)) {
+        if (past && since === undefined && (state.status === 'DRAFT' || due !== state.dueDate)) {
           reject(
             'INVALID_INPUT',
             `The deadline ${due} is already past; set a new one.`,
@@ -364,7 +404,12 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     {
       validator: (cmd) => {
         requireAllowed(cmd.actor, 'REPORT');
-        if (typeof cmd.progress !== 'number' || !Number.isFinite(cmd.progress) || cmd.progress < 0 || cmd.progress > 100) {
+        if (
+          typeof cmd.progress !== 'number' ||
+          !Number.isFinite(cmd.progress) ||
+          cmd.progress < 0 ||
+          cmd.progress > 100
+        ) {
           reject('INVALID_INPUT', 'Progress must be between 0 and 100.', '进度必须在 0 到 100 之间。');
         }
         requireText(cmd.narrative, 'Narrative', '进展情况');

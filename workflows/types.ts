@@ -151,6 +151,13 @@ export interface AssignCommand {
   dueDate?: IsoDate | null;
   milestones?: Milestone[];
   reason?: string;
+  /**
+   * Taking over a task from an existing ledger (台账): the day it was really
+   * handed over and acknowledged. Only on first assignment; the ladder then
+   * catches up (notices that fell due since are sent at once).
+   */
+  assignedOn?: IsoDate;
+  acknowledgedOn?: IsoDate;
 }
 export interface ActorOnly {
   actor: Actor;
