@@ -27,7 +27,6 @@ import {
 } from './deadlines';
 import {
   FIRST_IS_LEAD_RE,
-  findAnnotation,
   findResponsibility,
   isDepartmentName,
   splitDepartments,
@@ -542,9 +541,9 @@ function parseLines(all: string[], options: ParseOptions): ParsedPlan {
   // Annotated leaves: a section holding one is not a goal section. Subjects of
   // duties in the text count (市财政局要…), generic bodies (县级医院要…) never do.
   const allLeaves = tree.children.flatMap(leaves);
-  const annotatedSet = new Set(allLeaves.filter((l) => findAnnotation(contentOf(l)) !== null));
-  const annotated = (n: Node) => annotatedSet.has(n);
-  const inText = true;
+  const respOf = new Map<Node, Responsibility>();
+  for (const l of allLeaves) respOf.set(l, findResponsibility(contentOf(l)));
+  const annotated = (n: Node) => respOf.get(n)?.source === 'ANNOTATION';
 
   const trailingOf = (n: Node): TrailingResp | undefined => {
     for (let p: Node | null = n; p; p = p.parent) if (trailing.has(p)) return trailing.get(p);
@@ -562,7 +561,7 @@ function parseLines(all: string[], options: ParseOptions): ParsedPlan {
       const content = contentOf(leaf);
       const evidence: Evidence[] = [];
       let resp: Omit<Responsibility, 'source'> & { source: NonNullable<ParsedTask['responsibility_source']> } =
-        findResponsibility(content, { inText });
+        respOf.get(leaf) ?? findResponsibility(content);
       const tr = trailingOf(leaf);
       if (resp.source === 'NONE' && tr) {
         resp = { lead: tr.lead, cooperating: tr.cooperating, source: 'CONVENTION', span: tr.span };
@@ -671,18 +670,18 @@ function parseLines(all: string[], options: ParseOptions): ParsedPlan {
 
 /** Unassigned and past-date warnings, past flags. Shared with table imports. */
 export function finishTasks(tasks: ParsedTask[], warnings: ParseWarning[], options: ParseOptions): void {
-  const n = (t: ParsedTask) => tasks.indexOf(t) + 1;
-  for (const task of tasks) {
+  for (const [i, task] of tasks.entries()) {
+    const n = () => i + 1;
     if (task.lead.length === 0) {
       task.unassigned = true;
       warnings.push({
         code: 'UNASSIGNED_TASK',
         message: task.cooperating.length
-          ? `第${n(task)}项「${task.title}」未写明牵头单位（${task.cooperating.join('、')}仅为配合），请指定牵头单位。`
-          : `第${n(task)}项「${task.title}」原文未写明责任单位，未自动指定，请办公室指派。`,
+          ? `第${n()}项「${task.title}」未写明牵头单位（${task.cooperating.join('、')}仅为配合），请指定牵头单位。`
+          : `第${n()}项「${task.title}」原文未写明责任单位，未自动指定，请办公室指派。`,
         messageEn: task.cooperating.length
-          ? `Task ${n(task)}: no lead department named (only ${task.cooperating.join(', ')} cooperating); assign one.`
-          : `Task ${n(task)}: the text names no responsible department; none was guessed, assign one.`,
+          ? `Task ${n()}: no lead department named (only ${task.cooperating.join(', ')} cooperating); assign one.`
+          : `Task ${n()}: the text names no responsible department; none was guessed, assign one.`,
         path: task.path,
       });
     }
@@ -693,8 +692,8 @@ export function finishTasks(tasks: ParsedTask[], warnings: ParseWarning[], optio
         const dates = past.map((d) => d.date!).join('、');
         warnings.push({
           code: 'PAST_DEADLINE',
-          message: `第${n(task)}项「${task.title}」的时限 ${dates} 早于导入日（${zhDate(options.today)}），已标记为过期：不会据此生成逾期催办，交办时请重新确定时限。`,
-          messageEn: `Task ${n(task)}: deadline ${dates} is before the import day; marked past, no overdue notices will come of it. Set a new deadline on assignment.`,
+          message: `第${n()}项「${task.title}」的时限 ${dates} 早于导入日（${zhDate(options.today)}），已标记为过期：不会据此生成逾期催办，交办时请重新确定时限。`,
+          messageEn: `Task ${n()}: deadline ${dates} is before the import day; marked past, no overdue notices will come of it. Set a new deadline on assignment.`,
           path: task.path,
         });
         task.evidence?.push({ field: 'deadline', text: dates, reason: '时限早于导入日，已过期' });

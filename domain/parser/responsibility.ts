@@ -139,7 +139,13 @@ const REGION_PREFIX = /^(?:省|市|县|区|州|各|中共)/;
  * text). A bare list of departments in brackets, "(市卫健局、市财政局)", counts
  * only when it is the very end of the text and every item is an organisation.
  */
-export function findAnnotation(text: string): { lead: string[]; cooperating: string[]; span: string } | null {
+export function findAnnotation(text: string): { lead: string[]; cooperating: string[] } | null {
+  const a = findAnnotationSpan(text);
+  return a ? { lead: a.lead, cooperating: a.cooperating } : null;
+}
+
+/** findAnnotation, with the annotation as written (the source span shown in the preview). */
+export function findAnnotationSpan(text: string): { lead: string[]; cooperating: string[]; span: string } | null {
   const groups = bracketGroups(text);
   for (let i = groups.length - 1; i >= 0; i--) {
     const a = parseAnnotation(groups[i].inner);
@@ -200,7 +206,7 @@ export function findInTextResponsibility(text: string): { lead: string[]; cooper
 }
 
 export function findResponsibility(text: string, opts: { inText?: boolean } = {}): Responsibility {
-  const a = findAnnotation(text);
+  const a = findAnnotationSpan(text);
   if (a) return { ...a, source: 'ANNOTATION' };
   if (opts.inText === false) return { lead: [], cooperating: [], source: 'NONE' };
   const t = findInTextResponsibility(text);

@@ -265,7 +265,7 @@ export function metricOf(text: string, q?: { value: number | null; unit: string 
   return fallback();
 }
 
-const IMPLICIT_RE = /全覆盖|所有[^，,。；;]*纳入|全部参与|覆盖全部|全部覆盖|覆盖所有|全部接入|全部纳入|全部建成/;
+const IMPLICIT_RE = /全覆盖|所有[^，,。；;]*纳入|全部参与|覆盖全部|全部覆盖|覆盖所有|全部接入|全部纳入/;
 
 export interface TargetContext {
   /** Date the surrounding sentence ties targets to. */

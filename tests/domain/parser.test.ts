@@ -6,6 +6,7 @@ import {
   findAnnotation,
   findDeadlines,
   findInTextResponsibility,
+  findResponsibility,
   findRecurrences,
   findRelativeDeadlines,
   parsePlan,
@@ -317,5 +318,51 @@ describe('metadata and roster fallbacks', () => {
     expect(plan.issuer).toBe('某县人民政府办公室');
     expect(plan.doc_number).toBe('某政办发〔2024〕3号');
     expect(plan.departments).toEqual(['县卫健局', '县财政局', '县委宣传部']);
+  });
+});
+
+describe('issue 13: dates, targets and responsibility written once', () => {
+  it('phased schedules take the year written before them; 年内 / 年底前 the plan year; 每月5日前 is no date', () => {
+    expect(findDeadlines('2024年9月底前覆盖乡镇，12月底前延伸至村。').map((d) => d.date)).toEqual([
+      '2024-09-30',
+      '2024-12-31',
+    ]);
+    // Without a year before it, a month is not a deadline.
+    expect(findDeadlines('12月底前完成。')).toEqual([]);
+    expect(findDeadlines('年内完成5所', { planYear: 2024 }).map((d) => [d.text, d.date])).toEqual([
+      ['年内', '2024-12-31'],
+    ]);
+    expect(findDeadlines('在5年内完成', { planYear: 2024 })).toEqual([]);
+    expect(findDeadlines('每月5日前报送', { planYear: 2024 })).toEqual([]);
+    expect(findRelativeDeadlines('每月5日前报送')).toEqual([
+      { text: '每月5日前', amount: 5, unit: 'DAY_OF_MONTH', date: null },
+    ]);
+  });
+
+  it('targets: 学时, 百分点 as a change, two values 分别达到 X和Y, 覆盖全部 as 100%', () => {
+    const pick = (s: string) => targetsInSentence(s).map((t) => [t.value, t.unit, t.comparator, t.change ?? false]);
+    expect(pick('村医每年参加培训不少于40学时')).toEqual([[40, '学时', '>=', false]]);
+    expect(pick('报销比例比县级医院高出10个百分点')).toEqual([[10, '百分点', '>=', true]]);
+    expect(pick('过早死亡率下降1个百分点')).toEqual([[1, '百分点', '<=', true]]);
+    expect(pick('管理率分别达到70%和65%以上')).toEqual([
+      [70, '%', '>=', false],
+      [65, '%', '>=', false],
+    ]);
+    expect(pick('远程会诊覆盖全部乡镇卫生院')).toEqual([[100, '%', '=', false]]);
+  });
+
+  it('the convention clause inside an annotation is not a department', () => {
+    expect(findAnnotation('合理划分网格。（市卫健委、市发改委，排在第一位的为牵头部门，下同）')).toEqual({
+      lead: ['市卫健委'],
+      cooperating: ['市发改委'],
+    });
+  });
+
+  it('generic bodies of the narrative are never responsible: 县级医院要…', () => {
+    expect(findResponsibility('县级医院要发挥龙头作用，带动乡镇卫生院提升服务能力。')).toEqual({
+      lead: [],
+      cooperating: [],
+      source: 'NONE',
+    });
   });
 });
