@@ -42,7 +42,21 @@ export interface Indicator {
   unit: string | null;
   latestActual: number | null;
 }
+/** What the signed-in user may do to a task now (Task.allowedActions, from domain/access.ts). */
+export type TaskAction =
+  | 'ASSIGN'
+  | 'ACKNOWLEDGE'
+  | 'REPORT'
+  | 'REQUEST_EXTENSION'
+  | 'DECIDE_EXTENSION'
+  | 'REQUEST_CLOSURE'
+  | 'REVIEW_CLOSURE'
+  | 'ESCALATE'
+  | 'CANCEL'
+  | 'INSTRUCT';
+
 export interface TaskFull {
+  allowedActions: TaskAction[];
   taskId: string;
   title: string;
   text: string;
@@ -104,7 +118,7 @@ export interface TaskFull {
 const REPORT =
   'id kind progress narrative problems nextSteps submittedAt onTime authorId department { id name } actuals { id value }';
 
-export const TASK_FIELDS = `taskId title text path status health escalationLevel dueDate deadlineText recurrence progress needsAssignment
+export const TASK_FIELDS = `taskId allowedActions title text path status health escalationLevel dueDate deadlineText recurrence progress needsAssignment
   assignedAt acknowledgedAt closedAt cancelReason updatedAt
   plan { id title } section { title numbering }
   leadDepartment { id name } cooperatingDepartments { id name }

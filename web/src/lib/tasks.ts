@@ -20,10 +20,12 @@ export interface TaskCardData {
   progress: number;
   leadDepartment: Dept | null;
   plan: { id: string };
+  /** What the signed-in user may do now (Task.allowedActions). */
+  allowedActions: string[];
 }
 
 export const CARD_FIELDS =
-  'taskId title path status health escalationLevel dueDate needsAssignment progress leadDepartment { id name } plan { id }';
+  'taskId allowedActions title path status health escalationLevel dueDate needsAssignment progress leadDepartment { id name } plan { id }';
 
 import { taskLight } from '../../../domain/vocabulary';
 
