@@ -23,7 +23,29 @@ const dir = join(root, '.conformance');
 const srcDir = join(dir, 'src');
 const testDir = join(srcDir, 'packages', 'test');
 const helpersDir = join(srcDir, 'packages', 'test-helpers');
-const engineExe = join(root, 'engine', 'bin', 'duban-temporal');
+const engineRef = process.argv.includes('--engine-ref')
+  ? process.argv[process.argv.indexOf('--engine-ref') + 1]
+  : undefined;
+const engineExe = engineRef
+  ? exportEngine(engineRef)
+  : resolve(process.env.DUBAN_TEMPORAL_EXE ?? join(root, 'engine', 'bin', 'duban-temporal'));
+
+/**
+ * `--engine-ref <commit>`: run against the engine as it was at that commit (for
+ * before/after figures), exported under .conformance/engines/ where it still
+ * resolves this repository's node_modules.
+ */
+function exportEngine(ref: string): string {
+  const commit = execFileSync('git', ['rev-parse', '--short', ref], { cwd: root }).toString().trim();
+  const out = join(root, '.conformance', 'engines', commit);
+  if (!existsSync(join(out, 'engine', 'bin', 'duban-temporal'))) {
+    mkdirSync(out, { recursive: true });
+    const tar = execFileSync('git', ['archive', commit, 'engine'], { cwd: root, maxBuffer: 1 << 30 });
+    execFileSync('tar', ['-x', '-C', out], { input: tar });
+    writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', private: true }));
+  }
+  return join(out, 'engine', 'bin', 'duban-temporal');
+}
 const sdkRepo = process.env.DUBAN_SDK_REPO ?? '/work/.mirror/temporalio+sdk-typescript/repo';
 const sdkRef = process.env.DUBAN_SDK_REF ?? 'HEAD';
 const sdkVersion = process.env.DUBAN_SDK_VERSION ?? '1.24.0';
@@ -74,6 +96,12 @@ function prepare() {
     if (k === '@temporalio/test-helpers') deps[k] = 'file:./src/packages/test-helpers';
     else deps[k] = v.startsWith('workspace:') ? (lagging[k] ?? sdkVersion) : v;
   }
+  // The tests share protobufjs objects with the SDK packages: use the
+  // protobufjs major the published @temporalio/proto depends on.
+  const protoPkg = JSON.parse(
+    execFileSync('npm', ['view', `@temporalio/proto@${sdkVersion}`, 'dependencies', '--json']).toString(),
+  );
+  if (protoPkg.protobufjs) deps.protobufjs = protoPkg.protobufjs;
   Object.assign(deps, {
     typescript: '~5.9.3',
     '@types/node': '^20.19.0',

@@ -38,6 +38,11 @@ export const fileSkips: FileSkip[] = [
     file: 'test-ephemeral-server',
     reason: 'tests downloading the real Temporal CLI / Java test server (no internet; not an engine test)',
   },
+  {
+    file: 'test-bridge',
+    reason:
+      'version artefact: drives the native bridge directly with the option shape of the test sources, which the published 1.24.0 core-bridge no longer accepts (not an engine test)',
+  },
 ];
 
 export const titleSkips: TitleSkip[] = [];

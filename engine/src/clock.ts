@@ -22,8 +22,17 @@ export class Clock {
   private stopped = false;
   /** Lock count for time skipping; the test server starts locked (like Java's). */
   lockCount = 1;
-  /** Set by the engine: true when no workflow/activity task is scheduled or running. */
-  isIdle: () => boolean = () => false;
+  /**
+   * In-flight UnlockTimeSkippingWithSleep calls. Like the Java test server, each
+   * one releases one hold on the clock while it sleeps: first a lock, then a
+   * running activity (an activity that calls `env.sleep()` lets time move).
+   */
+  sleepers = 0;
+  /**
+   * Set by the engine: true when no workflow task, query or unstarted activity
+   * is outstanding and at most `credit` activities are running.
+   */
+  isIdle: (credit: number) => boolean = () => false;
 
   constructor(readonly timeSkipping: boolean) {}
 
@@ -70,11 +79,12 @@ export class Clock {
   }
 
   private trySkip(): void {
-    if (!this.timeSkipping || this.lockCount > 0 || this.stopped) return;
+    const credit = this.sleepers - this.lockCount;
+    if (!this.timeSkipping || credit < 0 || this.stopped) return;
     this.dropCancelled();
     const top = this.heap[0];
     if (!top) return;
-    if (!this.isIdle()) return;
+    if (!this.isIdle(credit)) return;
     const now = this.now();
     if (top.at > now) this.offset += top.at - now;
     this.fireDue();

@@ -27,16 +27,45 @@ const DEFAULT_WFT_TIMEOUT = 10_000;
 const QUERY_TIMEOUT = 30_000;
 const UPDATE_WAIT = 50_000;
 const HISTORY_WAIT = 30_000;
+// Temporal's defaults: limit.maxIDLength, history.maxInFlightUpdates, history.maxTotalUpdates.
+const MAX_ID_LENGTH = 1000;
+const MAX_IN_FLIGHT_UPDATES = 10;
+const MAX_TOTAL_UPDATES = 2000;
+/** What an accepted update's caller gets when the run closes before the update completes (Temporal's wording). */
+const UPDATE_ABORTED_BY_CLOSE = {
+  failure: {
+    message: 'Workflow Update failed because the Workflow completed before the Update completed.',
+    source: 'Server',
+    applicationFailureInfo: { type: 'AcceptedUpdateCompletedWorkflow', nonRetryable: true },
+  },
+};
 
 function token(o: any): Buffer {
   return Buffer.from(JSON.stringify(o));
 }
 function parseToken(b: any): any {
+  const buf = Buffer.from(b ?? []);
+  if (!buf.length) throw invalid('task token is required');
   try {
-    return JSON.parse(Buffer.from(b ?? []).toString());
+    return JSON.parse(buf.toString());
   } catch {
-    throw invalid('malformed task token');
+    // Well formed for some server (e.g. a real Temporal token) but not one this
+    // engine issued: like Temporal for a token naming an unknown task.
+    throw notFound('task not found: the task token does not refer to a task of this server');
   }
+}
+
+function checkIdLength(workflowId: string): void {
+  if (workflowId.length > MAX_ID_LENGTH)
+    throw invalid(`WorkflowId length exceeds limit (${workflowId.length}/${MAX_ID_LENGTH}).`);
+}
+
+/** NOT_FOUND with the NamespaceNotFoundFailure detail clients turn into NamespaceNotFoundError. */
+function namespaceNotFound(name: string): RpcError {
+  return new RpcError(grpc.status.NOT_FOUND, `Namespace ${name} is not found.`, {
+    typeName: 'temporal.api.errordetails.v1.NamespaceNotFoundFailure',
+    value: { namespace: name },
+  });
 }
 
 export interface EngineOptions {
@@ -72,7 +101,7 @@ export class Engine {
   constructor(opts: EngineOptions) {
     this.store = opts.store;
     this.clock = new Clock(opts.timeSkipping);
-    this.clock.isIdle = () => this.isIdle();
+    this.clock.isIdle = (credit) => this.isIdle(credit);
     for (const [k, v] of Object.entries(opts.searchAttributes ?? {})) this.saTypes.set(k, v);
     for (const n of this.store.loadNamespaces()) this.namespaces.set(n.name, n);
     for (const n of ['default', ...(opts.namespaces ?? [])]) if (!this.namespaces.has(n)) this.registerNs(n);
@@ -88,9 +117,29 @@ export class Engine {
     return ns;
   }
 
+  /**
+   * Like Temporal, search attribute payloads carry their registered type in the
+   * `type` metadata (so e.g. a Datetime comes back as a Date in typed attributes).
+   */
+  private tagSa(sa: any): any {
+    const fields = sa?.indexedFields;
+    if (!fields) return sa;
+    const out: Record<string, any> = {};
+    for (const [k, v] of Object.entries<any>(fields)) {
+      const t = this.saTypes.get(k);
+      out[k] = t && v && !v.metadata?.type ? { ...v, metadata: { ...v.metadata, type: Buffer.from(t) } } : v;
+    }
+    return { ...sa, indexedFields: out };
+  }
+
+  /** Throws NamespaceNotFound (NOT_FOUND + detail) for an unknown namespace. */
+  checkNamespace(name: string): void {
+    this.ns(name);
+  }
+
   private ns(name: string): Namespace {
     const n = this.namespaces.get(name || 'default');
-    if (!n) throw notFound(`namespace ${name} not found`);
+    if (!n) throw namespaceNotFound(name);
     return n;
   }
 
@@ -227,15 +276,24 @@ export class Engine {
     }
   }
 
-  /** Time skipping may jump only when no workflow or activity task is scheduled or running. */
-  private isIdle(): boolean {
+  /**
+   * Time skipping may jump only when no workflow task or query is outstanding,
+   * no activity waits for a worker, and at most `credit` activities are running
+   * (each in-flight UnlockTimeSkippingWithSleep releases one: an activity
+   * sleeping in virtual time).
+   */
+  private isIdle(credit: number): boolean {
+    if (this.queries.size) return false;
+    let running = 0;
     for (const e of this.runs.values()) {
       if (!e.running) continue;
       if (e.s.wft && !(e.s.firstWftAt > 0)) return false;
-      for (const a of Object.values(e.s.activities)) if (a.state !== 'backoff') return false;
+      for (const a of Object.values(e.s.activities)) {
+        if (a.state === 'started') running++;
+        else if (a.state !== 'backoff') return false;
+      }
     }
-    if (this.queries.size) return false;
-    return true;
+    return running <= credit;
   }
 
   close(): void {
@@ -376,9 +434,12 @@ export class Engine {
     w.requestId = randomUUID();
     let transientEvents: any[] = [];
     // Temporal's default continue-as-new suggestion thresholds (4Ki events / 4 MiB).
+    // Events not committed yet (a poller was already waiting) count too.
+    let size = e.historyBytes;
+    for (let i = e.persisted; i < e.events.length; i++) size += encode(T.HistoryEvent(), e.events[i]).length;
     const started = {
-      historySizeBytes: e.historyBytes,
-      suggestContinueAsNew: e.events.length >= 4096 || e.historyBytes >= 4 * 1024 * 1024,
+      historySizeBytes: size,
+      suggestContinueAsNew: e.events.length >= 4096 || size >= 4 * 1024 * 1024,
     };
     if (w.transient) {
       w.scheduledId = e.nextEventId;
@@ -461,6 +522,18 @@ export class Engine {
     this.cancelTimer(e, 'wft');
     e.s.sticky = undefined; // the worker evicts the run; the next attempt needs full history
     e.s.wft = null;
+    if (w.speculative && w.transient && w.attempt === 1) {
+      // Like Temporal, a speculative task that fails becomes a normal one: its
+      // Scheduled/Started events are written, followed by the failure.
+      for (const te of w.transientEvents ?? []) {
+        te.eventId = e.nextEventId;
+        e.events.push(te);
+      }
+      w.scheduledId = e.nextEventId - 2;
+      w.startedId = e.nextEventId - 1;
+      w.transient = false;
+      this.touch(e);
+    }
     if (!w.transient) {
       if (o.timeout) {
         this.append(e, ev('WORKFLOW_TASK_TIMED_OUT'), {
@@ -479,10 +552,6 @@ export class Engine {
       }
     }
     const hadBuffered = this.flushBuffered(e);
-    if (w.speculative && !hadBuffered && ![...e.rt.updates.values()].some((u) => u.state === 'admitted')) {
-      this.touch(e);
-      return;
-    }
     // Later attempts are transient: no new failure events, Scheduled/Started only
     // attached to the poll response until one attempt completes. A failing task
     // is retried at once, then with a growing delay (capped at 10 s) so a broken
@@ -558,7 +627,9 @@ export class Engine {
       execDeadline: extra.execDeadline ?? (execTimeoutMs ? now + delayMs + execTimeoutMs : 0),
       firstWftAt: delayMs ? now + delayMs : 0,
       memo: r.memo,
-      searchAttributes: r.searchAttributes?.indexedFields,
+      searchAttributes: this.tagSa(r.searchAttributes)?.indexedFields,
+      userMetadata: r.userMetadata,
+      priority: r.priority,
       parent: extra.parent,
       rootWorkflowId: extra.root?.wid ?? r.workflowId,
       rootRunId: extra.root?.rid ?? runId,
@@ -578,6 +649,7 @@ export class Engine {
     if (!s.taskQueue) throw invalid('task queue is required');
     if (!s.workflowType) throw invalid('workflow type is required');
     if (!s.workflowId) throw invalid('workflow id is required');
+    checkIdLength(s.workflowId);
     const e = new Exec(s);
     this.runs.set(runId, e);
     this.current.set(`${ns}\0${s.workflowId}`, runId);
@@ -604,12 +676,15 @@ export class Engine {
       attempt: s.attempt,
       firstWorkflowTaskBackoff: msDur(delayMs),
       memo: r.memo,
-      searchAttributes: r.searchAttributes,
+      searchAttributes: this.tagSa(r.searchAttributes),
       header: r.header,
       workflowId: s.workflowId,
-      rootWorkflowExecution: { workflowId: s.rootWorkflowId, runId: s.rootRunId },
+      // Like Temporal: only a child names its root.
+      rootWorkflowExecution: p ? { workflowId: s.rootWorkflowId, runId: s.rootRunId } : undefined,
       cronSchedule: r.cronSchedule || undefined,
+      priority: r.priority,
     });
+    if (r.userMetadata) e.events[e.events.length - 1].userMetadata = r.userMetadata;
     if (extra.signal) this.append(e, ev('WORKFLOW_EXECUTION_SIGNALED'), extra.signal);
     if (s.runDeadline) this.timer(e, 'run', s.runDeadline, () => this.runTimeout(e));
     if (delayMs) {
@@ -686,7 +761,11 @@ export class Engine {
     e.s.timers = {};
     this.touch(e);
     for (const u of e.rt.updates.values()) {
-      if (u.state === 'admitted' || u.state === 'accepted') {
+      if (u.state === 'accepted') {
+        u.state = 'completed';
+        u.outcome = UPDATE_ABORTED_BY_CLOSE;
+      }
+      if (u.state === 'admitted' || u.state === 'completed') {
         const ws = [...u.waiters];
         u.waiters.clear();
         for (const f of ws) f();
@@ -750,7 +829,10 @@ export class Engine {
 
   private runTimeout(e: Exec): void {
     if (!e.running) return;
-    this.closeExec(e, S.TIMED_OUT, ev('WORKFLOW_EXECUTION_TIMED_OUT'), { retryState: 5 });
+    // The execution timeout ends every retry (TIMEOUT); a run timeout without a
+    // retry policy is RETRY_POLICY_NOT_SET.
+    const execExpired = e.s.execDeadline > 0 && this.clock.now() >= e.s.execDeadline;
+    this.closeExec(e, S.TIMED_OUT, ev('WORKFLOW_EXECUTION_TIMED_OUT'), { retryState: execExpired ? 3 : 5 });
   }
 
   // ---------------------------------------------------------------- activities
@@ -1006,7 +1088,7 @@ export class Engine {
     const n = r.id
       ? [...this.namespaces.values()].find((x) => x.id === r.id)
       : this.namespaces.get(r.namespace || 'default');
-    if (!n) throw notFound(`namespace ${r.namespace || r.id} not found`);
+    if (!n) throw namespaceNotFound(r.namespace || r.id);
     return this.nsInfo(n);
   }
   RegisterNamespace(r: any) {
@@ -1043,6 +1125,7 @@ export class Engine {
   StartWorkflowExecution(r: any) {
     const ns = r.namespace || 'default';
     this.ns(ns);
+    checkIdLength(r.workflowId ?? '');
     const existing = this.checkStart(ns, r);
     if (existing) return { runId: existing.s.runId, started: false };
     const e = this.startExecution(ns, r, {});
@@ -1075,6 +1158,7 @@ export class Engine {
   SignalWithStartWorkflowExecution(r: any) {
     const ns = r.namespace || 'default';
     this.ns(ns);
+    checkIdLength(r.workflowId ?? '');
     const curId = this.current.get(`${ns}\0${r.workflowId}`);
     const cur = curId ? this.runs.get(curId) : undefined;
     const sig = { signalName: r.signalName, input: r.signalInput, identity: r.identity, header: r.header };
@@ -1107,6 +1191,7 @@ export class Engine {
   }
 
   RespondWorkflowTaskCompleted(r: any) {
+    this.ns(r.namespace);
     const tok = parseToken(r.taskToken);
     if (tok.k !== 'w') throw invalid('not a workflow task token');
     const { e, w } = this.wftFromToken(tok);
@@ -1116,6 +1201,7 @@ export class Engine {
   }
 
   RespondWorkflowTaskFailed(r: any) {
+    this.ns(r.namespace);
     const tok = parseToken(r.taskToken);
     const { e, w } = this.wftFromToken(tok);
     this.failWft(e, w, { cause: r.cause, failure: r.failure, identity: r.identity });
@@ -1223,7 +1309,10 @@ export class Engine {
         }
         continue;
       }
+      const first = e.events.length;
       const res = this.applyCommand(e, c, completedId, post);
+      // Summary/details of a command (activity, timer, child...) go on the event it produced.
+      if (c.userMetadata && e.events.length > first) e.events[first].userMetadata = c.userMetadata;
       if (res) needWft = true;
     }
     for (const m of messages) if (!handled.has(m.id) && e.running) this.handleMessage(e, m, completedId);
@@ -1555,7 +1644,7 @@ export class Engine {
         return false;
       }
       case cmdType('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES'): {
-        const sa = c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes;
+        const sa = this.tagSa(c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes);
         this.append(e, ev('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES'), {
           searchAttributes: sa,
           workflowTaskCompletedEventId: completedId,
@@ -1639,7 +1728,8 @@ export class Engine {
         return false;
       }
       case cmdType('START_CHILD_WORKFLOW_EXECUTION'): {
-        const x = c.startChildWorkflowExecutionCommandAttributes ?? {};
+        // The child's own start carries the command's summary/details.
+        const x = { ...c.startChildWorkflowExecutionCommandAttributes, userMetadata: c.userMetadata };
         const ns = x.namespace || e.s.ns;
         const evt = this.append(e, ev('START_CHILD_WORKFLOW_EXECUTION_INITIATED'), {
           namespace: ns,
@@ -1658,7 +1748,8 @@ export class Engine {
           cronSchedule: x.cronSchedule,
           header: x.header,
           memo: x.memo,
-          searchAttributes: x.searchAttributes,
+          searchAttributes: this.tagSa(x.searchAttributes),
+          priority: x.priority,
         });
         const initiatedId = evt.eventId;
         post.push(() => this.startChild(e, x, ns, initiatedId, completedId));
@@ -1848,16 +1939,19 @@ export class Engine {
     this.flush();
   }
   RespondActivityTaskCompleted(r: any) {
+    this.ns(r.namespace);
     const { e, a } = this.activityFromToken(parseToken(r.taskToken));
     this.actDone('completed', e, a, r);
     return {};
   }
   RespondActivityTaskFailed(r: any) {
+    this.ns(r.namespace);
     const { e, a } = this.activityFromToken(parseToken(r.taskToken));
     this.actDone('failed', e, a, r);
     return {};
   }
   RespondActivityTaskCanceled(r: any) {
+    this.ns(r.namespace);
     const { e, a } = this.activityFromToken(parseToken(r.taskToken));
     this.actDone('canceled', e, a, r);
     return {};
@@ -1890,6 +1984,7 @@ export class Engine {
     return { cancelRequested: a.cancelRequestedId > 0 };
   }
   RecordActivityTaskHeartbeat(r: any) {
+    this.ns(r.namespace);
     const { e, a } = this.activityFromToken(parseToken(r.taskToken));
     return this.heartbeat(e, a, r);
   }
@@ -2021,6 +2116,7 @@ export class Engine {
       executionDuration: s.closeTime ? msDur(s.closeTime - s.executionTime) : undefined,
       rootExecution: { workflowId: s.rootWorkflowId, runId: s.rootRunId },
       firstRunId: s.firstRunId,
+      priority: s.priority,
     };
   }
 
@@ -2033,6 +2129,7 @@ export class Engine {
         workflowExecutionTimeout: msDur(s.execTimeoutMs),
         workflowRunTimeout: msDur(s.runTimeoutMs),
         defaultWorkflowTaskTimeout: msDur(s.wftTimeoutMs),
+        userMetadata: s.userMetadata,
       },
       workflowExecutionInfo: this.execInfo(e),
       pendingActivities: Object.values(s.activities).map((a) => ({
@@ -2057,14 +2154,24 @@ export class Engine {
         initiatedId: c.initiatedId,
         parentClosePolicy: c.parentClosePolicy,
       })),
+      // A failing task stays visible with its attempt count, also while it
+      // waits out its retry backoff (so stuck workflows can be listed).
       pendingWorkflowTask: s.wft
         ? {
             state: s.wft.startedId ? 2 : 1,
             scheduledTime: ts(s.wft.scheduledTime),
+            originalScheduledTime: ts(s.wft.scheduledTime),
             startedTime: s.wft.startedId ? ts(s.wft.startedTime) : undefined,
             attempt: s.wft.attempt,
           }
-        : undefined,
+        : s.wftRetry
+          ? {
+              state: 1,
+              scheduledTime: ts(s.wftRetry.at),
+              originalScheduledTime: ts(s.wftRetry.at),
+              attempt: s.wftRetry.attempt,
+            }
+          : undefined,
     };
   }
 
@@ -2181,6 +2288,18 @@ export class Engine {
     let u = this.lookupUpdate(e, id);
     if (!u) {
       if (!e.running) throw notFound('workflow execution already completed');
+      let inFlight = 0;
+      for (const x of e.rt.updates.values()) if (x.state === 'admitted' || x.state === 'accepted') inFlight++;
+      if (inFlight >= MAX_IN_FLIGHT_UPDATES)
+        throw new RpcError(
+          grpc.status.RESOURCE_EXHAUSTED,
+          `limit on number of concurrent in-flight updates has been reached (${MAX_IN_FLIGHT_UPDATES})`,
+        );
+      if (this.updateCount(e) >= MAX_TOTAL_UPDATES)
+        throw new RpcError(
+          grpc.status.RESOURCE_EXHAUSTED,
+          `limit on number of total updates has been reached (${MAX_TOTAL_UPDATES})`,
+        );
       u = {
         id,
         request: { ...r.request, meta: { ...r.request?.meta, updateId: id } },
@@ -2188,7 +2307,11 @@ export class Engine {
         waiters: new Set(),
       };
       e.rt.updates.set(id, u);
-      if (!e.s.wft) this.scheduleWft(e, 1, { speculative: true });
+      if (e.s.firstWftAt > 0) {
+        // Like Temporal: an update ends the start delay, the first task goes out now.
+        this.cancelTimer(e, 'firstwft');
+        this.firstWft(e);
+      } else if (!e.s.wft) this.scheduleWft(e, 1, { speculative: true });
       this.flush();
     }
     return this.waitUpdate(e, u, r.waitPolicy?.lifecycleStage || 2, call);
@@ -2202,6 +2325,14 @@ export class Engine {
     return this.waitUpdate(e, u, r.waitPolicy?.lifecycleStage || 3, call);
   }
 
+  /** Updates this run has admitted so far (history and in memory), for the total limit. */
+  private updateCount(e: Exec): number {
+    let n = 0;
+    for (const x of e.events) if (x.eventType === ev('WORKFLOW_EXECUTION_UPDATE_ACCEPTED')) n++;
+    for (const x of e.rt.updates.values()) if (x.state === 'admitted') n++;
+    return n;
+  }
+
   /** In-memory update record, or one rebuilt from history (accepted/completed events). */
   private lookupUpdate(e: Exec, id: string): Update | undefined {
     const u = e.rt.updates.get(id);
@@ -2212,8 +2343,8 @@ export class Engine {
     const rebuilt: Update = {
       id,
       request: attrsOf(acc).acceptedRequest,
-      state: done ? 'completed' : 'accepted',
-      outcome: done ? attrsOf(done).outcome : undefined,
+      state: done || !e.running ? 'completed' : 'accepted',
+      outcome: done ? attrsOf(done).outcome : e.running ? undefined : UPDATE_ABORTED_BY_CLOSE,
       acceptedEventId: acc.eventId,
       waiters: new Set(),
     };
@@ -2263,13 +2394,42 @@ export class Engine {
     const start = { ...ops[0].startWorkflow, namespace: ns };
     if ((start.workflowIdConflictPolicy || 0) === 0)
       throw invalid('update-with-start requires a workflow id conflict policy');
-    const startResp = this.StartWorkflowExecution(start);
+    // Like Temporal, a failing operation is reported in a MultiOperationExecutionFailure
+    // (the other one "aborted"); the status code is the failing operation's.
+    const fail = (err: unknown, index: number): never => {
+      if (!(err instanceof RpcError)) throw err;
+      const own = {
+        code: err.code,
+        message: err.message,
+        details: err.detail ? [anyPack(err.detail.typeName, err.detail.value)] : [],
+      };
+      const aborted = {
+        code: grpc.status.ABORTED,
+        message: 'Operation was aborted.',
+        details: [anyPack('temporal.api.failure.v1.MultiOperationExecutionAborted', {})],
+      };
+      throw new RpcError(err.code, `Update-with-Start could not be executed: ${err.message}`, {
+        typeName: 'temporal.api.errordetails.v1.MultiOperationExecutionFailure',
+        value: { statuses: index === 0 ? [own, aborted] : [aborted, own] },
+      });
+    };
+    let startResp;
+    try {
+      startResp = this.StartWorkflowExecution(start);
+    } catch (err) {
+      fail(err, 0);
+    }
     const upd = {
       ...ops[1].updateWorkflow,
       namespace: ns,
-      workflowExecution: { workflowId: start.workflowId, runId: startResp.runId },
+      workflowExecution: { workflowId: start.workflowId, runId: startResp!.runId },
     };
-    const updResp = await this.UpdateWorkflowExecution(upd, call);
+    let updResp;
+    try {
+      updResp = await this.UpdateWorkflowExecution(upd, call);
+    } catch (err) {
+      fail(err, 1);
+    }
     return { responses: [{ startWorkflow: startResp }, { updateWorkflow: updResp }] };
   }
 

@@ -44,7 +44,13 @@ function toServiceError(err: unknown): Partial<grpc.StatusObject> {
  * Registers every method of `serviceName`: implemented ones dispatch to
  * `handlers[Method]`, the rest answer UNIMPLEMENTED with the method name.
  */
-export function addService(server: grpc.Server, serviceName: string, handlers: Record<string, Handler>): void {
+export function addService(
+  server: grpc.Server,
+  serviceName: string,
+  handlers: Record<string, Handler>,
+  /** Runs before answering UNIMPLEMENTED (e.g. to report an unknown namespace first, like Temporal). */
+  beforeUnimplemented?: (req: any) => void,
+): void {
   const svc = root.lookupService(serviceName);
   const def: Record<string, grpc.MethodDefinition<any, any>> = {};
   const impl: grpc.UntypedServiceImplementation = {};
@@ -63,11 +69,12 @@ export function addService(server: grpc.Server, serviceName: string, handlers: R
     const h = handlers[m.name];
     impl[m.name] = (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
       if (!h) {
-        cb(
-          toServiceError(
-            unimplemented(`${m.name} is not supported by duban-temporal (see engine/README.md)`),
-          ) as grpc.ServiceError,
-        );
+        try {
+          beforeUnimplemented?.(call.request);
+          throw unimplemented(`${m.name} is not supported by duban-temporal (see engine/README.md)`);
+        } catch (e) {
+          cb(toServiceError(e) as grpc.ServiceError);
+        }
         return;
       }
       let p: Promise<any>;

@@ -100,6 +100,9 @@ export interface ExecState {
   signalRequestIds: string[];
   retryPolicy?: any;
   attempt: number;
+  /** Summary/details given at start (Describe's executionConfig.userMetadata). */
+  userMetadata?: any;
+  priority?: any;
   /** A failed workflow task waiting out its retry backoff (attempt, due time). */
   wftRetry?: { attempt: number; at: number };
 }

@@ -68,7 +68,9 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
         }
       };
   }
-  addService(server, 'temporal.api.workflowservice.v1.WorkflowService', handlers);
+  addService(server, 'temporal.api.workflowservice.v1.WorkflowService', handlers, (req) => {
+    if (typeof req?.namespace === 'string') engine.checkNamespace(req.namespace);
+  });
   if (opts.timeSkipping) addService(server, 'temporal.api.testservice.v1.TestService', testServiceHandlers(engine));
   // OperatorService: only search attribute registration, which the SDK test
   // environment and apps use; everything else answers UNIMPLEMENTED.

@@ -33,11 +33,11 @@ export function testServiceHandlers(engine: Engine): Record<string, Handler> {
     },
     UnlockTimeSkippingWithSleep: async (r: any) => {
       const at = clock.now() + durMs(r.duration);
-      clock.unlock();
+      clock.sleepers++;
       try {
         await sleepUntil(at);
       } finally {
-        clock.lock();
+        clock.sleepers--;
       }
       return {};
     },

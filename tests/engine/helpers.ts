@@ -47,7 +47,7 @@ export interface EngineHarness {
 export async function startHarness(opts: {
   mode: 'local' | 'timeSkipping';
   taskQueue: string;
-  searchAttributes?: { name: string; type: 'KEYWORD' | 'INT' }[];
+  searchAttributes?: { name: string; type: 'KEYWORD' | 'INT' | 'DATETIME' }[];
 }): Promise<EngineHarness> {
   quietRuntime();
   const executable = { type: 'existing-path' as const, path: launcher };

@@ -1,6 +1,7 @@
 // Time-skipping test server mode (TestWorkflowEnvironment.createTimeSkipping).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { startHarness, uid, type EngineHarness } from './helpers';
 import * as wfs from './workflows';
 
@@ -41,4 +42,25 @@ describe('time skipping', () => {
       await env.client.workflow.execute(wfs.retryWorkflow, { taskQueue, workflowId: uid('retry'), args: [2] }),
     ).toBe('ok after 3');
   });
+
+  it('skips time while an activity sleeps through env.sleep() (the SDK-documented way to delay an activity)', async () => {
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: 'ts-activity-sleep',
+      workflowBundle: harness.workflowBundle,
+      activities: { sleepInVirtualTime: (ms: number) => env.sleep(ms) },
+    });
+    const t0 = Date.now();
+    await worker.runUntil(async () => {
+      for (const winner of ['activity', 'timer'] as const)
+        expect(
+          await env.client.workflow.execute(wfs.raceActivityAndTimer, {
+            taskQueue: 'ts-activity-sleep',
+            workflowId: uid('race'),
+            args: [winner],
+          }),
+        ).toBe(winner);
+    });
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  }, 30_000);
 });

@@ -261,3 +261,53 @@ export async function retryingWorkflow(): Promise<number> {
   if (attempt < 3) throw wf.ApplicationFailure.retryable(`attempt ${attempt} fails`, 'Flaky');
   return attempt;
 }
+
+// ---- behaviours the SDK's own test suite checks (tests/engine/sdk-behaviour.test.ts)
+
+export const neverEndingUpdate = wf.defineUpdate<void>('neverEnding');
+export const crashingUpdate = wf.defineUpdate<void>('crashing');
+
+/** Accepts updates that never finish; completes on `finish`. */
+export async function unfinishedUpdates(): Promise<string> {
+  let finished = false;
+  wf.setHandler(neverEndingUpdate, async () => {
+    await wf.condition(() => false);
+  });
+  wf.setHandler(crashingUpdate, () => {
+    // Not an ApplicationFailure: fails the workflow task, not the update.
+    throw new TypeError('update handler crashed');
+  });
+  wf.setHandler(finish, () => {
+    finished = true;
+  });
+  await wf.condition(() => finished);
+  return 'done';
+}
+
+const { sleepInVirtualTime } = wf.proxyActivities<{ sleepInVirtualTime(ms: number): Promise<void> }>({
+  startToCloseTimeout: '30 days',
+});
+
+/** An activity sleeping through env.sleep() races a timer, in skipped time. */
+export async function raceActivityAndTimer(winner: 'timer' | 'activity'): Promise<string> {
+  const timerMs = winner === 'timer' ? 1_000_000 : 1_500_000;
+  const activityMs = winner === 'timer' ? 1_500_000 : 1_000_000;
+  const activity = sleepInVirtualTime(activityMs).then(() => 'activity');
+  const first = await Promise.race([wf.sleep(timerMs).then(() => 'timer'), activity]);
+  await activity;
+  return first;
+}
+
+const { echo: summarizedEcho } = wf.proxyActivities<typeof acts>({
+  startToCloseTimeout: '10s',
+  summary: 'activity summary',
+});
+
+/** Commands with summaries, a child with static summary/details, a typed search attribute upsert. */
+export async function userMetadataWorkflow(): Promise<string> {
+  await summarizedEcho('x');
+  await wf.sleep(5, { summary: 'timer summary' });
+  await wf.executeChild(childWorkflow, { args: [1], staticSummary: 'child summary', staticDetails: 'child details' });
+  wf.upsertSearchAttributes({ DubanWhen: [new Date('2026-03-01T00:00:00Z')] });
+  return 'ok';
+}

@@ -1,0 +1,213 @@
+// Server behaviour the Temporal TypeScript SDK's own integration suite checks
+// (npm run conformance:sdk); one case per engine fix, so a regression shows
+// in `npm test` without running the SDK suite.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import {
+  ActivityNotFoundError,
+  Client,
+  Connection,
+  WithStartWorkflowOperation,
+  WorkflowUpdateFailedError,
+  isGrpcServiceError,
+} from '@temporalio/client';
+import {
+  ApplicationFailure,
+  NamespaceNotFoundError,
+  RetryState,
+  SearchAttributeType,
+  defaultPayloadConverter,
+  defineSearchAttributeKey,
+} from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startHarness, uid, type EngineHarness } from './helpers';
+import * as wfs from './workflows';
+
+const taskQueue = 'sdk-behaviour';
+let harness: EngineHarness;
+let env: TestWorkflowEnvironment;
+const EventType = temporal.api.enums.v1.EventType;
+
+beforeAll(async () => {
+  harness = await startHarness({
+    mode: 'local',
+    taskQueue,
+    searchAttributes: [{ name: 'DubanWhen', type: 'DATETIME' }],
+  });
+  env = harness.env;
+});
+
+afterAll(() => harness?.stop());
+
+async function history(workflowId: string, runId?: string) {
+  const res = await env.client.workflowService.getWorkflowExecutionHistory({
+    namespace: 'default',
+    execution: { workflowId, runId },
+  });
+  return res.history?.events ?? [];
+}
+
+async function eventually<T>(f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('errors the SDK maps to typed exceptions', () => {
+  it('answers an unknown namespace with NOT_FOUND + NamespaceNotFoundFailure', async () => {
+    const client = new Client({ connection: env.connection, namespace: 'no-such-namespace' });
+    await expect(client.workflow.start(wfs.waitForever, { taskQueue, workflowId: uid('ns') })).rejects.toBeInstanceOf(
+      NamespaceNotFoundError,
+    );
+    // Also for RPCs the engine does not implement: the namespace is checked first.
+    await expect(client.schedule.list()[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(NamespaceNotFoundError);
+  });
+
+  it('answers a well-formed task token that names no task with NOT_FOUND', async () => {
+    // A real Temporal server's token (protobuf), not one this engine issued.
+    const foreign = temporal.api.common.v1.WorkflowExecution.encode({ workflowId: 'x', runId: 'y' }).finish();
+    await expect(env.client.activity.complete(foreign, 'ok')).rejects.toBeInstanceOf(ActivityNotFoundError);
+    await expect(env.client.activity.heartbeat(foreign)).rejects.toBeInstanceOf(ActivityNotFoundError);
+  });
+
+  it('rejects a workflow id over 1000 characters with INVALID_ARGUMENT, also in update-with-start', async () => {
+    const workflowId = 'x'.repeat(1001);
+    const err = await env.client.workflow.start(wfs.waitForever, { taskQueue, workflowId }).catch((e) => e);
+    expect(String(err?.cause?.details ?? err?.message)).toMatch(/WorkflowId length/);
+    const op = new WithStartWorkflowOperation(wfs.updatable, {
+      workflowId,
+      taskQueue,
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    const updErr = await env.client.workflow
+      .startUpdateWithStart(wfs.setValue, { args: [1], waitForStage: 'ACCEPTED', startWorkflowOperation: op })
+      .catch((e) => e);
+    expect(isGrpcServiceError(updErr) && updErr.code === grpcStatus.INVALID_ARGUMENT).toBe(true);
+    expect(String(updErr.message)).toMatch(/WorkflowId length/);
+    await expect(op.workflowHandle()).rejects.toBeTruthy();
+  });
+});
+
+describe('updates', () => {
+  it('delivers an update to a workflow waiting out a start delay at once', async () => {
+    const h = await env.client.workflow.start(wfs.updatable, {
+      taskQueue,
+      workflowId: uid('delayed'),
+      startDelay: '10 days',
+    });
+    expect(await h.executeUpdate(wfs.setValue, { args: [7] })).toBe(0);
+    await h.signal(wfs.finish);
+    expect(await h.result()).toBe(7);
+  });
+
+  it('fails an accepted update with AcceptedUpdateCompletedWorkflow when the workflow completes first', async () => {
+    const h = await env.client.workflow.start(wfs.unfinishedUpdates, { taskQueue, workflowId: uid('unfinished') });
+    const upd = await h.startUpdate(wfs.neverEndingUpdate, { waitForStage: 'ACCEPTED' });
+    await h.signal(wfs.finish);
+    expect(await h.result()).toBe('done');
+    const err = await upd.result().catch((e) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((err.cause as ApplicationFailure).type).toBe('AcceptedUpdateCompletedWorkflow');
+    expect(err.cause.message).toMatch(/Workflow completed before the Update completed/);
+  });
+
+  it('limits in-flight updates per workflow to 10 (RESOURCE_EXHAUSTED)', async () => {
+    const h = await env.client.workflow.start(wfs.unfinishedUpdates, { taskQueue, workflowId: uid('limit') });
+    for (let i = 0; i < 10; i++) await h.startUpdate(wfs.neverEndingUpdate, { waitForStage: 'ACCEPTED' });
+    // Without the client's retry interceptor (it retries RESOURCE_EXHAUSTED).
+    const connection = await Connection.connect({ address: env.address, interceptors: [] });
+    try {
+      const err = await connection.workflowService
+        .updateWorkflowExecution({
+          namespace: 'default',
+          workflowExecution: { workflowId: h.workflowId },
+          waitPolicy: { lifecycleStage: 2 },
+          request: {
+            meta: { updateId: 'eleventh' },
+            input: { name: 'neverEnding', args: { payloads: [] } },
+          },
+        })
+        .catch((e) => e);
+      expect(isGrpcServiceError(err) && err.code === grpcStatus.RESOURCE_EXHAUSTED).toBe(true);
+    } finally {
+      await connection.close();
+    }
+    await h.terminate();
+  });
+
+  it('records a failing speculative workflow task as WorkflowTaskFailed, visible in Describe', async () => {
+    const h = await env.client.workflow.start(wfs.unfinishedUpdates, { taskQueue, workflowId: uid('specfail') });
+    await h.query(wfs.getValue).catch(() => undefined); // first task done
+    await eventually(async () => ((await history(h.workflowId)).length >= 3 ? true : undefined));
+    void h.executeUpdate(wfs.crashingUpdate).catch(() => undefined);
+    const failed = await eventually(async () =>
+      (await history(h.workflowId)).find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED),
+    );
+    expect(failed.workflowTaskFailedEventAttributes?.failure?.message).toMatch(/update handler crashed/);
+    const ids = (await history(h.workflowId)).map((e) => Number(e.eventId));
+    expect(ids).toEqual(ids.map((_, i) => i + 1));
+    // The task keeps failing: Describe shows it with its attempt count.
+    const pending = await eventually(async () => {
+      const d = await h.describe();
+      const p = d.raw.pendingWorkflowTask;
+      return p && Number(p.attempt) >= 3 ? p : undefined;
+    }, 15_000);
+    expect(Number(pending.attempt)).toBeGreaterThanOrEqual(3);
+    await h.terminate();
+  }, 30_000);
+});
+
+describe('history fields', () => {
+  it('keeps user metadata, priority, typed search attributes and root execution like Temporal', async () => {
+    const whenKey = defineSearchAttributeKey('DubanWhen', SearchAttributeType.DATETIME);
+    const h = await env.client.workflow.start(wfs.userMetadataWorkflow, {
+      taskQueue,
+      workflowId: uid('meta'),
+      staticSummary: 'wf summary',
+      staticDetails: 'wf details',
+      priority: { priorityKey: 2 },
+      // Untyped (no `type` metadata): the engine tags it with the registered type.
+      searchAttributes: { DubanWhen: [new Date('2026-01-01T00:00:00Z')] },
+    });
+    expect(await h.result()).toBe('ok');
+    const d = await h.describe();
+    expect(await d.staticSummary()).toBe('wf summary');
+    expect(await d.staticDetails()).toBe('wf details');
+    expect(d.typedSearchAttributes.get(whenKey)).toEqual(new Date('2026-03-01T00:00:00Z'));
+    const events = await history(h.workflowId);
+    const decode = (p: unknown) => (p ? defaultPayloadConverter.fromPayload(p as never) : undefined);
+    const started = events[0];
+    expect(decode(started.userMetadata?.summary)).toBe('wf summary');
+    expect(started.workflowExecutionStartedEventAttributes?.priority?.priorityKey).toBe(2);
+    expect(started.workflowExecutionStartedEventAttributes?.rootWorkflowExecution).toBeFalsy();
+    const of = (t: number) => events.find((e) => e.eventType === t);
+    expect(decode(of(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)?.userMetadata?.summary)).toBe('activity summary');
+    expect(decode(of(EventType.EVENT_TYPE_TIMER_STARTED)?.userMetadata?.summary)).toBe('timer summary');
+    const upsert = of(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES);
+    const saPayload = upsert?.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.DubanWhen;
+    expect(Buffer.from(saPayload?.metadata?.type ?? []).toString()).toBe('Datetime');
+    for (const e of events.filter((x) => x.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED))
+      expect(Number(e.workflowTaskStartedEventAttributes?.historySizeBytes)).toBeGreaterThan(0);
+    // The child: summary/details from the parent's command, and its root.
+    const child = of(EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED)
+      ?.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+    const childEvents = await history(child!.workflowId!, child!.runId!);
+    expect(decode(childEvents[0].userMetadata?.summary)).toBe('child summary');
+    expect(decode(childEvents[0].userMetadata?.details)).toBe('child details');
+    expect(childEvents[0].workflowExecutionStartedEventAttributes?.rootWorkflowExecution?.workflowId).toBe(
+      h.workflowId,
+    );
+  });
+
+  it('closes with retry state TIMEOUT when the execution timeout expires', async () => {
+    const err = await env.client.workflow
+      .execute(wfs.waitForever, { taskQueue, workflowId: uid('exectimeout'), workflowExecutionTimeout: '1s' })
+      .catch((e) => e);
+    expect(err.retryState).toBe(RetryState.TIMEOUT);
+  });
+});
