@@ -11,7 +11,7 @@
 import { findDeadlines, findRecurrences, findRelativeDeadlines } from './deadlines';
 import { finishTasks, metadataWarnings, parsePlan, taskTargets, type ParseOptions } from './index';
 import { splitDepartments } from './responsibility';
-import type { ColumnField, ColumnMapping, Evidence, ParsedPlan, ParsedTask } from './types';
+import type { ColumnField, Evidence, ParsedPlan, ParsedTask } from './types';
 
 export type Block = { kind: 'paragraph'; text: string } | { kind: 'table'; rows: string[][] };
 

@@ -60,8 +60,7 @@ export interface ImportColumn {
 }
 
 /** Tasks with at least one deadline before the import day. */
-export const pastCount = (plan: ParsedPlan): number =>
-  plan.tasks.filter((t) => t.deadlines.some((d) => d.past)).length;
+export const pastCount = (plan: ParsedPlan): number => plan.tasks.filter((t) => t.deadlines.some((d) => d.past)).length;
 
 export const splitNames = (s: string) =>
   s
