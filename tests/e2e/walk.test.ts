@@ -39,6 +39,7 @@ const LATIN_OK = new Set([
   'docx',
   'txt',
   'xlsx',
+  'csv',
   'admin',
   'office',
   'supervisor',
