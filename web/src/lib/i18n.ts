@@ -355,7 +355,7 @@ const zh = {
   'admin.load': '载入',
   'admin.loadConfirm': '确认载入 {n} 天的日历安排？',
   // ── import (issue 13): tables, 台账, titles, duplicates, past dates, evidence ──
-  'import.file2': '上传方案文件（.docx / .txt / .xlsx / .csv 台账）',
+  'import.file2': '，也可上传 .xlsx / .csv 台账',
   'import.issuedOn': '成文日期',
   'import.titleRequired': '未能从文件中找到方案标题，请填写后再导入。',
   'import.titlePlaceholder': '请输入方案标题',
@@ -747,7 +747,7 @@ const en: Record<MessageKey, string> = {
   'admin.load': 'Load',
   'admin.loadConfirm': 'Load {n} calendar days?',
   // ── import (issue 13): tables, 台账, titles, duplicates, past dates, evidence ──
-  'import.file2': 'Upload the plan (.docx / .txt / .xlsx / .csv ledger)',
+  'import.file2': ', or an .xlsx / .csv ledger',
   'import.issuedOn': 'Issued on',
   'import.titleRequired': 'No plan title was found in the file; enter it before importing.',
   'import.titlePlaceholder': 'Plan title',
