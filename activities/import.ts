@@ -57,6 +57,35 @@ interface MammothElement {
   type: string;
   value?: string;
   children?: MammothElement[];
+  colSpan?: number;
+  rowSpan?: number;
+}
+
+/**
+ * Table rows as a grid: a cell merged down (rowSpan) repeats its text in the
+ * rows below (a 牵头单位 written once for several tasks), a cell merged across
+ * (colSpan) keeps its text in its first column.
+ */
+function tableGrid(rows: { text: string; colSpan: number; rowSpan: number }[][]): string[][] {
+  const carry: { text: string; left: number }[] = [];
+  return rows.map((cells) => {
+    const out: string[] = [];
+    let k = 0;
+    for (let col = 0; k < cells.length || carry[col]?.left; col++) {
+      if (carry[col]?.left) {
+        out.push(carry[col].text);
+        carry[col].left--;
+        continue;
+      }
+      const c = cells[k++];
+      for (let j = 0; j < c.colSpan; j++) {
+        out.push(j === 0 ? c.text : '');
+        if (c.rowSpan > 1) carry[col + j] = { text: j === 0 ? c.text : '', left: c.rowSpan - 1 };
+      }
+      col += c.colSpan - 1;
+    }
+    return out;
+  });
 }
 
 /** Paragraphs and tables of a .docx, from mammoth's document model (transformDocument). */
@@ -75,9 +104,15 @@ async function docxBlocks(bytes: Buffer): Promise<Block[]> {
     else if (e.type === 'table')
       blocks.push({
         kind: 'table',
-        rows: (e.children ?? [])
-          .filter((r) => r.type === 'tableRow')
-          .map((r) => (r.children ?? []).filter((c) => c.type === 'tableCell').map((c) => textOf(c).trim())),
+        rows: tableGrid(
+          (e.children ?? [])
+            .filter((r) => r.type === 'tableRow')
+            .map((r) =>
+              (r.children ?? [])
+                .filter((c) => c.type === 'tableCell')
+                .map((c) => ({ text: textOf(c).trim(), colSpan: c.colSpan ?? 1, rowSpan: c.rowSpan ?? 1 })),
+            ),
+        ),
       });
     else (e.children ?? []).forEach(walk);
   };

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Document, Packer, Paragraph, Table, TableCell, TableRow } from 'docx';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { parsePlanSource, readPlanDocument, sourceHashOf, ImportError } from '../../activities/import.ts';
@@ -241,5 +242,46 @@ describe('the duplicate hash', () => {
     const a = '一、重点任务\n（一）加强领导。（县卫健局负责）';
     expect(sourceHashOf(a)).toBe(sourceHashOf('一、重点任务\r\n\r\n  (一)加强领导。(县卫健局负责)'));
     expect(sourceHashOf(a)).not.toBe(sourceHashOf(a.replace('加强', '强化')));
+  });
+});
+
+describe('merged cells of a .docx table', () => {
+  it('a 牵头单位 merged down several rows leads each of them; a group row merged across is a section', async () => {
+    const cell = (text: string, opts: { rowSpan?: number; columnSpan?: number } = {}) =>
+      new TableCell({ children: [new Paragraph(text)], ...opts });
+    const row = (...cells: TableCell[]) => new TableRow({ children: cells });
+    const doc = new Document({
+      sections: [
+        {
+          children: [
+            new Paragraph('某县2025年医改重点任务分工表'),
+            new Table({
+              rows: [
+                row(cell('序号'), cell('重点任务'), cell('牵头单位'), cell('配合单位'), cell('完成时限')),
+                row(cell('一、医疗服务', { columnSpan: 5 })),
+                row(
+                  cell('1'),
+                  cell('推进分级诊疗'),
+                  cell('县卫健局', { rowSpan: 2 }),
+                  cell('县医保局'),
+                  cell('2025年底前'),
+                ),
+                row(cell('2'), cell('建设医共体'), cell('县财政局'), cell('2025年6月底前')),
+                row(cell('3'), cell('完善医保支付'), cell('县医保局'), cell('县卫健局'), cell('每季度')),
+              ],
+            }),
+          ],
+        },
+      ],
+    });
+    const read = await readPlanDocument(await Packer.toBuffer(doc), 'merged.docx');
+    const plan = parseDocument(read.blocks!);
+    expect(
+      plan.tasks.map((t) => [t.path, t.lead, t.cooperating, t.deadlines.map((d) => d.date), t.recurrence]),
+    ).toEqual([
+      [['一、医疗服务', '1.推进分级诊疗'], ['县卫健局'], ['县医保局'], ['2025-12-31'], null],
+      [['一、医疗服务', '2.建设医共体'], ['县卫健局'], ['县财政局'], ['2025-06-30'], null],
+      [['一、医疗服务', '3.完善医保支付'], ['县医保局'], ['县卫健局'], [], 'quarterly'],
+    ]);
   });
 });
