@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { closeRoundUpdate, planWorkflowId } from '../../workflows/definitions.ts';
 import { builder, nonEmpty } from '../builder.ts';
+import { taskScope } from '../access.ts';
 import { actorOf, toDubanError } from '../commands.ts';
 import { DubanError, notFound } from '../errors.ts';
 import type { Context } from '../context.ts';
@@ -33,8 +34,16 @@ builder.prismaObject('SupervisionRound', {
     closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
     plan: t.relation('plan'),
     evaluation: t.relation('rows', { query: { orderBy: [{ rank: 'asc' }] } }),
-    reports: t.relation('reports', { query: { orderBy: { submittedAt: 'asc' } } }),
-    notices: t.relation('notices', { query: { orderBy: { fireAt: 'asc' } } }),
+    // A round spans every department: its reports and notices are those of tasks the reader may see.
+    reports: t.relation('reports', {
+      query: (_args, ctx) => ({ where: { task: taskScope(ctx) }, orderBy: { submittedAt: 'asc' } }),
+    }),
+    notices: t.relation('notices', {
+      query: (_args, ctx) => ({
+        where: { OR: [{ taskId: null }, { task: taskScope(ctx) }] },
+        orderBy: { fireAt: 'asc' },
+      }),
+    }),
     expected: t.prismaField({
       type: ['Department'],
       description: 'Lead departments that owe a report this round (their tasks were open when it opened).',
