@@ -1,20 +1,32 @@
 // Plan importer: the published text of an implementation plan (实施方案) →
 // tasks with lead/cooperating departments, deadlines, targets, recurrence.
-// Text only; reading .docx/.pdf happens in activities/ (mammoth), not here.
+// Text only; reading .docx/.xlsx/.csv happens in activities/ (mammoth,
+// exceljs); tables arrive as blocks (table.ts: task tables, 台账, 附件分工表).
 //
-// Structure. Headings nest 一、 > (一) > 1. > (1) (any bracket width); a plan
-// may also number tasks straight through (1)…(n). Tasks are the leaf
-// headings of the plan's sections, except:
-//   - preamble sections (指导思想, 基本原则, 总体要求, 总体/工作目标 …) hold
-//     no tasks; their dated goals become plan targets;
+// Structure. Headings nest 一、 > (一) > 1. > (1) (any bracket width). Items
+// numbered (1)…(n) or 1.…n. inside running paragraphs, several per paragraph
+// and possibly straight through sections, are split out (splitInline). Tasks
+// are the leaves of the plan's sections, except:
+//   - goal and principle sections (总体要求, 主要目标, 基本原则 …, or any section
+//     whose content is goals/principles and names no one) hold no tasks; their
+//     dated goals become plan targets;
 //   - in safeguard sections (组织保障, 保障措施, 工作要求 …) a leaf is a task
 //     only when it names a responsible department;
 //   - a section without sub-headings is a task only when it names one.
-// Everything after 附件 is an annex (member lists), not body text.
+// Everything after 附件 is an annex (member lists), not body text. A file
+// holding several documents (a compilation) is split; the one read is said.
 //
-// Responsibility, deadlines and targets: see responsibility.ts,
-// deadlines.ts, targets.ts. A task whose text names no department stays
+// Responsibility: see responsibility.ts, plus what plans write once for all:
+// "列在首位的为牵头单位" / "排在第一位的为牵头部门，下同" (first listed leads),
+// "以下任务均需各区市政府落实" (added to every task as cooperating), "以上任务由
+// X牵头，Y配合" after a group of items. Generic bodies of the narrative (县级
+// 医院要…) are never responsible. A task naming no department stays
 // unassigned (lead []) with a warning: the importer never invents one.
+//
+// Dates: deadlines.ts; month-only phases take the year before them, 年内 the
+// plan's year; with options.today, dates before it are flagged `past`.
+// Every task carries `evidence`: the span each field was read from, and why.
+// Warnings are Chinese (message) with English second (messageEn).
 
 import type { WorkingCalendar } from '../calendar';
 import type { IsoDate } from '../types';
