@@ -352,7 +352,7 @@ describe('the walk: every form, every page, every role, both widths', () => {
     await w.close();
   }, 120_000);
 
-  it('office decides the extension and the closure; a quarterly round is opened from the board and closed', async () => {
+  it('office decides the extension and the closure', async () => {
     const w = await watched('office', DESKTOP);
     const { page } = w;
     await page.goto(`${app.url}/tasks/${ids['松散型医共体']}`);
@@ -363,6 +363,32 @@ describe('the walk: every form, every page, every role, both widths', () => {
     expect(await act(page, '审核办结：通过', '审核通过（销号）')).toContain('已审核通过');
     await check(w, 'task-closed-desktop');
 
+    await w.close();
+  }, 90_000);
+
+  it('the supervisor writes a 批示 on a task that is not overdue (every visible task is listed, with filters)', async () => {
+    const w = await watched('supervisor', DESKTOP);
+    const { page } = w;
+    await page.waitForURL(/\/dashboard/);
+    await check(w, 'dashboard-supervisor-before-desktop');
+    const form = page.getByRole('form', { name: '领导批示' });
+    await form.getByLabel('筛选任务（标题关键词）').fill('功能定位');
+    await form.getByLabel('批示任务').selectOption({ value: ids['落实医疗机构功能定位']! });
+    expect(await act(page, '领导批示', '提交批示', { 批示内容: '请明确完成时限，按季度报送进展。' })).toContain(
+      '批示已提交',
+    );
+    expect(await form.getByLabel('批示内容').inputValue()).toBe('');
+    // The dashboard's yellow count (and every light) opens the board filtered to it.
+    const yellow = page.getByTestId('total-YELLOW');
+    expect(await yellow.evaluate((el) => el.tagName)).toBe('A');
+    await yellow.click();
+    await page.waitForURL(/\/board\?.*health=YELLOW/);
+    await w.close();
+  }, 60_000);
+
+  it('office opens a quarterly round from the board (the quarter input is accepted) and closes it', async () => {
+    const w = await watched('office', DESKTOP);
+    const { page } = w;
     await visit(w, `/rounds?plan=${planId}`, 'rounds-before-desktop');
     await page.getByTestId('next-round').waitFor();
     expect(await page.getByTestId('next-round').textContent()).toMatch(
@@ -384,26 +410,6 @@ describe('the walk: every form, every page, every role, both widths', () => {
       await expect.poll(() => round.getAttribute('data-round-status')).toBe('CLOSED');
     }
     await check(w, 'rounds-closed-desktop');
-    await w.close();
-  }, 90_000);
-
-  it('the supervisor writes a 批示 on a task that is not overdue (every visible task is listed, with filters)', async () => {
-    const w = await watched('supervisor', DESKTOP);
-    const { page } = w;
-    await page.waitForURL(/\/dashboard/);
-    await check(w, 'dashboard-supervisor-before-desktop');
-    const form = page.getByRole('form', { name: '领导批示' });
-    await form.getByLabel('筛选任务（标题关键词）').fill('功能定位');
-    await form.getByLabel('批示任务').selectOption({ value: ids['落实医疗机构功能定位']! });
-    expect(await act(page, '领导批示', '提交批示', { 批示内容: '请明确完成时限，按季度报送进展。' })).toContain(
-      '批示已提交',
-    );
-    expect(await form.getByLabel('批示内容').inputValue()).toBe('');
-    // The dashboard's yellow count (and every light) opens the board filtered to it.
-    const yellow = page.getByTestId('total-YELLOW');
-    expect(await yellow.evaluate((el) => el.tagName)).toBe('A');
-    await yellow.click();
-    await page.waitForURL(/\/board\?.*health=YELLOW/);
     await w.close();
   }, 60_000);
 
