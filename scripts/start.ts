@@ -8,7 +8,7 @@ import { loadConfig } from '../temporal.config.ts';
 import { createPrisma, prepareDatabase } from '../prisma/client.ts';
 import { startServer } from '../api/server.ts';
 import { buildWebIfStale, connectTemporal } from './runtime.ts';
-import { startWorker } from './worker.ts';
+import { startWorker, workflowBundle } from './worker.ts';
 import { seedDemo } from './demo.ts';
 import { resumeMissingWorkflows } from '../activities/plans.ts';
 import { watchStuckWorkflows } from './stuck.ts';
@@ -18,12 +18,18 @@ const log = (line: string) => console.log(`[duban] ${line}`);
 // This process owns its signals: the SDK must not start draining the worker behind our back.
 Runtime.install({ shutdownSignals: [] });
 const config = loadConfig();
+// The parts that do not depend on each other come up side by side: after a crash every second counts.
+const bundle = workflowBundle();
+const temporalReady = connectTemporal(config, log);
+// Whichever fails first is reported by the await that meets it; the others must not crash the process meanwhile.
+bundle.catch(() => undefined);
+temporalReady.catch(() => undefined);
 await buildWebIfStale(log);
 const { applied } = await prepareDatabase(config.databaseUrl);
 log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database is up to date.');
 const prisma = createPrisma(config.databaseUrl);
-const temporal = await connectTemporal(config, log);
-const worker = await startWorker(config, temporal.connection, prisma);
+const temporal = await temporalReady;
+const worker = await startWorker(config, temporal.connection, prisma, bundle);
 log(`Worker polling task queue "${config.temporal.taskQueue}"`);
 const resumed = await resumeMissingWorkflows(temporal.client, prisma, config.temporal.taskQueue);
 if (resumed.tasks || resumed.plans)
