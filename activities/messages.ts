@@ -1,29 +1,10 @@
 /** Notice texts, Chinese first and English second (one catalogue, no strings in code paths). */
+import { NOTICE_KIND } from '../domain/vocabulary';
 import type { NoticeToSend } from '../workflows/types';
 
-const KIND_ZH: Record<NoticeToSend['kind'], string> = {
-  ACK_REMINDER: '签收提醒',
-  WARNING: '到期预警',
-  LEVEL1: '催办',
-  LEVEL2: '督办单',
-  LEVEL3: '约谈/通报',
-  MANUAL: '人工督办',
-  REPORT_DUE: '季度进展报告催报',
-  INSTRUCTION: '领导批示',
-};
-const KIND_EN: Record<NoticeToSend['kind'], string> = {
-  ACK_REMINDER: 'Acknowledgement reminder',
-  WARNING: 'Deadline warning',
-  LEVEL1: 'Reminder (level 1)',
-  LEVEL2: 'Formal supervision notice (level 2)',
-  LEVEL3: 'Summons / bulletin (level 3)',
-  MANUAL: 'Escalation by the office',
-  REPORT_DUE: 'Quarterly report overdue',
-  INSTRUCTION: 'Instruction from a leader',
-};
-
 export function noticeSubject(n: NoticeToSend): string {
-  return `【督办·${KIND_ZH[n.kind]}】${n.title} / [Duban] ${KIND_EN[n.kind]}: ${n.title}`;
+  const k = NOTICE_KIND[n.kind];
+  return `【督办·${k.zh}】${n.title} / [Duban] ${k.en}: ${n.title}`;
 }
 
 export function noticeBody(n: NoticeToSend, link?: string): string {

@@ -57,9 +57,26 @@ describe('npm start', () => {
       'mutation { login(username: "dept01", password: "duban-demo") { ... on MutationLoginSuccess { data { token } } } }',
     );
     const token = login.data.login.data.token;
-    const mine = await gql(first.url, '{ tasks(first: 100) { totalCount edges { node { status } } } }', token);
+    const mine = await gql(first.url, '{ tasks(first: 100) { totalCount edges { node { status health } } } }', token);
     expect(mine.data.tasks.totalCount).toBeGreaterThan(0);
-    expect(new Set(mine.data.tasks.edges.map((e: any) => e.node.status))).toEqual(new Set(['ASSIGNED']));
+    // The demo shows a year in progress, played through the workflows: every kind of task an office meets.
+    const office = (
+      await gql(
+        first.url,
+        'mutation { login(username: "office", password: "duban-demo") { ... on MutationLoginSuccess { data { token } } } }',
+      )
+    ).data.login.data.token;
+    const all = await gql(
+      first.url,
+      '{ tasks(first: 100) { edges { node { status health } } } supervisionRounds { status evaluation { rank } } }',
+      office,
+    );
+    const nodes = all.data.tasks.edges.map((e: any) => e.node);
+    expect(new Set(nodes.map((n: any) => n.status))).toEqual(new Set(['IN_PROGRESS', 'CLOSURE_REQUESTED', 'CLOSED']));
+    expect(new Set(nodes.map((n: any) => n.health))).toEqual(new Set(['GREEN', 'YELLOW', 'RED', null]));
+    expect(all.data.supervisionRounds.some((r: any) => r.status === 'CLOSED' && r.evaluation.length > 0)).toBe(true);
+    const inbox = await gql(first.url, '{ notifications(unreadOnly: true) { title } }', token);
+    expect(inbox.data.notifications.length).toBeGreaterThan(0);
     await stop();
 
     const second = await start();
@@ -68,16 +85,20 @@ describe('npm start', () => {
     const again = await gql(second.url, '{ tasks(first: 100) { totalCount } }', token);
     expect(again.data.tasks.totalCount).toBe(mine.data.tasks.totalCount);
     // The workflows survived the restart in the engine's file: a command still reaches them.
-    const taskId = (await gql(second.url, '{ tasks(first: 1) { edges { node { taskId } } } }', token)).data.tasks
-      .edges[0].node.taskId;
-    const ack = await gql(
+    const open = await gql(
       second.url,
-      `mutation { acknowledgeTask(taskId: "${taskId}") { __typename ... on MutationAcknowledgeTaskSuccess { data { status } } ... on DubanError { code message } } }`,
+      '{ tasks(first: 100, filter: { status: [IN_PROGRESS] }) { edges { node { taskId leadDepartment { name } } } } }',
       token,
     );
-    expect(ack.data.acknowledgeTask).toEqual({
-      __typename: 'MutationAcknowledgeTaskSuccess',
-      data: { status: 'IN_PROGRESS' },
+    const taskId = open.data.tasks.edges.find((e: any) => e.node.leadDepartment?.name === '市卫健局').node.taskId;
+    const report = await gql(
+      second.url,
+      `mutation { submitProgressReport(taskId: "${taskId}", progress: 66, narrative: "重启后继续推进") { __typename ... on MutationSubmitProgressReportSuccess { data { progress } } ... on DubanError { code message } } }`,
+      token,
+    );
+    expect(report.data.submitProgressReport).toEqual({
+      __typename: 'MutationSubmitProgressReportSuccess',
+      data: { progress: 66 },
     });
   }, 180_000);
 });

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { WORKFLOWS_PATH } from '../../scripts/worker.ts';
 import { HISTORY_DIR_ENV } from './histories.ts';
@@ -17,6 +17,8 @@ export function setup(): () => Promise<void> {
   return async () => {
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
     if (!files.length) return;
+    // The replayer logs every worker it creates; only warnings matter here.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,

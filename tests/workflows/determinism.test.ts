@@ -43,7 +43,7 @@ beforeAll(async () => {
   prisma = db.prisma;
   const plan = testPlan(
     '确定性测试方案',
-    Array.from({ length: 6 }, (_, i) => ({ title: `任务${i + 1}`, lead: '县卫健局', due: '2026-02-06' })),
+    Array.from({ length: 9 }, (_, i) => ({ title: `任务${i + 1}`, lead: '县卫健局', due: '2026-02-06' })),
   );
   org = await seedOrg(prisma, plan.departments);
   office = { userId: org.office.id, role: 'OFFICE', departmentId: null };
@@ -139,5 +139,58 @@ describe('input that cannot jam a task', () => {
     await expect(
       handle(1).executeUpdate(defs.submitReportUpdate, { args: [{ actor: outsider, progress: 1, narrative: 'x' }] }),
     ).rejects.toMatchObject({ cause: { type: 'NOT_INVOLVED' } });
+  });
+});
+
+describe('what the office sees on assignment (issue 12)', () => {
+  it('tells the lead department of a leader’s instruction (批示)', async () => {
+    const supervisor: Actor = { userId: org.supervisor.id, role: 'SUPERVISOR', departmentId: null };
+    await handle(2).executeUpdate(defs.addInstructionUpdate, { args: [{ actor: supervisor, text: '请加快推进' }] });
+    const notices = await prisma.notice.findMany({ where: { taskId: saved.tasks[2]!.id, kind: 'INSTRUCTION' } });
+    expect(notices).toHaveLength(1);
+    const to = await prisma.notification.findMany({ where: { noticeId: notices[0]!.id } });
+    expect(to.map((n) => n.userId).sort()).toEqual([org.departments[0]!.userId, org.office.id].sort());
+    expect(to[0]!.title).toMatch(/领导批示/);
+  });
+
+  it('takes a task over from a ledger: catches up the ladder once, never chases dates from before assignment', async () => {
+    // Today is 2026-02-02 (virtual); the ledger says assigned 2026-01-05, acknowledged 01-06, due 01-16.
+    const h = handle(6);
+    const snap = await h.executeUpdate(defs.assignUpdate, {
+      args: [
+        {
+          actor: office,
+          leadDepartmentId: org.departments[0]!.id,
+          dueDate: '2026-01-16',
+          // A milestone copied from an old plan text: before the assignment, never chased.
+          milestones: [{ title: '完成摸底', dueDate: '2019-12-31' }],
+          assignedOn: '2026-01-05',
+          acknowledgedOn: '2026-01-06',
+        },
+      ],
+    });
+    expect(snap).toMatchObject({ status: 'IN_PROGRESS', assignedOn: '2026-01-05', acknowledgedOn: '2026-01-06' });
+    // The main loop catches up: the notices due since the deadline go out now, once each.
+    let kinds: string[] = [];
+    for (let i = 0; i < 50 && !kinds.includes('LEVEL3'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      kinds = (await prisma.notice.findMany({ where: { taskId: saved.tasks[6]!.id } })).map((n) => n.kind);
+    }
+    expect(kinds.sort()).toEqual(['LEVEL1', 'LEVEL2', 'LEVEL3', 'WARNING']);
+    const pending = await h.query(defs.pendingNoticesQuery);
+    expect(pending.some((n) => n.date < '2026-01-05')).toBe(false);
+    // Dates in the wrong order are refused.
+    await expect(
+      handle(7).executeUpdate(defs.assignUpdate, {
+        args: [
+          {
+            actor: office,
+            leadDepartmentId: org.departments[0]!.id,
+            assignedOn: '2026-01-10',
+            acknowledgedOn: '2026-01-09',
+          },
+        ],
+      }),
+    ).rejects.toMatchObject({ cause: { type: 'INVALID_INPUT' } });
   });
 });
