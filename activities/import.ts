@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import mammoth from 'mammoth';
 import {
+  findHeader,
   parseDocument,
   parsePlan,
   type Block,
@@ -261,8 +262,36 @@ export function parsePlanText(text: string, docName?: string, opts: ParseSourceO
   return refuseEmpty(parsePlan(text, { docName, includeBody: true, ...opts }));
 }
 
+/**
+ * Text pasted from a spreadsheet (tab-separated rows) as blocks, when its rows
+ * hold a task table; undefined for ordinary text.
+ */
+export function tabularBlocks(text: string): Block[] | undefined {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  if (lines.filter((l) => (l.match(/\t/g) ?? []).length >= 2).length < 2) return undefined;
+  const blocks: Block[] = [];
+  for (const line of lines) {
+    if ((line.match(/\t/g) ?? []).length >= 1 && line.trim()) {
+      const last = blocks.at(-1);
+      const cells = line.split('\t').map((c) => c.trim());
+      if (last?.kind === 'table') last.rows.push(cells);
+      else blocks.push({ kind: 'table', rows: [cells] });
+    } else if (line.trim()) blocks.push({ kind: 'paragraph', text: line.trim() });
+  }
+  return blocks.some((b) => b.kind === 'table' && findHeader(b.rows)) ? blocks : undefined;
+}
+
 /** A read document (text, or blocks with tables) → parsed plan, refusing documents that are not plans. */
 export function parsePlanSource(source: PlanSource, docName?: string, opts: ParseSourceOptions = {}): ParsedPlan {
   const options: DocumentOptions = { docName, includeBody: true, ...opts };
-  return refuseEmpty(source.blocks ? parseDocument(source.blocks, options) : parsePlan(source.text, options));
+  const blocks = source.blocks ?? tabularBlocks(source.text);
+  const tables = (blocks ?? []).filter((b) => b.kind === 'table');
+  if ((source.format === 'xlsx' || source.format === 'csv') && !tables.some((b) => findHeader(b.rows))) {
+    throw new ImportError(
+      '表格中未找到任务表头：至少需要“任务”一列（如“主要任务”“重点工作”“任务名称”），以及“牵头单位”或“完成时限”一列。',
+      'No task header found in the spreadsheet: it needs a task column and a lead or deadline column.',
+      'NOT_A_PLAN',
+    );
+  }
+  return refuseEmpty(blocks ? parseDocument(blocks, options) : parsePlan(source.text, options));
 }

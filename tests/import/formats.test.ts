@@ -285,3 +285,33 @@ describe('merged cells of a .docx table', () => {
     ]);
   });
 });
+
+describe('a 台账 pasted as text, and a spreadsheet that is not one', () => {
+  it('tab-separated rows pasted from Excel are read as a table', () => {
+    const text = [
+      '某区2025年重点任务台账',
+      '序号\t重点任务\t责任单位\t配合单位\t完成时限',
+      '1\t推进分级诊疗\t区卫健局\t区医保局\t2025年底前',
+      '2\t完善药品供应\t区医保局\t区卫健局、区市场监管局\t每季度',
+    ].join('\n');
+    const plan = parsePlanSource({ text, format: 'txt' }, 'pasted.txt');
+    expect(plan.title).toBe('某区2025年重点任务台账');
+    expect(plan.tasks.map((t) => [t.title, t.lead, t.cooperating])).toEqual([
+      ['推进分级诊疗', ['区卫健局'], ['区医保局']],
+      ['完善药品供应', ['区医保局'], ['区卫健局', '区市场监管局']],
+    ]);
+  });
+
+  it('a spreadsheet without a task header is refused with what it needs, in Chinese first', async () => {
+    const read = await readPlanDocument(Buffer.from('姓名,电话\n张三,123\n'), 'contacts.csv');
+    let err: unknown;
+    try {
+      parsePlanSource(read, 'contacts.csv');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ImportError);
+    expect((err as ImportError).zh).toContain('表格中未找到任务表头');
+    expect((err as ImportError).code).toBe('NOT_A_PLAN');
+  });
+});
