@@ -7,7 +7,7 @@
 // changes; an approved extension simply passes the new due date, which resets
 // the ladder.
 //
-// Rules (DOMAIN.md "Escalation ladder", default thresholds in types.ts):
+// Rules (docs/domain.md "The escalation ladder", default thresholds in types.ts):
 //   ACK_REMINDER  ackReminderDays working days after assignment, unless acknowledged;
 //   WARNING       warningDaysBefore working days before the due date (N-th strictly before);
 //   LEVEL1/2/3    the N-th working day strictly after the due date

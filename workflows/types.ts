@@ -17,7 +17,7 @@ import type {
 
 export type { TaskStatus, Role };
 
-/** Who is acting: every command carries it, and the workflow checks it against DOMAIN.md's roles. */
+/** Who is acting: every command carries it, and the workflow checks it against the roles in docs/domain.md (domain/access.ts). */
 export interface Actor {
   userId: string;
   role: Role;

@@ -118,7 +118,7 @@ const typed = (field: string, args: string, params: string) =>
   `mutation(${params}) { ${field}(${args}) { __typename ... on DubanError { code } } }`;
 
 describe('every role against every task command', () => {
-  it('allows exactly the roles DOMAIN.md names, and a refusal leaves no trace', async () => {
+  it('allows exactly the roles docs/domain.md names, and a refusal leaves no trace', async () => {
     const t = () => saved.tasks[0]!.id;
     const lead = () => org.departments[0]!.id;
     // Each step: the operation, and who may do it at that point of the task's life. Steps run in order:

@@ -11,7 +11,7 @@ import {
 
 const cal = createCalendar();
 
-describe('calendar: DOMAIN.md example (due 2026-02-13, assigned 2026-02-02)', () => {
+describe('calendar: docs/domain.md example (due 2026-02-13, assigned 2026-02-02)', () => {
   it('ack reminder = 2nd working day after assignment', () => {
     expect(cal.addWorkingDays('2026-02-02', 2)).toBe('2026-02-04');
   });

@@ -6,7 +6,7 @@ const cal = createCalendar();
 const base = { assignedOn: '2026-02-02', dueDate: '2026-02-13', status: 'ASSIGNED' as const };
 
 describe('planEscalation', () => {
-  it('reproduces the DOMAIN.md example exactly', () => {
+  it('reproduces the docs/domain.md example exactly', () => {
     const notices = planEscalation(base, cal);
     expect(notices.map((n) => [n.kind, n.date, n.fireAt, n.level, n.recipients])).toEqual([
       ['ACK_REMINDER', '2026-02-04', '2026-02-04T01:00:00.000Z', 0, ['LEAD_DEPARTMENT']],

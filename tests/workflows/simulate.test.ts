@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { simulateTask } from '../../scripts/simulate.ts';
 
 describe('what-if simulation (the real workflow in skipped time, notices captured)', () => {
-  it('predicts the DOMAIN.md example exactly', async () => {
+  it('predicts the docs/domain.md example exactly', async () => {
     const notices = await simulateTask({ assigned: '2026-02-02', due: '2026-02-13' });
     expect(notices).toEqual([
       { kind: 'ACK_REMINDER', at: '2026-02-04T09:00:00+08:00', to: ['LEAD_DEPARTMENT'] },
