@@ -132,7 +132,7 @@ export const ACCESS_RULES: readonly AccessRule[] = [
     zh: '督办',
   },
   { action: 'CANCEL', who: ['OFFICE', 'ADMIN'], statuses: OPEN, zh: '撤销' },
-  { action: 'INSTRUCT', who: ['SUPERVISOR', 'ADMIN'], statuses: [...OPEN, 'CLOSED'], zh: '批示' },
+  { action: 'INSTRUCT', who: ['SUPERVISOR', 'ADMIN'], statuses: OPEN, zh: '批示' },
 ];
 
 const RULES = new Map(ACCESS_RULES.map((r) => [r.action, r]));
@@ -170,7 +170,11 @@ export function refusal(actor: AccessActor | null | undefined, task: AccessTask,
     return { code: 'INVALID_STATE', zh, en: `Not allowed while the task is ${task.status}.` };
   }
   if (action === 'DECIDE_EXTENSION' && task.hasPendingExtension === false) {
-    return { code: 'NO_PENDING_EXTENSION', zh: '没有待审批的延期申请。', en: 'There is no extension request to decide.' };
+    return {
+      code: 'NO_PENDING_EXTENSION',
+      zh: '没有待审批的延期申请。',
+      en: 'There is no extension request to decide.',
+    };
   }
   if (action === 'REVIEW_CLOSURE' && task.hasPendingClosure === false) {
     return { code: 'NO_PENDING_CLOSURE', zh: '没有待审核的办结申请。', en: 'There is no closure request to review.' };
