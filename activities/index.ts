@@ -85,7 +85,11 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
 
       await tx.taskCooperator.deleteMany({ where: { taskId: task.taskId } });
       await tx.taskCooperator.createMany({
-        data: task.cooperatingDepartmentIds.map((departmentId, i) => ({ taskId: task.taskId, departmentId, sortOrder: i })),
+        data: task.cooperatingDepartmentIds.map((departmentId, i) => ({
+          taskId: task.taskId,
+          departmentId,
+          sortOrder: i,
+        })),
       });
       await tx.milestone.deleteMany({ where: { taskId: task.taskId } });
       await tx.milestone.createMany({
