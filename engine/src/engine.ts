@@ -27,6 +27,8 @@ const DEFAULT_WFT_TIMEOUT = 10_000;
 const QUERY_TIMEOUT = 30_000;
 const UPDATE_WAIT = 50_000;
 const HISTORY_WAIT = 30_000;
+/** A sticky queue nobody has polled for this long has lost its worker. */
+const STICKY_POLLER_GONE_MS = 1000;
 // Temporal's defaults: limit.maxIDLength, history.maxInFlightUpdates, history.maxTotalUpdates.
 const MAX_ID_LENGTH = 1000;
 const MAX_IN_FLIGHT_UPDATES = 10;
@@ -410,18 +412,28 @@ export class Engine {
   private enqueueWft(e: Exec): void {
     const w = e.s.wft!;
     const sticky = e.s.sticky;
-    if (sticky) {
-      const key = `${e.s.ns}|w|${sticky.queue}`;
+    const key = sticky ? `${e.s.ns}|w|${sticky.queue}` : '';
+    if (sticky && this.matching.hasRecentPoller(key, STICKY_POLLER_GONE_MS)) {
       this.matching.add(key, { start: () => this.startWft(e, w, true) });
-      // Sticky schedule-to-start: fall back to the normal queue (full history) if
-      // the sticky worker does not pick the task up in time.
-      this.timer(e, 'wftS2S', this.clock.now() + sticky.timeoutMs, () => {
+      const fallBack = () => {
         if (e.s.wft === w && !w.startedId) {
           e.s.sticky = undefined;
           this.matching.add(`${e.s.ns}|w|${e.s.taskQueue}`, { start: () => this.startWft(e, w, false) });
         }
-      });
+      };
+      // Sticky schedule-to-start: fall back to the normal queue (full history) if
+      // the sticky worker does not pick the task up in time, or sooner once its
+      // polls are gone (a killed worker), like Temporal's sticky-worker-unavailable check.
+      const deadline = this.clock.now() + sticky.timeoutMs;
+      const check = () => {
+        if (e.s.wft !== w || w.startedId) return;
+        if (this.clock.now() >= deadline || !this.matching.hasRecentPoller(key, STICKY_POLLER_GONE_MS)) fallBack();
+        else this.timer(e, 'wftS2S', Math.min(deadline, this.clock.now() + STICKY_POLLER_GONE_MS), check);
+      };
+      this.timer(e, 'wftS2S', Math.min(deadline, this.clock.now() + STICKY_POLLER_GONE_MS), check);
     } else {
+      // No worker polls the sticky queue (it was killed or shut down): normal queue, full history.
+      if (sticky) e.s.sticky = undefined;
       this.matching.add(`${e.s.ns}|w|${e.s.taskQueue}`, { start: () => this.startWft(e, w, false) });
     }
   }
@@ -2322,7 +2334,8 @@ export class Engine {
     const e = this.execOf(ref.workflowExecution, r.namespace);
     const u = this.lookupUpdate(e, ref.updateId);
     if (!u) throw notFound(`update ${ref.updateId} not found`);
-    return this.waitUpdate(e, u, r.waitPolicy?.lifecycleStage || 3, call);
+    // No wait policy: report the stage reached now (Temporal answers at once).
+    return this.waitUpdate(e, u, r.waitPolicy?.lifecycleStage || 1, call);
   }
 
   /** Updates this run has admitted so far (history and in memory), for the total limit. */

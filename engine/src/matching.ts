@@ -21,6 +21,8 @@ class Queue {
   head = 0;
   pollers: Poller[] = [];
   lastPollTime = 0;
+  /** Last time a poll on this queue started or ended (a killed worker's polls end when its connection drops). */
+  lastActivity = 0;
   lastIdentity = '';
 }
 
@@ -80,6 +82,7 @@ export class Matching {
   ): Promise<any> {
     const q = this.q(key);
     q.lastPollTime = Date.now();
+    q.lastActivity = q.lastPollTime;
     if (opts.identity) q.lastIdentity = opts.identity;
     const res = this.takeTask(q);
     if (res != null) return Promise.resolve(res);
@@ -94,6 +97,7 @@ export class Matching {
       const finish = (r: any) => {
         if (p.done) return;
         p.done = true;
+        q.lastActivity = Date.now();
         clearTimeout(p.timer);
         const i = q.pollers.indexOf(p);
         if (i >= 0) q.pollers.splice(i, 1);
@@ -116,6 +120,17 @@ export class Matching {
         }
       }
     }
+  }
+
+  /**
+   * True when some worker polls `key` now or did within `withinMs` (Temporal's
+   * "sticky worker available" check). Polls whose caller went away do not count.
+   */
+  hasRecentPoller(key: string, withinMs: number): boolean {
+    const q = this.queues.get(key);
+    if (!q) return false;
+    if (q.pollers.some((p) => !p.done && p.alive())) return true;
+    return Date.now() - q.lastActivity < withinMs;
   }
 
   pending(key: string): number {

@@ -13,7 +13,8 @@ import {
 import * as activities from './activities';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const launcher = join(here, '..', '..', 'engine', 'bin', 'duban-temporal');
+// DUBAN_ENGINE_LAUNCHER runs the engine tests against another engine build (before/after figures).
+export const launcher = process.env.DUBAN_ENGINE_LAUNCHER ?? join(here, '..', '..', 'engine', 'bin', 'duban-temporal');
 export const workflowsPath = join(here, 'workflows.ts');
 
 export async function bundle(): Promise<WorkflowBundleWithSourceMap> {

@@ -100,7 +100,22 @@ describe('updates', () => {
       workflowId: uid('delayed'),
       startDelay: '10 days',
     });
-    expect(await h.executeUpdate(wfs.setValue, { args: [7] })).toBe(0);
+    const updateId = uid('upd');
+    const result = h.executeUpdate(wfs.setValue, { args: [7], updateId });
+    // A poll without a wait policy reports the stage reached at once (the SDK
+    // suite uses it to see that an update was admitted).
+    const t0 = Date.now();
+    const polled = await eventually(() =>
+      env.client.workflowService
+        .pollWorkflowExecutionUpdate({
+          namespace: 'default',
+          updateRef: { workflowExecution: { workflowId: h.workflowId }, updateId },
+        })
+        .catch(() => undefined),
+    );
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(Number(polled.stage)).toBeGreaterThanOrEqual(1);
+    expect(await result).toBe(0);
     await h.signal(wfs.finish);
     expect(await h.result()).toBe(7);
   });
