@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'generated/', 'data/', 'dist/', 'web/dist/', 'tests/fixtures/'] },
+  { ignores: ['node_modules/', 'generated/', 'data/', 'dist/', 'web/dist/', 'tests/fixtures/', '.conformance/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs.recommended,
