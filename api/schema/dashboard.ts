@@ -16,6 +16,8 @@ interface DeptRow {
   green: number;
   yellow: number;
   red: number;
+  /** Open tasks nobody chases: no deadline (未交办 / 无时限, health NONE). */
+  unchased: number;
 }
 
 const DepartmentSummary = builder.objectRef<DeptRow>('DepartmentSummary').implement({
@@ -36,16 +38,24 @@ const DepartmentSummary = builder.objectRef<DeptRow>('DepartmentSummary').implem
     green: t.exposeInt('green'),
     yellow: t.exposeInt('yellow'),
     red: t.exposeInt('red'),
+    unchased: t.exposeInt('unchased', { description: '无时限: open tasks without a deadline, never chased' }),
   }),
 });
 
 const Dashboard = builder
-  .objectRef<{ planId: string | null; departments: DeptRow[]; overdueIds: string[]; latestRoundId: string | null }>(
-    'Dashboard',
-  )
+  .objectRef<{
+    planId: string | null;
+    departments: DeptRow[];
+    overdueIds: string[];
+    latestRoundId: string | null;
+    unassigned: number;
+  }>('Dashboard')
   .implement({
     fields: (t) => ({
       departments: t.field({ type: [DepartmentSummary], resolve: (d) => d.departments }),
+      unassigned: t.exposeInt('unassigned', {
+        description: '未交办: open tasks without a lead department; they will never be chased until assigned',
+      }),
       overdue: t.prismaField({
         type: ['Task'],
         resolve: (q, d, _a, ctx) =>
@@ -95,8 +105,12 @@ builder.queryField('dashboard', (t) =>
         }),
       ]);
       const rows = new Map<string, DeptRow>();
+      let unassigned = 0;
       for (const g of groups) {
-        if (!g.leadDepartmentId) continue;
+        if (!g.leadDepartmentId) {
+          if (!['CLOSED', 'CANCELLED'].includes(g.status)) unassigned += g._count._all;
+          continue;
+        }
         const dept = departments.find((d) => d.id === g.leadDepartmentId);
         const r =
           rows.get(g.leadDepartmentId) ??
@@ -108,6 +122,7 @@ builder.queryField('dashboard', (t) =>
             green: 0,
             yellow: 0,
             red: 0,
+            unchased: 0,
           } as DeptRow);
         const n = g._count._all;
         r.total += n;
@@ -115,11 +130,13 @@ builder.queryField('dashboard', (t) =>
         if (g.health === 'GREEN') r.green += n;
         if (g.health === 'YELLOW') r.yellow += n;
         if (g.health === 'RED') r.red += n;
+        if (g.health === 'NONE') r.unchased += n;
         rows.set(g.leadDepartmentId, r);
       }
       const order = new Map(departments.map((d, i) => [d.id, i]));
       return {
         planId: planId ? String(planId) : null,
+        unassigned,
         departments: [...rows.values()].sort(
           (a, b) => (order.get(a.departmentId) ?? 0) - (order.get(b.departmentId) ?? 0),
         ),
