@@ -93,5 +93,5 @@ export async function visibleTaskRow(ctx: Context, rawId: string | number) {
 /** Refuse a command the rule forbids, with the rule's own code and words. */
 export function requireTaskAction(ctx: Context, row: TaskAccessRow, action: TaskAction): void {
   const r = refusal(accessActor(ctx.user), accessTaskOf(row), action);
-  if (r) throw new DubanError(r.code, {}, { zh: r.zh, en: r.en });
+  if (r) throw new DubanError(r.code, {}, { zh: r.zh, en: r.en, whole: true });
 }

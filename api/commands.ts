@@ -41,15 +41,17 @@ export function toDubanError(err: unknown): unknown {
   const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
   if (cause instanceof ApplicationFailure && KNOWN.includes(cause.type as ErrorCode)) {
     const code = cause.type as ErrorCode;
-    const zh = (cause.details?.[0] as { zh?: string } | undefined)?.zh ?? cause.message;
-    return new DubanError(code, {}, { zh, en: cause.message });
+    const zh = (cause.details?.[0] as { zh?: string } | undefined)?.zh;
+    // The workflow's refusal is the access rule's own sentence (or, without one, the code's message).
+    if (!zh) return new DubanError(code);
+    return new DubanError(code, {}, { zh, en: cause.message, whole: code !== 'INVALID_INPUT' });
   }
-  if (err instanceof WorkflowNotFoundError) {
+  if (err instanceof WorkflowNotFoundError || isCompletedWorkflowError(err)) {
     // The workflow has ended: the task was closed or cancelled in the meantime.
     return new DubanError(
       'INVALID_STATE',
       {},
-      { zh: '任务已办结或撤销，不能再更改。', en: 'The task is closed or cancelled; it can no longer change.' },
+      { zh: '任务已办结或已撤销，不能再更改。', en: 'The task is closed or cancelled; it can no longer change.' },
     );
   }
   const text =
@@ -75,13 +77,27 @@ export async function runTaskUpdate<Arg extends { actor: Actor }>(
     throw new DubanError('TEMPORAL_UNAVAILABLE');
   }
   const temporal = ctx.temporal;
+  const handle = temporal.workflow.getHandle(task.workflowId);
   try {
     const result: TaskSnapshot = await temporal.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, () =>
-      temporal.workflow.getHandle(task.workflowId!).executeUpdate(update, { args: [{ ...arg, actor } as Arg] }),
+      handle.executeUpdate(update, { args: [{ ...arg, actor } as Arg] }),
     );
     ctx.events.publish('taskChanged', { taskId: task.id, planId: task.planId });
     return result;
   } catch (err) {
+    if (err instanceof WorkflowNotFoundError || isCompletedWorkflowError(err)) {
+      // The read model lags behind a task that has just ended: say how it ended, in the rule's words.
+      const ended = await temporal.connection
+        .withDeadline(Date.now() + 2_000, () => handle.result() as Promise<TaskSnapshot>)
+        .catch(() => null);
+      if (ended?.status) requireTaskAction(ctx, { ...task, status: ended.status }, action);
+    }
     throw toDubanError(err);
   }
+}
+
+/** An Update sent to a workflow that has already completed. */
+function isCompletedWorkflowError(err: unknown): boolean {
+  const text = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : '';
+  return /workflow execution (has )?already completed|already completed/i.test(text);
 }

@@ -4,13 +4,23 @@ import { format, MESSAGES, type ErrorCode } from './messages.ts';
 export class DubanError extends Error {
   readonly code: ErrorCode;
   readonly messageEn: string;
-  constructor(code: ErrorCode, params: Record<string, string | number> = {}, detail?: { zh?: string; en?: string }) {
+  /**
+   * `detail` fills the code's template; with `whole`, it is the whole message
+   * (the access rule's refusals are complete sentences already).
+   */
+  constructor(
+    code: ErrorCode,
+    params: Record<string, string | number> = {},
+    detail?: { zh?: string; en?: string; whole?: boolean },
+  ) {
     const m = MESSAGES[code];
-    const zh = format(m.zh, { ...params, detail: detail?.zh ?? params.detail ?? '' });
+    const whole = detail?.whole === true;
+    const zh = whole && detail?.zh ? detail.zh : format(m.zh, { ...params, detail: detail?.zh ?? params.detail ?? '' });
     super(zh);
     this.name = 'DubanError';
     this.code = code;
-    this.messageEn = format(m.en, { ...params, detail: detail?.en ?? params.detail ?? '' });
+    this.messageEn =
+      whole && detail?.en ? detail.en : format(m.en, { ...params, detail: detail?.en ?? params.detail ?? '' });
   }
 }
 

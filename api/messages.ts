@@ -88,6 +88,23 @@ export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
   value: { zh: '数值', en: 'value' },
   limit: { zh: '条数', en: 'limit' },
   first: { zh: '条数', en: 'first' },
+  quarter: { zh: '季度', en: 'quarter' },
+  shortName: { zh: '简称', en: 'short name' },
+  corrected: { zh: '修正后的预览', en: 'corrected preview' },
+  columns: { zh: '列的含义', en: 'column mapping' },
+  documentIndex: { zh: '文档序号', en: 'document index' },
+  ackReminderDays: { zh: '签收提醒天数', en: 'acknowledgement reminder days' },
+  warningDaysBefore: { zh: '到期预警天数', en: 'warning days before the deadline' },
+  level1DaysOverdue: { zh: '一级督办逾期天数', en: 'level 1 days overdue' },
+  level2DaysOverdue: { zh: '二级督办逾期天数', en: 'level 2 days overdue' },
+  level3DaysOverdue: { zh: '三级督办逾期天数', en: 'level 3 days overdue' },
+  reportDueWorkingDays: { zh: '报送期限（工作日）', en: 'report window (working days)' },
+  noticeTime: { zh: '提醒时间', en: 'notice time' },
+  assigned: { zh: '交办日期', en: 'assigned date' },
+  due: { zh: '完成时限', en: 'due date' },
+  acknowledged: { zh: '签收日期', en: 'acknowledged date' },
+  days: { zh: '日期', en: 'days' },
+  kind: { zh: '类型', en: 'kind' },
 };
 
 /** Validator message codes (REQUIRED, MAX:n, RANGE:a-b, DATE) as sentences in both languages. */
@@ -102,7 +119,27 @@ export function validationText(code: string): { zh: string; en: string } {
   if (code === 'DATE') return { zh: '不是有效日期（格式 YYYY-MM-DD）', en: 'is not a valid date (YYYY-MM-DD)' };
   if (code === 'EMAIL') return { zh: '不是有效的电子邮箱', en: 'is not a valid email address' };
   if (code === 'QUARTER') return { zh: '格式应为 2026-Q4', en: 'must look like 2026-Q4' };
-  return { zh: code, en: code };
+  if (code === 'TIME') return { zh: '格式应为 HH:MM（如 09:00）', en: 'must look like HH:MM (e.g. 09:00)' };
+  if (code === 'USERNAME')
+    return { zh: '应为 2–64 位字母、数字或 _ . -', en: 'must be 2–64 letters, digits, _ . or -' };
+  // Texts some validators still give in English (and zod's own defaults), in both languages.
+  const atMost = /^at most (\d+) (characters|MB)$/.exec(code);
+  if (atMost)
+    return atMost[2] === 'MB'
+      ? { zh: `不能超过 ${atMost[1]} MB`, en: `at most ${atMost[1]} MB` }
+      : validationText(`MAX:${atMost[1]}`);
+  if (code === 'required') return validationText('REQUIRED');
+  if (code === 'YYYY-MM-DD') return validationText('DATE');
+  if (code === 'invalid email') return validationText('EMAIL');
+  const small = /^Too small: expected number to be >=?(-?[\d.]+)$/.exec(code);
+  if (small) return { zh: `不能小于 ${small[1]}`, en: `must be at least ${small[1]}` };
+  const big = /^Too big: expected number to be <=?(-?[\d.]+)$/.exec(code);
+  if (big) return { zh: `不能大于 ${big[1]}`, en: `must be at most ${big[1]}` };
+  const long = /^Too big: expected string to have <=?(\d+) characters$/.exec(code);
+  if (long) return validationText(`MAX:${long[1]}`);
+  if (/[\u4e00-\u9fff]/.test(code)) return { zh: code, en: code };
+  // Anything else: a Chinese sentence for the user, the validator's own words in English.
+  return { zh: '格式不正确', en: code };
 }
 
 export function fieldLabel(path: string): { zh: string; en: string } {
@@ -111,5 +148,6 @@ export function fieldLabel(path: string): { zh: string; en: string } {
       .split('.')
       .filter((p) => !/^\d+$/.test(p))
       .at(-1) ?? path;
-  return FIELD_LABELS[last] ?? { zh: last, en: last };
+  // A field without a label (a test requires every one to have one) is named generically, never in English.
+  return FIELD_LABELS[last] ?? { zh: '输入项', en: last };
 }

@@ -181,18 +181,28 @@ function maskUnexpected(error: unknown, message: string): Error {
 
 /** GraphQL's own errors about the request, in the user's language. */
 function requestError(error: GraphQLError): GraphQLError {
+  // Already ours (Chinese, with its English in messageEn).
+  if (typeof error.extensions?.messageEn === 'string') return error;
   const en = error.message;
   const variable = /^Variable "\$(\w+)" got invalid value (.*?);/.exec(en) ?? /^Variable "\$(\w+)"/.exec(en);
   let zh: string;
-  if (variable) zh = `参数 $${variable[1]} 的值无效${/Int|Float/.test(en) ? '（应为数字）' : ''}。`;
-  else if (/^Cannot query field/.test(en)) zh = '查询了不存在的字段。';
+  if (variable) {
+    const kind = /Int|Float|non-integer|numeric/.test(en)
+      ? '（应为数字）'
+      : /Boolean/.test(en)
+        ? '（应为是或否）'
+        : /of required type .* was not provided|must not be null/.test(en)
+          ? '（必填）'
+          : '';
+    zh = `参数 $${variable[1]} 的值无效${kind}。`;
+  } else if (/^Cannot query field/.test(en)) zh = '查询了不存在的字段。';
   else if (/^Syntax Error/.test(en)) zh = '查询语法错误。';
-  else if (/^Unknown argument|^Field ".*" argument ".*" of type ".*" is required/.test(en)) zh = '参数有误。';
-  else if (/Query too deep|嵌套过深/.test(en)) zh = en;
-  else if (/^Must provide|^Unknown operation|^Could not determine/.test(en)) zh = '请求无效。';
+  else if (/^Unknown argument/.test(en)) zh = '请求含有不认识的参数。';
+  else if (/argument ".*" of type ".*" is required/.test(en)) zh = '缺少必填参数。';
+  else if (/^Variable "\$\w+" is never used|is not defined/.test(en)) zh = '查询中的变量有误。';
   else zh = '请求无效。';
   const code = (error.extensions?.code as string | undefined) ?? 'INVALID_INPUT';
-  return new GraphQLError(zh === en ? en : zh, {
+  return new GraphQLError(zh, {
     nodes: error.nodes,
     positions: error.positions,
     path: error.path,
@@ -237,23 +247,34 @@ function useSignedIn() {
   };
 }
 
-/** Refuse absurdly nested queries before they reach resolvers. */
+/**
+ * Refuse absurdly nested queries before they reach resolvers; and answer every
+ * validation error (unknown argument or field, a missing required argument, …)
+ * in Chinese with its code, as execution errors are (validation errors do not
+ * pass through maskError).
+ */
 function useDepthLimit(maxDepth: number) {
   const depth = (node: { selectionSet?: { selections: readonly any[] } }, level: number): number =>
     node.selectionSet ? Math.max(level, ...node.selectionSet.selections.map((s) => depth(s, level + 1))) : level;
   return {
-    onValidate({ params, addValidationRule }: any) {
-      void params;
+    onValidate({ addValidationRule }: any) {
       addValidationRule((context: any) => ({
         OperationDefinition(op: any) {
           const d = depth(op, 0);
           if (d > maxDepth) {
             context.reportError(
-              new GraphQLError(`查询嵌套过深（${d} 层，上限 ${maxDepth}）。 / Query too deep (${d} > ${maxDepth}).`),
+              new GraphQLError(`查询嵌套过深（${d} 层，上限 ${maxDepth}）。`, {
+                extensions: { code: 'INVALID_INPUT', messageEn: `Query too deep (${d} > ${maxDepth}).` },
+              }),
             );
           }
         },
       }));
+      return ({ valid, result, setResult }: any) => {
+        if (!valid) {
+          setResult((result as unknown[]).map((e) => (e instanceof GraphQLError ? requestError(e) : e)));
+        }
+      };
     },
   };
 }

@@ -56,14 +56,14 @@ builder.mutationField('createUser', (t) =>
     errors: ERRORS,
     authScopes: { admin: true },
     args: {
-      username: t.arg.string({ validate: z.string().regex(/^[a-zA-Z0-9_.-]{2,64}$/, '2–64 letters, digits, _ . -') }),
+      username: t.arg.string({ validate: z.string().regex(/^[a-zA-Z0-9_.-]{2,64}$/, 'USERNAME') }),
       displayName: t.arg.string({ validate: name(100) }),
       password: t.arg.string({
         validate: z.string().min(8, 'MIN:8').max(256, 'MAX:256'),
       }),
       role: t.arg({ type: RoleEnum }),
       departmentId: t.arg.id({ required: false }),
-      email: t.arg.string({ required: false, validate: z.string().email('invalid email') }),
+      email: t.arg.string({ required: false, validate: z.string().max(254, 'MAX:254').email('EMAIL') }),
     },
     resolve: async (q, _r, a, ctx) => {
       if (a.role === 'DEPARTMENT' && !a.departmentId)
@@ -105,12 +105,15 @@ builder.mutationField('updateUser', (t) =>
       }),
       role: t.arg({ type: RoleEnum, required: false }),
       departmentId: t.arg.id({ required: false }),
-      email: t.arg.string({ required: false, validate: z.string().email('invalid email') }),
+      email: t.arg.string({ required: false, validate: z.string().max(254, 'MAX:254').email('EMAIL') }),
       active: t.arg.boolean({ required: false }),
     },
     resolve: async (q, _r, a, ctx) => {
       const user = await ctx.prisma.user.findUnique({ where: { id: String(a.userId) } });
       if (!user) throw notFound('用户', 'User');
+      if (a.departmentId && !(await ctx.prisma.department.findUnique({ where: { id: String(a.departmentId) } }))) {
+        throw notFound('单位', 'Department');
+      }
       const role = a.role ?? user.role;
       const departmentId =
         a.departmentId !== undefined && a.departmentId !== null ? String(a.departmentId) : user.departmentId;
@@ -283,13 +286,28 @@ builder.mutationField('removeCalendarDay', (t) =>
 
 const ThresholdsInput = builder.inputType('PlanSettingsInput', {
   fields: (t) => ({
-    ackReminderDays: t.int({ required: false, validate: z.number().int().min(0).max(60) }),
-    warningDaysBefore: t.int({ required: false, validate: z.number().int().min(0).max(60) }),
-    level1DaysOverdue: t.int({ required: false, validate: z.number().int().min(1).max(120) }),
-    level2DaysOverdue: t.int({ required: false, validate: z.number().int().min(1).max(120) }),
-    level3DaysOverdue: t.int({ required: false, validate: z.number().int().min(1).max(240) }),
-    reportDueWorkingDays: t.int({ required: false, validate: z.number().int().min(1).max(60) }),
-    noticeTime: t.string({ required: false, validate: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM') }),
+    ackReminderDays: t.int({ required: false, validate: z.number().int().min(0, 'RANGE:0-60').max(60, 'RANGE:0-60') }),
+    warningDaysBefore: t.int({
+      required: false,
+      validate: z.number().int().min(0, 'RANGE:0-60').max(60, 'RANGE:0-60'),
+    }),
+    level1DaysOverdue: t.int({
+      required: false,
+      validate: z.number().int().min(1, 'RANGE:1-120').max(120, 'RANGE:1-120'),
+    }),
+    level2DaysOverdue: t.int({
+      required: false,
+      validate: z.number().int().min(1, 'RANGE:1-120').max(120, 'RANGE:1-120'),
+    }),
+    level3DaysOverdue: t.int({
+      required: false,
+      validate: z.number().int().min(1, 'RANGE:1-240').max(240, 'RANGE:1-240'),
+    }),
+    reportDueWorkingDays: t.int({
+      required: false,
+      validate: z.number().int().min(1, 'RANGE:1-60').max(60, 'RANGE:1-60'),
+    }),
+    noticeTime: t.string({ required: false, validate: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'TIME') }),
   }),
 });
 
