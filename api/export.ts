@@ -7,10 +7,15 @@ import { taskScope } from './access.ts';
 import ExcelJS from 'exceljs';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { AppServices, SessionUser } from './context.ts';
-import { STATUS_ZH } from './messages.ts';
+import { label, taskLight } from '../domain/vocabulary.ts';
 
-const HEALTH_ZH: Record<string, string> = { GREEN: '绿灯', YELLOW: '黄灯', RED: '红灯' };
-const HEALTH_FILL: Record<string, string> = { GREEN: 'FFC6EFCE', YELLOW: 'FFFFEB9C', RED: 'FFFFC7CE' };
+/** Cell colours of the lights (the labels come from the one vocabulary, domain/vocabulary.ts). */
+const HEALTH_FILL: Record<string, string> = {
+  GREEN: 'FFC6EFCE',
+  YELLOW: 'FFFFEB9C',
+  RED: 'FFFFC7CE',
+  BLUE: 'FFBDD7EE',
+};
 
 function styleHeader(sheet: ExcelJS.Worksheet, columns: number): void {
   const header = sheet.getRow(1);
@@ -58,14 +63,15 @@ export async function ledgerWorkbook(
     { header: '备注', key: 'note', width: 24 },
   ];
   for (const [i, t] of tasks.entries()) {
+    const light = taskLight(t);
     const row = sheet.addRow({
       n: i + 1,
       task: t.section ? `【${t.section.numbering}${t.section.title}】${t.title}` : t.title,
       lead: t.leadDepartment?.name ?? '（未明确）',
       coop: t.cooperators.map((c) => c.department.name).join('、'),
       due: t.dueDate ?? '',
-      status: STATUS_ZH[t.status] ?? t.status,
-      health: t.health ? HEALTH_ZH[t.health] : '',
+      status: label('TASK_STATUS', t.status),
+      health: light === 'NONE' ? '' : label('HEALTH', light),
       progress: t.progress / 100,
       latest: t.reports[0]?.narrative ?? '',
       notices: t._count.notices,
@@ -79,8 +85,8 @@ export async function ledgerWorkbook(
     });
     row.alignment = { vertical: 'top', wrapText: true };
     row.getCell('progress').numFmt = '0%';
-    if (t.health)
-      row.getCell('health').fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: HEALTH_FILL[t.health]! } };
+    const fill = HEALTH_FILL[light];
+    if (fill) row.getCell('health').fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: fill } };
   }
   styleHeader(sheet, 11);
   return wb;
@@ -124,7 +130,7 @@ export async function roundWorkbook(services: AppServices, roundId: string): Pro
   styleHeader(sheet, 9);
   sheet.addRow([]);
   sheet.addRow([
-    `${round.plan.title}  ${round.status === 'CLOSED' ? '（已关闭，结果固定）' : '（进行中，结果为临时数据）'}`,
+    `${round.plan.title}  （${label('ROUND_STATUS', round.status)}${round.status === 'CLOSED' ? '，结果固定' : '，结果为临时数据'}）`,
   ]);
   return wb;
 }

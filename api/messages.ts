@@ -48,16 +48,6 @@ export function format(template: string, params: Record<string, string | number>
   return template.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? ''));
 }
 
-/** Task statuses as the office says them. */
-export const STATUS_ZH: Record<string, string> = {
-  DRAFT: '待交办',
-  ASSIGNED: '已交办',
-  IN_PROGRESS: '推进中',
-  CLOSURE_REQUESTED: '待审核',
-  CLOSED: '已办结',
-  CANCELLED: '已撤销',
-};
-
 /** Argument and input-field names as users read them (validation messages name the field). */
 export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
   progress: { zh: '进度', en: 'progress' },

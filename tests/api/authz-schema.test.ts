@@ -27,6 +27,7 @@ import {
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessTableMarkdown, canSeeTask, type AccessActor } from '../../domain/access.ts';
+import { label, taskLight } from '../../domain/vocabulary.ts';
 import type { Role, TaskStatus } from '../../domain/types.ts';
 import { getDatamodel } from '../../generated/pothos-types.ts';
 import { createEventBus, type EventBus } from '../../api/events.ts';
@@ -733,7 +734,26 @@ describe('subscriptions and exports', () => {
       const wb = new ExcelJS.Workbook();
       await wb.xlsx.load(Buffer.from(await ledger.arrayBuffer()) as any);
       const rows: string[] = [];
-      wb.getWorksheet('任务台账')!.eachRow((row, n) => n > 1 && rows.push(String(row.getCell(2).value)));
+      const cells: string[][] = [];
+      wb.getWorksheet('任务台账')!.eachRow((row, n) => {
+        if (n === 1) return;
+        rows.push(String(row.getCell(2).value));
+        cells.push([String(row.getCell(6).value), String(row.getCell(7).value ?? '')]);
+      });
+      // Statuses and lights in the one vocabulary (domain/vocabulary.ts).
+      const want2 = ids.tasks
+        .filter((t) => sees(role, t))
+        .map((t) => {
+          const a = accessOf.get(t)!;
+          const light = taskLight({
+            status: a.status,
+            health: a.status === 'DRAFT' ? null : 'RED',
+            dueDate: '2026-03-31',
+            leadDepartment: a.leadDepartmentId,
+          });
+          return [label('TASK_STATUS', a.status), light === 'NONE' ? '' : label('HEALTH', light)];
+        });
+      expect(cells, `ledger statuses and lights as ${role}`).toEqual(want2);
       const want = ids.tasks.filter((t) => sees(role, t)).map((t) => `【一、重点任务】${titles.get(t)}`);
       expect(rows, `ledger as ${role}`).toEqual(want);
       // READER (README): office, admin, supervisor.
