@@ -52,12 +52,22 @@ export async function startHarness(opts: {
 }): Promise<EngineHarness> {
   quietRuntime();
   const executable = { type: 'existing-path' as const, path: launcher };
-  const env =
+  const create = () =>
     opts.mode === 'local'
-      ? await TestWorkflowEnvironment.createLocal({
+      ? TestWorkflowEnvironment.createLocal({
           server: { executable, ...(opts.searchAttributes ? { searchAttributes: opts.searchAttributes } : {}) },
         })
-      : await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+      : TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+  // The SDK gives a server 5 s to listen; on a loaded machine (parallel test
+  // files on 2 cores) the engine's start-up can miss that window. Try again.
+  let env: TestWorkflowEnvironment | undefined;
+  for (let attempt = 1; !env; attempt++) {
+    try {
+      env = await create();
+    } catch (err) {
+      if (attempt >= 3 || !/did not start within/.test(String((err as Error)?.message))) throw err;
+    }
+  }
   const workflowBundle = await bundle();
   const worker = await Worker.create({
     connection: env.nativeConnection,

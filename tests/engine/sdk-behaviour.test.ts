@@ -20,6 +20,7 @@ import {
   defineSearchAttributeKey,
 } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { msToTs } from '@temporalio/common/lib/time';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startHarness, uid, type EngineHarness } from './helpers';
 import * as wfs from './workflows';
@@ -224,5 +225,98 @@ describe('history fields', () => {
       .execute(wfs.waitForever, { taskQueue, workflowId: uid('exectimeout'), workflowExecutionTimeout: '1s' })
       .catch((e) => e);
     expect(err.retryState).toBe(RetryState.TIMEOUT);
+  });
+});
+
+describe('update protocol messages (issue 10: where Accepted/Completed land in history)', () => {
+  it('writes update events exactly where the ProtocolMessage commands sit among the other commands', async () => {
+    const svc = env.client.workflowService;
+    const queue = uid('raw-queue');
+    const workflowId = uid('raw');
+    const { CommandType } = temporal.api.enums.v1;
+    const pack = (typeName: string, bytes: Uint8Array) =>
+      ({ type_url: `type.googleapis.com/${typeName}`, value: bytes }) as never;
+    await svc.startWorkflowExecution({
+      namespace: 'default',
+      workflowId,
+      workflowType: { name: 'raw' },
+      taskQueue: { name: queue },
+      requestId: uid('req'),
+    });
+    const poll = () =>
+      svc.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: queue }, identity: 'raw-worker' });
+    const first = await poll();
+    await svc.respondWorkflowTaskCompleted({ namespace: 'default', taskToken: first.taskToken, commands: [] });
+
+    const update = svc.updateWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId },
+      waitPolicy: { lifecycleStage: 3 },
+      request: { meta: { updateId: 'u1' }, input: { name: 'u', args: { payloads: [] } } },
+    });
+    const task = await poll();
+    const req = task.messages?.[0];
+    expect(req?.protocolInstanceId).toBe('u1');
+    const marker = (name: string) => ({
+      commandType: CommandType.COMMAND_TYPE_RECORD_MARKER,
+      recordMarkerCommandAttributes: { markerName: name },
+    });
+    const message = (id: string) => ({
+      commandType: CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE,
+      protocolMessageCommandAttributes: { messageId: id },
+    });
+    const request = temporal.api.update.v1.Request.decode((req!.body as unknown as { value: Uint8Array }).value);
+    await svc.respondWorkflowTaskCompleted({
+      namespace: 'default',
+      taskToken: task.taskToken,
+      commands: [
+        marker('m1'),
+        message('accept'),
+        marker('m2'),
+        marker('m3'),
+        message('complete'),
+        {
+          commandType: CommandType.COMMAND_TYPE_START_TIMER,
+          startTimerCommandAttributes: { timerId: 't1', startToFireTimeout: msToTs('1h') },
+        },
+      ],
+      messages: [
+        {
+          id: 'accept',
+          protocolInstanceId: 'u1',
+          body: pack(
+            'temporal.api.update.v1.Acceptance',
+            temporal.api.update.v1.Acceptance.encode({
+              acceptedRequestMessageId: req!.id,
+              acceptedRequestSequencingEventId: req!.eventId,
+              acceptedRequest: request,
+            }).finish(),
+          ),
+        },
+        {
+          id: 'complete',
+          protocolInstanceId: 'u1',
+          body: pack(
+            'temporal.api.update.v1.Response',
+            temporal.api.update.v1.Response.encode({
+              meta: { updateId: 'u1' },
+              outcome: { success: { payloads: [] } },
+            }).finish(),
+          ),
+        },
+      ],
+    });
+    expect((await update).outcome?.success).toBeTruthy();
+    const events = await history(workflowId);
+    const completed = events.findIndex((e, i) => i > 3 && e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+    expect(events.slice(completed + 1).map((e) => e.eventType)).toEqual([
+      EventType.EVENT_TYPE_MARKER_RECORDED,
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+      EventType.EVENT_TYPE_MARKER_RECORDED,
+      EventType.EVENT_TYPE_MARKER_RECORDED,
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+      EventType.EVENT_TYPE_TIMER_STARTED,
+    ]);
+    await env.client.workflow.getHandle(workflowId).terminate();
   });
 });
