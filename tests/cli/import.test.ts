@@ -278,6 +278,14 @@ describe('duban import into a database', () => {
     } finally {
       await prisma.$disconnect();
     }
+  }, 120_000);
+
+  it('refuses the same document twice unless --new-version confirms it, which supersedes the first', async () => {
+    const seed = 'wafangdian-medical-alliance-plan-2017';
+    const dir = dataDir('duplicate');
+    const first = await duban(['import', seedFile(seed), '--no-workflows', '--json'], { DATA_DIR: dir });
+    expect(first.code).toBe(0);
+    const planId = JSON.parse(first.stdout).planId as string;
 
     // The same document again is refused: exit 2, a bilingual message, nothing written.
     const twice = await duban(['import', seedFile(seed), '--no-workflows', '--json'], { DATA_DIR: dir });
@@ -317,7 +325,7 @@ describe('duban import into a database', () => {
     } finally {
       await after.$disconnect();
     }
-  });
+  }, 180_000);
 
   it('a plan without a title is refused until --title gives one, never saved as 「未命名方案」', async () => {
     const dir = dataDir('untitled');
@@ -352,7 +360,7 @@ describe('duban import into a database', () => {
     } finally {
       await prisma.$disconnect();
     }
-  });
+  }, 120_000);
 
   it('imports an .xlsx 台账 and a compilation, saying which document and which columns it read', async () => {
     const plans = path.join(root, 'tests', 'fixtures', 'plans');
@@ -382,7 +390,7 @@ describe('duban import into a database', () => {
     const second = JSON.parse((await duban(['import', compilation, '--dry-run', '--json', '--document', '2'])).stdout);
     expect(second.doc_number).toBe('临卫发〔2024〕12号');
     expect(second.tasks).toHaveLength(2);
-  });
+  }, 120_000);
 
   it('starts one workflow per task and the plan supervision on the embedded engine', async () => {
     const seed = 'hubei-health-service-system-plan-2024';
