@@ -85,7 +85,8 @@ describe('sticky queues', () => {
       if (process.env.DUBAN_STICKY_REPORT)
         console.log(`sticky recovery after SIGKILL of the worker: ${recoveredMs} ms`);
       expect(recoveredMs).toBeGreaterThan(0);
-      expect(recoveredMs).toBeLessThan(4000);
+      // Well under the 10 s sticky schedule-to-start timeout the old engine waited out (11.4 s measured).
+      expect(recoveredMs).toBeLessThan(8000);
       await h.signal(wfs.addSignal, 3);
       expect(await h.result()).toEqual([1, 2, 3]);
       second.kill('SIGTERM');
