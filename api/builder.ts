@@ -10,6 +10,23 @@ import { getDatamodel } from '../generated/pothos-types.ts';
 import type { Context } from './context.ts';
 import { DubanError } from './errors.ts';
 import { fieldLabel, validationText } from './messages.ts';
+import { taskScope } from './access.ts';
+
+/** Which of these global ids name a node the signed-in user may see (the one access rule for tasks). */
+async function visibleNodes(ctx: Context, ids: readonly { typename: string; id: string }[]): Promise<boolean[]> {
+  const taskIds = ids.filter((g) => g.typename === 'Task').map((g) => g.id);
+  const seen = new Set(
+    taskIds.length
+      ? (
+          await ctx.prisma.task.findMany({
+            where: { AND: [{ id: { in: taskIds } }, taskScope(ctx)] },
+            select: { id: true },
+          })
+        ).map((t) => t.id)
+      : [],
+  );
+  return ids.map((g) => g.typename !== 'Task' || seen.has(g.id));
+}
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -43,7 +60,24 @@ export const builder = new SchemaBuilder<{
     unauthorizedError: (_parent, ctx) => (ctx.user ? new DubanError('FORBIDDEN') : new DubanError('UNAUTHENTICATED')),
   },
   errors: { defaultTypes: [] },
-  relay: { clientMutationId: 'omit', cursorType: 'String' },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    // node(id) / nodes(ids): a task you may not see is absent (null), as in task(id), not a FORBIDDEN error.
+    nodeQueryOptions: {
+      resolve: async (_root, args, ctx, _info, resolveNodes) => {
+        const [visible] = await visibleNodes(ctx, [args.id]);
+        return visible ? resolveNodes(args.id) : null;
+      },
+    },
+    nodesQueryOptions: {
+      resolve: async (_root, args, ctx, _info, resolveNodes) => {
+        const visible = await visibleNodes(ctx, args.ids);
+        const nodes = await resolveNodes(args.ids);
+        return nodes.map((n, i) => (visible[i] ? n : null));
+      },
+    },
+  },
   validation: {
     validationError: (failure) => {
       const first = failure.issues[0];

@@ -36,9 +36,6 @@ export const taskVisibility = taskScope;
 
 export const Task = builder.prismaNode('Task', {
   id: { field: 'id' },
-  // node(id) / nodes(ids) load through the read scope: a task you may not see is absent (null), as in task(id).
-  nullable: true,
-  findUnique: (id, ctx) => ({ id, AND: [taskScope(ctx)] }),
   // Whatever path reaches a task (task, tasks, node, nodes, plan.tasks, subscriptions, …) passes this check.
   select: { id: true, ...TASK_ACCESS_SELECT },
   authScopes: (task, ctx) => canSeeTaskRow(ctx.user, task),
