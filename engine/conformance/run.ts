@@ -279,6 +279,15 @@ async function main() {
   const shared = spawn(engineExe, ['server', 'start-dev', '--port', '7233', '--headless', '--log-level', 'error'], {
     stdio: 'inherit',
   });
+  // Interrupted (e.g. a deadline): still report the files finished so far.
+  const interrupt = () => {
+    console.log('\ninterrupted: summary of the files finished so far');
+    shared.kill('SIGTERM');
+    summarize(results, started);
+    process.exit(1);
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   await new Promise((r) => setTimeout(r, 3000));
   await Promise.all(
     Array.from({ length: Math.max(1, jobs) }, async () => {
@@ -295,6 +304,10 @@ async function main() {
     }),
   );
   shared.kill('SIGTERM');
+  summarize(results, started);
+}
+
+function summarize(results: Result[], started: number) {
   writeFileSync(join(dir, `results-${engineRef ?? 'worktree'}.json`), JSON.stringify(results, null, 2));
   const count = (s: string) => results.filter((x) => x.status === s).length;
   const reasons = new Map<string, number>();
