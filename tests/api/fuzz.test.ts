@@ -612,6 +612,25 @@ describe('the findings of issue 11', () => {
     await prisma.task.update({ where: { id: T.lagging }, data: { status: 'CLOSED' } });
   });
 
+  it('answers bad query arguments the same way (negative page size, impossible dates, wrong types)', async () => {
+    const calls: [string, Record<string, unknown>, string][] = [
+      ['query($n: Int) { tasks(first: $n) { edges { node { taskId } } } }', { n: -1 }, 'tasks'],
+      ['query($d: String) { tasks(filter: { dueFrom: $d }) { totalCount } }', { d: '2026-02-30' }, 'tasks'],
+      ['query($s: String) { tasks(filter: { search: $s }) { totalCount } }', { s: '长'.repeat(101) }, 'tasks'],
+      [
+        'query($d: String) { previewEscalation(assigned: "2026-01-05", due: $d) { key } }',
+        { d: '2028-02-30' },
+        'previewEscalation',
+      ],
+      ['query($n: Int) { notifications(limit: $n) { id } }', { n: 'sixty' }, 'notifications'],
+      ['query($id: ID!) { task(id: $id) { title } }', { id: { not: 'an id' } }, 'task'],
+    ];
+    for (const [query, variables, field] of calls) {
+      const a = answerOf(await gql(query, variables, 'office'), field);
+      expect(problemWith(a), `${query} ${JSON.stringify(variables).slice(0, 60)}`).toBeNull();
+    }
+  });
+
   it('answers NOT_INVOLVED to a department that neither leads nor cooperates', async () => {
     const r = await gql(report, { t: T.progress, p: 10 }, 'none');
     expect(r.data.submitProgressReport).toMatchObject({
