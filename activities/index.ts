@@ -357,6 +357,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
       thresholds: s.thresholds ?? {},
       noticeTime: s.noticeTime,
       reportDueWorkingDays: s.reportDueWorkingDays ?? 5,
+      extensionRules: s.extensionRules ?? {},
     };
   }
 

@@ -4,7 +4,7 @@
  * deterministic workflow bundle.
  */
 import type { DayOverride } from '../domain/calendar';
-import type { EscalationThresholds, Health, IsoDate, Milestone } from '../domain/types';
+import type { EscalationThresholds, ExtensionRules, Health, IsoDate, Milestone } from '../domain/types';
 import type { IndicatorActualInput, NoticeToSend, TaskEventRecord, TaskSnapshot } from '../workflows/types';
 
 export interface ProjectTaskInput {
@@ -66,6 +66,7 @@ export interface CalendarData {
 export interface PlanTimingSettings {
   thresholds: Partial<EscalationThresholds>;
   noticeTime?: string;
+  extensionRules?: Partial<ExtensionRules>;
 }
 
 export interface DeliveryResult {

@@ -67,6 +67,19 @@ export const DEFAULT_SCORE_WEIGHTS: ScoreWeights = Object.freeze({
   overduePenalty: 0,
 });
 
+/**
+ * When a department may ask for more time (per plan). By default there is no
+ * limit; an office that sets one gets refusals with the reason in Chinese.
+ */
+export interface ExtensionRules {
+  /** A request must come at least this many working days before the deadline (0: until the deadline ends). */
+  minWorkingDaysBefore: number;
+  /** At most this many approved extensions per task (0: no limit). */
+  maxPerTask: number;
+}
+
+export const DEFAULT_EXTENSION_RULES: ExtensionRules = Object.freeze({ minWorkingDaysBefore: 0, maxPerTask: 0 });
+
 /** Per-plan settings (ADMIN edits them). */
 export interface PlanSettings {
   thresholds: EscalationThresholds;
@@ -74,6 +87,7 @@ export interface PlanSettings {
   reportDueWorkingDays: number;
   noticeTime: string;
   scoreWeights: ScoreWeights;
+  extensionRules: ExtensionRules;
 }
 
 export const DEFAULT_PLAN_SETTINGS: PlanSettings = Object.freeze({
@@ -81,13 +95,15 @@ export const DEFAULT_PLAN_SETTINGS: PlanSettings = Object.freeze({
   reportDueWorkingDays: 5,
   noticeTime: DEFAULT_NOTICE_TIME,
   scoreWeights: DEFAULT_SCORE_WEIGHTS,
+  extensionRules: DEFAULT_EXTENSION_RULES,
 });
 
 /** Merge partial settings over the defaults. */
 export function planSettings(
-  partial: Partial<Omit<PlanSettings, 'thresholds' | 'scoreWeights'>> & {
+  partial: Partial<Omit<PlanSettings, 'thresholds' | 'scoreWeights' | 'extensionRules'>> & {
     thresholds?: Partial<EscalationThresholds>;
     scoreWeights?: Partial<ScoreWeights>;
+    extensionRules?: Partial<ExtensionRules>;
   } = {},
 ): PlanSettings {
   return {
@@ -95,6 +111,7 @@ export function planSettings(
     ...partial,
     thresholds: { ...DEFAULT_THRESHOLDS, ...(partial.thresholds ?? {}) },
     scoreWeights: { ...DEFAULT_SCORE_WEIGHTS, ...(partial.scoreWeights ?? {}) },
+    extensionRules: { ...DEFAULT_EXTENSION_RULES, ...(partial.extensionRules ?? {}) },
   };
 }
 

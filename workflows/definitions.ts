@@ -46,6 +46,11 @@ export const historyQuery = defineQuery<HistoryEntry[]>('history');
 export const closeRoundUpdate = defineUpdate<{ roundId: string; closed: boolean }, [ActorOnly & { roundId?: string }]>(
   'closeRound',
 );
+/** The office opens the round the plan is waiting for now, instead of at the quarter's end. */
+export const openRoundNowUpdate = defineUpdate<
+  { year: number; quarter: number; opened: boolean },
+  [ActorOnly & { year: number; quarter: number }]
+>('openRoundNow');
 export const roundsQuery =
   defineQuery<{ roundId: string; label: string; status: 'OPEN' | 'CLOSED'; reportDueOn: string }[]>('rounds');
 

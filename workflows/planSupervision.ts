@@ -48,6 +48,7 @@ export async function planSupervision(input: PlanSupervisionInput): Promise<{ ro
   const autoClose = input.autoCloseWorkingDays ?? 10;
   let current: { roundId: string; label: string; status: 'OPEN' | 'CLOSED'; reportDueOn: string } | null = null;
   let closeRequested = false;
+  let openRequested = false;
 
   setHandler(defs.roundsQuery, () => (current ? [current] : []));
   setHandler(
@@ -77,6 +78,44 @@ export async function planSupervision(input: PlanSupervisionInput): Promise<{ ro
     },
   );
 
+  setHandler(
+    defs.openRoundNowUpdate,
+    async () => {
+      openRequested = true;
+      await condition(() => current !== null);
+      return { year: quarter.year, quarter: quarter.quarter, opened: true };
+    },
+    {
+      validator: (cmd) => {
+        if (cmd.actor.role !== 'OFFICE' && cmd.actor.role !== 'ADMIN') {
+          throw ApplicationFailure.create({
+            type: 'FORBIDDEN',
+            message: 'Only the committee office opens rounds.',
+            details: [{ zh: '只有委员会办公室可以开启季度督查。' }],
+            nonRetryable: true,
+          });
+        }
+        const waiting = `${quarter.year}年第${quarter.quarter}季度`;
+        if (current !== null) {
+          throw ApplicationFailure.create({
+            type: 'INVALID_STATE',
+            message: `The ${quarter.year}Q${quarter.quarter} round is already open.`,
+            details: [{ zh: `${waiting}的督查已经开启。` }],
+            nonRetryable: true,
+          });
+        }
+        if (cmd.year !== quarter.year || cmd.quarter !== quarter.quarter) {
+          throw ApplicationFailure.create({
+            type: 'INVALID_STATE',
+            message: `This plan's next round is ${quarter.year}Q${quarter.quarter}.`,
+            details: [{ zh: `本方案下一轮督查是${waiting}，只能提前开启这一轮。` }],
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
+
   const cal = await loadCalendar();
   const calendar = createCalendar(cal.overrides, { officialYears: cal.officialYears });
   const settings = await loadPlanSettings(input.planId);
@@ -85,9 +124,9 @@ export async function planSupervision(input: PlanSupervisionInput): Promise<{ ro
     noticeTime: settings.noticeTime,
   });
 
-  // Wait for the round to open.
+  // Wait for the round to open (or for the office to open it early).
   const untilOpen = instantMs(schedule.opensAt) - Date.now();
-  if (untilOpen > 0) await condition(() => false, untilOpen);
+  if (untilOpen > 0 && !openRequested) await condition(() => openRequested, untilOpen);
 
   const opened = await openRound({
     planId: input.planId,

@@ -35,6 +35,7 @@ import {
 } from '../domain/calendar';
 import { refusal, type TaskAction } from '../domain/access';
 import { planEscalation, type EscalationNotice } from '../domain/escalation';
+import { extensionRefusal } from '../domain/extension';
 import { assessHealth } from '../domain/health';
 import type { Instant } from '../domain/types';
 import * as defs from './definitions';
@@ -116,6 +117,8 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     escalationLevel: 0,
     thresholds: input.thresholds ?? {},
     noticeTime: input.noticeTime,
+    extensionRules: input.extensionRules ?? {},
+    extensionsApproved: 0,
     pendingExtension: null,
     pendingClosure: null,
     sentNotices: [],
@@ -139,6 +142,18 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   let reloadCalendar = false;
   let reloadSettings = false;
 
+  /** Nothing dated before the assignment counts: not for notices, not for the light. */
+  const skipBeforeAssignment = patched('no-notices-before-assignment');
+  /** The milestones that are chased: an old plan text's dates (before assignment, or flagged past at import) are not. */
+  const liveMilestones = () =>
+    skipBeforeAssignment
+      ? state.milestones.filter(
+          (m) =>
+            !(m as { past?: boolean }).past &&
+            !(state.assignedOn && isPlausibleDate(m.dueDate) && compareDates(m.dueDate, state.assignedOn) < 0),
+        )
+      : state.milestones;
+
   const plan = (): EscalationNotice[] =>
     planEscalation(
       {
@@ -146,7 +161,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         acknowledgedOn: state.acknowledgedOn,
         dueDate: state.dueDate,
         status: state.status,
-        milestones: state.milestones,
+        milestones: liveMilestones(),
         subject: 'TASK',
       },
       calendar,
@@ -158,7 +173,6 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
    * milestone copied from an old plan's text) is never sent: the office hears
    * about past dates in the import preview, departments are not chased for them.
    */
-  const skipBeforeAssignment = patched('no-notices-before-assignment');
   const unsent = (): EscalationNotice[] =>
     plan().filter(
       (n) =>
@@ -168,7 +182,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
 
   const health = () =>
     assessHealth(
-      { status: state.status, dueDate: state.dueDate, milestones: state.milestones, latestProgress: state.progress },
+      { status: state.status, dueDate: state.dueDate, milestones: liveMilestones(), latestProgress: state.progress },
       Date.now(),
       calendar,
       { warningDaysBefore: state.thresholds.warningDaysBefore },
@@ -450,6 +464,12 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     {
       validator: (cmd) => {
         requireAllowed(cmd.actor, 'REQUEST_EXTENSION');
+        const late = extensionRefusal(
+          { today: today(), dueDate: state.dueDate, approvedSoFar: state.extensionsApproved ?? 0 },
+          calendar,
+          state.extensionRules,
+        );
+        if (late) reject('INVALID_STATE', late.en, late.zh);
         requireDate(cmd.requestedDueDate, 'Requested due date', '申请的完成时限');
         if (state.dueDate && compareDates(cmd.requestedDueDate, state.dueDate) <= 0) {
           reject(
@@ -474,6 +494,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         // A new deadline resets the ladder: notices are keyed by due date, and the level starts over.
         state.dueDate = req.requestedDueDate;
         state.escalationLevel = 0;
+        state.extensionsApproved = (state.extensionsApproved ?? 0) + 1;
       }
       return commit(
         {
@@ -686,6 +707,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       const s = await loadPlanSettings(state.planId);
       state.thresholds = s.thresholds;
       state.noticeTime = s.noticeTime;
+      state.extensionRules = s.extensionRules ?? {};
     }
 
     const now = Date.now();

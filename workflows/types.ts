@@ -6,6 +6,7 @@
 import type { DayOverride } from '../domain/calendar';
 import type {
   EscalationThresholds,
+  ExtensionRules,
   Instant,
   IsoDate,
   Milestone,
@@ -43,6 +44,7 @@ export interface ReformTaskInput {
   /** Per-plan escalation thresholds and notice time (defaults from domain/types). */
   thresholds?: Partial<EscalationThresholds>;
   noticeTime?: string;
+  extensionRules?: Partial<ExtensionRules>;
   /** Who created the task (the importer, an office user). */
   createdBy?: Actor;
   /** When the workflow continues as new, the state it carries. */
@@ -83,6 +85,9 @@ export interface TaskState {
   escalationLevel: 0 | 1 | 2 | 3;
   thresholds: Partial<EscalationThresholds>;
   noticeTime?: string;
+  extensionRules?: Partial<ExtensionRules>;
+  /** Extensions approved so far (the plan may cap them). */
+  extensionsApproved?: number;
   pendingExtension: PendingExtension | null;
   pendingClosure: PendingClosure | null;
   /** Keys of ladder notices already sent (never sent twice). */

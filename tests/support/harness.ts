@@ -81,12 +81,29 @@ export async function freshDatabase(
 
 /** The SDK's time-skipping environment on our engine, its virtual clock starting at `initialTime`. */
 export function timeSkippingEnv(initialTime?: string): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
-    server: {
-      executable: { type: 'existing-path', path: ENGINE_BIN },
-      ...(initialTime ? { extraArgs: ['--initial-time', initialTime] } : {}),
-    },
-  });
+  return retryingStart(() =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: {
+        executable: { type: 'existing-path', path: ENGINE_BIN },
+        ...(initialTime ? { extraArgs: ['--initial-time', initialTime] } : {}),
+      },
+    }),
+  );
+}
+
+/**
+ * The SDK gives a test server 5 s to listen. On a loaded 2-core machine the
+ * engine's start (a Node process) can take longer; try again rather than
+ * fail a whole file on a slow start.
+ */
+export async function retryingStart<T>(start: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (i >= attempts || !/did not start within|Failed to start ephemeral server/.test(String(err))) throw err;
+    }
+  }
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

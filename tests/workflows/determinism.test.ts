@@ -194,3 +194,51 @@ describe('what the office sees on assignment (issue 12)', () => {
     ).rejects.toMatchObject({ cause: { type: 'INVALID_INPUT' } });
   });
 });
+
+describe('extension rules of the plan (issue 15)', () => {
+  it('refuses a request after the plan’s cutoff with the reason, and changes nothing', async () => {
+    await prisma.plan.update({
+      where: { id: saved.planId },
+      data: { settings: JSON.stringify({ extensionRules: { minWorkingDaysBefore: 3, maxPerTask: 1 } }) },
+    });
+    const h = handle(8);
+    await h.executeUpdate(defs.assignUpdate, {
+      args: [{ actor: office, leadDepartmentId: org.departments[0]!.id, dueDate: '2026-02-04' }],
+    });
+    await h.signal(defs.settingsChangedSignal);
+    // The signal is handled by the next workflow task: wait until the rules are in the state.
+    for (let i = 0; i < 50; i++) {
+      const s = await h.query(defs.stateQuery);
+      if (s.extensionRules?.minWorkingDaysBefore === 3) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const before = (await h.fetchHistory()).events!.length;
+    const err = await h
+      .executeUpdate(defs.requestExtensionUpdate, {
+        args: [{ actor: dept(0), requestedDueDate: '2026-03-31', reason: '等待审批' }],
+      })
+      .catch((e: { cause?: { type?: string; details?: { zh?: string }[] } }) => e);
+    expect(err).toMatchObject({ cause: { type: 'INVALID_STATE' } });
+    expect((err as { cause: { details: { zh: string }[] } }).cause.details[0]!.zh).toMatch(/个工作日提出/);
+    expect((await h.fetchHistory()).events!.length).toBe(before);
+  });
+});
+
+describe('opening a round from the board (issue 12)', () => {
+  it('opens the round the plan waits for now; another quarter is refused with the reason', async () => {
+    const plan = env.client.workflow.getHandle(defs.planWorkflowId(saved.planId));
+    const wrong = await plan
+      .executeUpdate(defs.openRoundNowUpdate, { args: [{ actor: office, year: 2025, quarter: 4 }] })
+      .catch((e: { cause?: { type?: string; details?: { zh?: string }[] } }) => e);
+    expect(wrong).toMatchObject({ cause: { type: 'INVALID_STATE' } });
+    expect((wrong as { cause: { details: { zh: string }[] } }).cause.details[0]!.zh).toMatch(/2026年第1季度/);
+    const opened = await plan.executeUpdate(defs.openRoundNowUpdate, {
+      args: [{ actor: office, year: 2026, quarter: 1 }],
+    });
+    expect(opened).toEqual({ year: 2026, quarter: 1, opened: true });
+    const round = await prisma.supervisionRound.findFirstOrThrow({ where: { planId: saved.planId } });
+    expect(round).toMatchObject({ year: 2026, quarter: 1, status: 'OPEN' });
+    await plan.executeUpdate(defs.closeRoundUpdate, { args: [{ actor: office, roundId: round.id }] });
+    expect((await prisma.supervisionRound.findUniqueOrThrow({ where: { id: round.id } })).status).toBe('CLOSED');
+  });
+});
