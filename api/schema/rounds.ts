@@ -36,7 +36,7 @@ builder.prismaObject('SupervisionRound', {
     evaluation: t.relation('rows', { query: { orderBy: [{ rank: 'asc' }] } }),
     // A round spans every department: its reports and notices are those of tasks the reader may see.
     reports: t.relation('reports', {
-      query: () => ({ orderBy: { submittedAt: 'asc' } }),
+      query: (_args, ctx) => ({ where: { task: taskScope(ctx) }, orderBy: { submittedAt: 'asc' } }),
     }),
     notices: t.relation('notices', {
       query: (_args, ctx) => ({
