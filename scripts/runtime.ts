@@ -183,7 +183,10 @@ export async function connectTemporal(
       if (child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child!.once('exit', r));
         child.kill('SIGTERM');
+        // An engine that does not stop in time is killed: shutdown never hangs on it.
+        const timer = setTimeout(() => child!.kill('SIGKILL'), 5_000);
         await exited;
+        clearTimeout(timer);
       }
     },
   };

@@ -3,27 +3,37 @@
  * embedded Temporal engine (unless TEMPORAL_ADDRESS is set), the worker and the
  * HTTP server (GraphQL at /graphql, the board at /), then print the URL.
  */
-import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../temporal.config.ts';
-import { createPrisma, prepareDatabase } from '../prisma/client.ts';
-import { startServer } from '../api/server.ts';
 import { buildWebIfStale, connectTemporal } from './runtime.ts';
-import { startWorker, workflowBundle } from './worker.ts';
-import { seedDemo } from './demo.ts';
-import { resumeMissingWorkflows } from '../activities/plans.ts';
-import { watchStuckWorkflows } from './stuck.ts';
 
 const log = (line: string) => console.log(`[duban] ${line}`);
-
+const config = loadConfig();
+// The engine is spawned before the rest of the app is even loaded (seconds of module loading on
+// a busy machine): after a crash every second counts, so the parts come up side by side.
+const temporalReady = connectTemporal(config, log);
+temporalReady.catch(() => undefined);
+const [
+  { Runtime },
+  { createPrisma, prepareDatabase },
+  { startServer },
+  { startWorker, workflowBundle },
+  { seedDemo },
+  { resumeMissingWorkflows },
+  { watchStuckWorkflows },
+] = await Promise.all([
+  import('@temporalio/worker'),
+  import('../prisma/client.ts'),
+  import('../api/server.ts'),
+  import('./worker.ts'),
+  import('./demo.ts'),
+  import('../activities/plans.ts'),
+  import('./stuck.ts'),
+]);
 // This process owns its signals: the SDK must not start draining the worker behind our back.
 Runtime.install({ shutdownSignals: [] });
-const config = loadConfig();
-// The parts that do not depend on each other come up side by side: after a crash every second counts.
 const bundle = workflowBundle();
-const temporalReady = connectTemporal(config, log);
 // Whichever fails first is reported by the await that meets it; the others must not crash the process meanwhile.
 bundle.catch(() => undefined);
-temporalReady.catch(() => undefined);
 await buildWebIfStale(log);
 const { applied } = await prepareDatabase(config.databaseUrl);
 log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database is up to date.');

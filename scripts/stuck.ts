@@ -24,7 +24,7 @@ export interface StuckWatcher {
 export function watchStuckWorkflows(
   client: Client,
   prisma: PrismaClient,
-  opts: { intervalMs?: number; concurrency?: number } = {},
+  opts: { intervalMs?: number; firstSweepMs?: number; concurrency?: number } = {},
 ): StuckWatcher {
   let current: StuckWorkflow[] = [];
   let running: Promise<StuckWorkflow[]> | null = null;
@@ -60,7 +60,17 @@ export function watchStuckWorkflows(
     return found;
   }
   const sweep = () => (running ??= sweepOnce().finally(() => (running = null)));
-  const timer = setInterval(() => void sweep().catch(() => undefined), opts.intervalMs ?? 5 * 60_000);
+  // A workflow that jams shows up within a minute, and right after a (re)start.
+  const timer = setInterval(() => void sweep().catch(() => undefined), opts.intervalMs ?? 60_000);
   timer.unref();
-  return { list: () => current, sweep, stop: () => clearInterval(timer) };
+  const first = setTimeout(() => void sweep().catch(() => undefined), opts.firstSweepMs ?? 10_000);
+  first.unref();
+  return {
+    list: () => current,
+    sweep,
+    stop: () => {
+      clearInterval(timer);
+      clearTimeout(first);
+    },
+  };
 }
