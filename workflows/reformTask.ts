@@ -108,8 +108,9 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     status: 'DRAFT',
     leadDepartmentId: input.leadDepartmentId ?? null,
     cooperatingDepartmentIds: input.cooperatingDepartmentIds ?? [],
-    dueDate: input.dueDate ?? null,
-    milestones: input.milestones ?? [],
+    // Input from whoever started the workflow is checked too: an impossible date is dropped, never thrown on.
+    dueDate: isPlausibleDate(input.dueDate) ? input.dueDate : null,
+    milestones: (input.milestones ?? []).filter((m) => isPlausibleDate(m.dueDate)),
     indicators: input.indicators ?? [],
     assignedOn: null,
     acknowledgedOn: null,

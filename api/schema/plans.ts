@@ -22,7 +22,8 @@ import { builder, nonEmpty } from '../builder.ts';
 import { actorOf } from '../commands.ts';
 import { DubanError, invalidInput, invalidState, notFound } from '../errors.ts';
 import { ERRORS } from './errors.ts';
-import { taskVisibility } from './tasks.ts';
+import { isoDate, taskVisibility } from './tasks.ts';
+import { taskIdOf } from '../access.ts';
 
 builder.scalarType('File', {
   serialize: () => {
@@ -280,20 +281,24 @@ builder.mutationField('importPlan', (t) =>
     args: {
       text: t.arg.string({ required: false, validate: z.string().max(MAX_PLAN_BYTES, 'at most 10 MB') }),
       file: t.arg({ type: 'File', required: false }),
-      fileName: t.arg.string({ required: false, validate: z.string().max(255, 'at most 255 characters') }),
+      fileName: t.arg.string({ required: false, validate: z.string().max(255, 'MAX:255') }),
       dryRun: t.arg.boolean({ required: false, defaultValue: false }),
       corrected: t.arg.string({ required: false, description: 'ImportPreview.json, corrected by the office' }),
       title: t.arg.string({
         required: false,
         description: 'The plan title, when the document has none (or the office corrects it)',
-        validate: z.string().max(200, 'at most 200 characters'),
+        validate: z.string().max(200, 'MAX:200'),
       }),
       newVersion: t.arg.boolean({
         required: false,
         defaultValue: false,
         description: 'The office confirms this is a new version of a document already imported',
       }),
-      documentIndex: t.arg.int({ required: false, description: 'Which document of a compilation to read' }),
+      documentIndex: t.arg.int({
+        required: false,
+        description: 'Which document of a compilation to read',
+        validate: z.number().int().min(0, 'RANGE:0-99').max(99, 'RANGE:0-99'),
+      }),
       columns: t.arg.string({
         required: false,
         description:
@@ -395,16 +400,20 @@ builder.mutationField('createTask', (t) =>
     authScopes: { office: true },
     args: {
       planId: t.arg.id(),
-      title: t.arg.string({ validate: z.string().trim().min(1, 'required').max(200, 'at most 200 characters') }),
-      text: t.arg.string({ required: false, validate: z.string().max(10000, 'at most 10000 characters') }),
+      title: t.arg.string({ validate: z.string().trim().min(1, 'REQUIRED').max(200, 'MAX:200') }),
+      text: t.arg.string({ required: false, validate: z.string().max(10000, 'MAX:10000') }),
       sectionId: t.arg.id({ required: false }),
-      dueDate: t.arg.string({ required: false, validate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD') }),
+      dueDate: t.arg.string({ required: false, validate: isoDate }),
     },
     resolve: async (query, _r, a, ctx) => {
       const actor = actorOf(ctx);
       if (!ctx.temporal) throw new DubanError('TEMPORAL_UNAVAILABLE');
       const plan = await ctx.prisma.plan.findUnique({ where: { id: String(a.planId) } });
       if (!plan) throw notFound('方案', 'Plan');
+      if (a.sectionId) {
+        const section = await ctx.prisma.section.findFirst({ where: { id: String(a.sectionId), planId: plan.id } });
+        if (!section) throw notFound('章节', 'Section');
+      }
       const count = await ctx.prisma.task.count({ where: { planId: plan.id } });
       const task = await ctx.prisma.task.create({
         data: {
@@ -440,13 +449,13 @@ builder.mutationField('updateTask', (t) =>
       taskId: t.arg.id(),
       title: t.arg.string({
         required: false,
-        validate: z.string().trim().min(1, 'required').max(200, 'at most 200 characters'),
+        validate: z.string().trim().min(1, 'REQUIRED').max(200, 'MAX:200'),
       }),
-      text: t.arg.string({ required: false, validate: z.string().max(10000, 'at most 10000 characters') }),
+      text: t.arg.string({ required: false, validate: z.string().max(10000, 'MAX:10000') }),
     },
     resolve: async (query, _r, a, ctx) => {
       actorOf(ctx);
-      const task = await ctx.prisma.task.findUnique({ where: { id: String(a.taskId) } });
+      const task = await ctx.prisma.task.findUnique({ where: { id: taskIdOf(a.taskId) } });
       if (!task) throw notFound('任务', 'Task');
       if (task.status !== 'DRAFT') throw invalidState('只能修改待交办的任务。', 'Only DRAFT tasks can be edited.');
       if (!a.title && !a.text) throw invalidInput('没有要修改的内容。', 'Nothing to change.');
