@@ -14,6 +14,7 @@ import { startServer, type RunningServer } from '../../api/server.ts';
 import { createPrisma, type PrismaClient } from '../../prisma/client.ts';
 import { ENGINE_BIN, freshDatabase, seedOrg, workflowBundle, postGraphQL } from '../support/harness.ts';
 import { keepHistories } from '../support/histories.ts';
+import { retryingStart } from '../support/harness.ts';
 
 const SEED = fs.readFileSync(
   path.join(import.meta.dirname, '..', 'fixtures', 'seeds', 'dehui-county-medical-community-plan-2023.txt'),
@@ -48,9 +49,11 @@ beforeAll(async () => {
   const db = await freshDatabase();
   prisma = db.prisma;
   counted = createPrisma(db.config.databaseUrl, { onQuery: (q) => queries.push(q) });
-  env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: ENGINE_BIN } },
-  });
+  env = await retryingStart(() =>
+    TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: ENGINE_BIN } },
+    }),
+  );
   await seedOrg(prisma, ['市卫健局', '市财政局', '市医保局']); // office, supervisor, dept01–03
   worker = await Worker.create({
     connection: env.nativeConnection,

@@ -40,6 +40,7 @@ import {
   type RunningTestWorker,
 } from '../support/harness.ts';
 import { keepHistories } from '../support/histories.ts';
+import { retryingStart } from '../support/harness.ts';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -78,9 +79,11 @@ async function command(role: RoleName, field: string, args: string, vars: Record
 beforeAll(async () => {
   const db = await freshDatabase();
   prisma = db.prisma;
-  env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: ENGINE_BIN } },
-  });
+  env = await retryingStart(() =>
+    TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: ENGINE_BIN } },
+    }),
+  );
   const passwordHash = await hashPassword('test-password');
   const names = { lead: '县卫健局', coop: '县财政局', none: '县医保局' } as const;
   for (const [k, name] of Object.entries(names) as [keyof typeof names, string][]) {

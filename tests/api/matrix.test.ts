@@ -12,6 +12,7 @@ import { startServer, type RunningServer } from '../../api/server.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { ENGINE_BIN, freshDatabase, seedOrg, workflowBundle, type Org, postGraphQL } from '../support/harness.ts';
 import { keepHistories } from '../support/histories.ts';
+import { retryingStart } from '../support/harness.ts';
 
 let env: TestWorkflowEnvironment;
 let prisma: PrismaClient;
@@ -36,9 +37,11 @@ function outcome(r: Awaited<ReturnType<typeof gql>>, field: string): string {
 beforeAll(async () => {
   const db = await freshDatabase();
   prisma = db.prisma;
-  env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: ENGINE_BIN } },
-  });
+  env = await retryingStart(() =>
+    TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: ENGINE_BIN } },
+    }),
+  );
   // dept01 leads, dept02 cooperates, dept03 is not involved.
   org = await seedOrg(prisma, ['县卫健局', '县财政局', '县医保局']);
   await prisma.user.create({
