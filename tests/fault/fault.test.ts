@@ -33,7 +33,7 @@ import { DEPARTMENTS, planText } from './plan.ts';
 
 const SOAK_MINUTES = Number(process.env.DUBAN_SOAK_MINUTES || 0);
 const SEED = Number(process.env.DUBAN_FAULT_SEED || Date.now() % 1_000_000);
-const CI_KILLS: KillKind[] = ['engine', 'main', 'both', 'engine', 'main', 'both'];
+const CI_KILLS: KillKind[] = ['engine', 'main', 'both', 'engine', 'both'];
 const TASKS = SOAK_MINUTES ? 40 : 18;
 const CLIENTS = SOAK_MINUTES ? 6 : 4;
 
@@ -344,7 +344,7 @@ describe('fault injection (npm start, SIGKILL of engine / main / both)', () => {
           );
           expect(enginesFor(dataDir).filter((e) => alive(e.pid))).toHaveLength(1);
           // Some steady load before the next kill, at a random point.
-          await sleep(3_000 + random() * (SOAK_MINUTES ? 20_000 : 6_000));
+          await sleep(2_000 + random() * (SOAK_MINUTES ? 20_000 : 4_000));
         }
       } finally {
         await workload.stop();
