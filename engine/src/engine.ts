@@ -166,6 +166,15 @@ export class Engine {
   private rearm(e: Exec): void {
     const s = e.s;
     const w = s.wft;
+    if (w && w.transient) {
+      // A transient or speculative task lives only in memory: its Scheduled/Started
+      // events were never written. Like Temporal after a shard move, it is gone; a
+      // fresh one is scheduled, and a stale completion of the old one is refused
+      // (the task token carries the attempt's request id).
+      s.wft = null;
+      this.scheduleWft(e, w.attempt, { transient: w.attempt > 1 });
+      return;
+    }
     if (w) {
       if (w.startedId) {
         // Started before the crash: the worker may still complete it; otherwise it times out.
@@ -497,7 +506,7 @@ export class Engine {
       });
     }
     return {
-      taskToken: token({ k: 'w', r: e.s.runId, s: w.scheduledId, a: w.attempt }),
+      taskToken: token({ k: 'w', r: e.s.runId, s: w.scheduledId, a: w.attempt, q: w.requestId }),
       workflowExecution: { workflowId: e.s.workflowId, runId: e.s.runId },
       workflowType: { name: e.s.workflowType },
       previousStartedEventId: e.s.lastCompletedStartedId,
@@ -514,7 +523,15 @@ export class Engine {
   private wftFromToken(tok: any): { e: Exec; w: NonNullable<ExecState['wft']> } {
     const e = this.runs.get(tok.r);
     const w = e?.s.wft;
-    if (!e || !e.running || !w || w.scheduledId !== tok.s || w.attempt !== tok.a || !w.startedId)
+    if (
+      !e ||
+      !e.running ||
+      !w ||
+      w.scheduledId !== tok.s ||
+      w.attempt !== tok.a ||
+      !w.startedId ||
+      (tok.q !== undefined && tok.q !== w.requestId)
+    )
       throw notFound('workflow task not found (already completed, timed out, or the workflow closed)');
     return { e, w };
   }
@@ -1264,10 +1281,19 @@ export class Engine {
     }
 
     if (w.transient) {
-      for (const te of w.transientEvents ?? []) {
-        te.eventId = e.nextEventId;
-        e.events.push(te);
+      // The task's Scheduled/Started events are written now, with the ids they get now
+      // (events may have been appended since the task started), and the completion refers to them.
+      const [sched, started] = w.transientEvents ?? [];
+      if (sched && started) {
+        sched.eventId = e.nextEventId;
+        e.events.push(sched);
+        started.eventId = e.nextEventId;
+        attrsOf(started).scheduledEventId = sched.eventId;
+        e.events.push(started);
+        w.scheduledId = Number(sched.eventId);
+        w.startedId = Number(started.eventId);
       }
+      w.transient = false;
       this.touch(e);
     }
 
