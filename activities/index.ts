@@ -100,7 +100,20 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           doneAt: m.completedOn ? new Date(`${m.completedOn}T00:00:00+08:00`) : null,
         })),
       });
-      // Pending requests are state: a decision the workflow never committed is undone here.
+      // Pending requests are state: a request the workflow no longer holds (the task was
+      // cancelled) is closed, and a decision the workflow never committed is undone.
+      if (!task.pendingExtension) {
+        await tx.extensionRequest.updateMany({
+          where: { taskId: task.taskId, status: 'PENDING', seq: { lt: seq } },
+          data: { status: 'WITHDRAWN' },
+        });
+      }
+      if (!task.pendingClosure) {
+        await tx.closureReview.updateMany({
+          where: { taskId: task.taskId, status: 'PENDING', seq: { lt: seq } },
+          data: { status: 'WITHDRAWN' },
+        });
+      }
       if (task.pendingExtension) {
         await tx.extensionRequest.updateMany({
           where: { id: task.pendingExtension.id, seq: { lt: seq } },

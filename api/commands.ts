@@ -56,7 +56,19 @@ export function toDubanError(err: unknown): unknown {
   }
   const text =
     err instanceof Error ? `${err.name} ${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : '';
-  if (/UNAVAILABLE|ECONNREFUSED|No connection|DEADLINE_EXCEEDED|deadline|ServiceError|Connection/i.test(text)) {
+  if (/DEADLINE_EXCEEDED|deadline|CANCELLED|reset|socket/i.test(text)) {
+    // The command may have reached the workflow before the answer was lost: never claim it did not.
+    return new DubanError(
+      'TEMPORAL_UNAVAILABLE',
+      {},
+      {
+        zh: '工作流服务未及时响应：操作可能已经生效，也可能没有。请刷新页面查看后再决定是否重试。',
+        en: 'The workflow service did not answer in time: the change may or may not have been made. Reload to check before retrying.',
+        whole: true,
+      },
+    );
+  }
+  if (/UNAVAILABLE|ECONNREFUSED|No connection|ServiceError|Connection/i.test(text)) {
     return new DubanError('TEMPORAL_UNAVAILABLE');
   }
   return err;

@@ -135,6 +135,7 @@ export const REQUEST_STATUS = table({
   APPROVED: { zh: '已同意', en: 'approved' },
   REJECTED: { zh: '未同意', en: 'rejected' },
   RETURNED: { zh: '已退回', en: 'returned' },
+  WITHDRAWN: { zh: '已撤回（任务撤销）', en: 'withdrawn (task cancelled)' },
 });
 
 /** Quarterly supervision rounds. */

@@ -233,6 +233,8 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       event: { ...event, id: `${state.taskId}:${state.seq}`, at },
       extra,
     };
+    // The answer is the task as this change left it, whatever commands run meanwhile.
+    const snap = snapshot();
     if (patched('serialized-projection')) {
       const run = projecting.then(() => projectTask(payload));
       projecting = run.catch(() => undefined);
@@ -240,7 +242,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     } else {
       await projectTask(payload);
     }
-    return snapshot();
+    return snap;
   }
 
   function transition(to: TaskStatus): { fromStatus: TaskStatus; toStatus: TaskStatus } {
@@ -577,6 +579,8 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       await condition(() => ready);
       const at = nowIso();
       state.escalationLevel = Math.max(state.escalationLevel, cmd.level) as 0 | 1 | 2 | 3;
+      // The notice is keyed by this change's seq, taken before any other command can bump it.
+      const seq = state.seq + 1;
       const snap = await commit({
         kind: 'ESCALATED',
         actor: cmd.actor,
@@ -584,7 +588,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         data: { level: cmd.level },
       });
       await deliverNotice({
-        key: `${state.taskId}:MANUAL:${state.seq}`,
+        key: `${state.taskId}:MANUAL:${seq}`,
         taskId: state.taskId,
         planId: state.planId,
         kind: 'MANUAL',
@@ -633,6 +637,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     defs.addInstructionUpdate,
     async (cmd) => {
       await condition(() => ready);
+      const seq = state.seq + 1;
       const snap = await commit(
         { kind: 'INSTRUCTION', actor: cmd.actor, reason: cmd.text },
         { instruction: { id: uuid4(), authorId: cmd.actor.userId, text: cmd.text } },
@@ -640,7 +645,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       // The responsible departments (and the office) are told of a leader's instruction.
       if (patched('instruction-notice') && state.leadDepartmentId) {
         await deliverNotice({
-          key: `${state.taskId}:INSTRUCTION:${state.seq}`,
+          key: `${state.taskId}:INSTRUCTION:${seq}`,
           taskId: state.taskId,
           planId: state.planId,
           kind: 'INSTRUCTION',
