@@ -18,6 +18,7 @@ import { createPrisma, prepareDatabase, type PrismaClient } from '../../prisma/c
 import { startServer } from '../../api/server.ts';
 import { hashPassword } from '../../api/auth.ts';
 import { buildWebIfStale, connectTemporal, ENGINE_BIN, freePort } from '../../scripts/runtime.ts';
+import { keepHistories } from '../support/histories.ts';
 import { startWorker } from '../../scripts/worker.ts';
 import { startChangeFeed } from '../../api/feed.ts';
 import { createEventBus } from '../../api/events.ts';
@@ -148,6 +149,10 @@ export async function startApp(
       feed.stop();
       server.server.closeAllConnections?.();
       await server.close();
+      // Every history the board's tests produced is replayed at the end of npm test.
+      await keepHistories(temporal.client, `e2e-${path.basename(dataDir)}`).catch((err: unknown) =>
+        console.error('[e2e] keeping histories failed:', err),
+      );
       await worker.stop().catch(() => undefined);
       await temporal.stop().catch(() => undefined);
       await engine?.stop().catch(() => undefined);
