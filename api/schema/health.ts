@@ -17,7 +17,18 @@ interface HealthShape {
   engineRestarts: number;
   worker: string;
   stuckWorkflows: number;
+  stuck: { workflowId: string; taskId: string | null; attempt: number; since: string | null }[];
 }
+
+const StuckWorkflow = builder.objectRef<HealthShape['stuck'][number]>('StuckWorkflow').implement({
+  description: 'A workflow whose workflow task keeps failing: a bug to report, listed for the office and admins.',
+  fields: (t) => ({
+    workflowId: t.exposeString('workflowId'),
+    taskId: t.exposeString('taskId', { nullable: true }),
+    attempt: t.exposeInt('attempt'),
+    since: t.exposeString('since', { nullable: true }),
+  }),
+});
 
 const Health = builder.objectRef<HealthShape>('SystemHealth').implement({
   description: 'Versions and reachability of the parts Duban runs on.',
@@ -32,6 +43,12 @@ const Health = builder.objectRef<HealthShape>('SystemHealth').implement({
     engine: t.exposeString('engine', { description: 'up | starting | down | external' }),
     engineRestarts: t.exposeInt('engineRestarts'),
     worker: t.exposeString('worker', { description: 'The worker state (RUNNING, DRAINING, …) or "external"' }),
+    stuck: t.field({
+      type: [StuckWorkflow],
+      authScopes: { office: true },
+      description: 'The stuck workflows themselves (office and admins only)',
+      resolve: (h) => h.stuck,
+    }),
     stuckWorkflows: t.exposeInt('stuckWorkflows', {
       description: 'Open task workflows whose workflow task keeps failing (listed on the admin page)',
     }),
@@ -63,6 +80,7 @@ builder.queryField('health', (t) =>
         engineRestarts: parts?.engineRestarts ?? 0,
         worker: parts?.worker ?? 'external',
         stuckWorkflows,
+        stuck: parts?.stuck ?? [],
         node: process.versions.node,
         sqlite: rows[0]?.v ?? 'unknown',
         temporalSdk: temporalSdkVersion,
