@@ -61,7 +61,7 @@ const zh = {
   'my.bulkAckDone': '已签收 {n} 项任务。',
   'my.bulkAckFailed': '{n} 项未能签收：{message}',
   'rounds.nextOpens': '{quarter}的季度督查将在 {date} 之后的第一个工作日 9:00 自动开启，届时各牵头单位须报送进展。',
-  'rounds.openHint': '也可手动开启已结束季度的督查（如 {quarter}）。',
+  'rounds.openHint': '可提前手动开启本方案的下一轮督查（{quarter}）。',
   'rounds.quarterInvalid': '请按“年份-Q季度”填写，如 2026-Q4',
   'notFound.back': '返回上一页',
   'rounds.quarterName': '{year}年第{q}季度',
@@ -456,7 +456,7 @@ const en: Record<MessageKey, string> = {
   'my.bulkAckFailed': '{n} could not be acknowledged: {message}',
   'rounds.nextOpens':
     'The round for {quarter} opens by itself at 09:00 on the first working day after {date}; lead departments then owe a report.',
-  'rounds.openHint': 'You may also open the round of a finished quarter by hand (e.g. {quarter}).',
+  'rounds.openHint': 'You may open the plan’s next round early by hand ({quarter}).',
   'rounds.quarterInvalid': 'Write year-Q quarter, e.g. 2026-Q4',
   'notFound.back': 'Back',
   'rounds.quarterName': 'Q{q} {year}',
