@@ -50,7 +50,11 @@ describe('HTTP server', () => {
 
   it('rejects an invalid query with a GraphQL error, not a crash', async () => {
     const { body } = await graphql('{ nope }');
-    expect(body.errors?.[0]?.message).toMatch(/Cannot query field "nope"/);
+    // Chinese first for users, GraphQL's own words in messageEn.
+    expect(body.errors?.[0]?.message).toBe('查询了不存在的字段。');
+    expect((body.errors?.[0] as { extensions?: { messageEn?: string } } | undefined)?.extensions?.messageEn).toMatch(
+      /Cannot query field "nope"/,
+    );
   });
 
   it('serves the board, falls back to index.html for client routes, and refuses path traversal', async () => {

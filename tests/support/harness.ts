@@ -46,6 +46,8 @@ export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[];
         .catch(callback);
     },
   });
+  // A client killed mid-session (the fault test SIGKILLs the app) resets its socket: not a test failure.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return { url: `smtp://127.0.0.1:${port}`, mails, close: () => new Promise((r) => server.close(() => r())) };
@@ -59,12 +61,14 @@ export async function startWebhookReceiver(): Promise<{
   const posts: { body: any; headers: http.IncomingHttpHeaders }[] = [];
   const server = http.createServer((req, res) => {
     let raw = '';
+    req.on('error', () => {});
     req.on('data', (c) => (raw += c));
     req.on('end', () => {
       posts.push({ body: JSON.parse(raw || '{}'), headers: req.headers });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":0}');
     });
   });
+  server.on('clientError', (_err, socket) => socket.destroy());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/robot`, posts, close: () => new Promise((r) => server.close(() => r())) };
