@@ -45,14 +45,19 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
    * every row created at seq >= N before writing its own: nothing the workflow
    * did is dropped, nothing it did not do survives.
    */
-  async function projectTask({ task, event, extra = {} }: ProjectTaskInput): Promise<void> {
+  async function projectTask({ task, event, extra = {}, resync = false }: ProjectTaskInput): Promise<void> {
     const seq = task.seq;
     const attempt = task.attempt ?? 0;
     await prisma.$transaction(async (tx) => {
       const updated = await tx.task.updateMany({
         where: {
           id: task.taskId,
-          OR: [{ projectionSeq: { lt: seq } }, { projectionSeq: seq, projectionAttempt: { lte: attempt } }],
+          OR: [
+            { projectionSeq: { lt: seq } },
+            { projectionSeq: seq, projectionAttempt: { lte: attempt } },
+            // A resync from a later workflow task overrides a phantom at a higher seq.
+            ...(resync ? [{ projectionAttempt: { lt: attempt } }] : []),
+          ],
         },
         data: {
           status: task.status,
@@ -72,7 +77,8 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
       });
       // An older write (a straggler of a lost workflow task) changes nothing.
       if (updated.count === 0) return;
-      const mine = { taskId: task.taskId, seq: { gte: seq } };
+      // A resync keeps its own seq's rows (it has no event of its own) and removes those above.
+      const mine = { taskId: task.taskId, seq: resync ? { gt: seq } : { gte: seq } };
       const phantomReports = await tx.progressReport.findMany({ where: mine, select: { id: true } });
       if (phantomReports.length) {
         await tx.indicatorActual.deleteMany({ where: { reportId: { in: phantomReports.map((r) => r.id) } } });
@@ -127,6 +133,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
         });
       }
 
+      if (resync) return;
       await tx.taskEvent.create({
         data: {
           id: event.id,

@@ -17,6 +17,8 @@ export interface ProjectTaskInput {
     attempt?: number;
   };
   event: TaskEventRecord;
+  /** A re-projection of the current state (same seq, later attempt): no event of its own. */
+  resync?: boolean;
   extra?: {
     cooperatingDepartmentIds?: string[];
     milestones?: Milestone[];

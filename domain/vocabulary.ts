@@ -99,6 +99,7 @@ export const RECURRENCE = table({
 
 /** What a timeline entry records (TaskEvent.kind, written by the workflows). */
 export const EVENT_KIND = table({
+  RESYNC: { zh: '状态同步', en: 'State resynchronised' },
   CREATED: { zh: '创建', en: 'Created' },
   ASSIGNED: { zh: '交办', en: 'Assigned' },
   REASSIGNED: { zh: '改派', en: 'Reassigned' },

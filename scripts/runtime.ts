@@ -28,6 +28,8 @@ export interface TemporalHandle {
   client: Client;
   connection: Connection;
   status(): PartsStatus;
+  /** Called each time the supervised engine is back after a restart. */
+  onRestart(fn: () => void): void;
   stop(): Promise<void>;
 }
 
@@ -116,6 +118,7 @@ export async function connectTemporal(
   const status: PartsStatus = { engine: 'external', engineRestarts: 0, engineDownSince: null };
   let stopping = false;
   let args: string[] = [];
+  const restartListeners: (() => void)[] = [];
 
   async function bringUp(deadlineMs: number): Promise<ChildProcess> {
     const until = Date.now() + deadlineMs;
@@ -147,6 +150,7 @@ export async function connectTemporal(
               return;
             }
             status.engineRestarts++;
+            for (const fn of restartListeners) fn();
             log(`Embedded engine is back on ${address}.`);
             supervise(next);
             return;
@@ -177,6 +181,7 @@ export async function connectTemporal(
     client,
     connection,
     status: () => ({ ...status }),
+    onRestart: (fn) => void restartListeners.push(fn),
     stop: async () => {
       stopping = true;
       await connection.close();

@@ -46,6 +46,8 @@ if (resumed.tasks || resumed.plans)
   log(`Started workflows for ${resumed.tasks} task(s) and ${resumed.plans} plan(s) that had none.`);
 const demoUsers = await seedDemo(prisma, temporal.client, config);
 const stuck = watchStuckWorkflows(temporal.client, prisma);
+// After an engine restart, look again soon: stuck workflows, and read models ahead of their workflow.
+temporal.onRestart(() => setTimeout(() => void stuck.sweep().catch(() => undefined), 3_000).unref());
 const server = await startServer(
   {
     prisma,

@@ -7,6 +7,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client.ts';
+import { resyncSignal, stateQuery } from '../workflows/definitions.ts';
 
 export interface StuckWorkflow {
   workflowId: string;
@@ -31,7 +32,7 @@ export function watchStuckWorkflows(
   async function sweepOnce(): Promise<StuckWorkflow[]> {
     const open = await prisma.task.findMany({
       where: { status: { in: ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'] }, workflowId: { not: null } },
-      select: { id: true, workflowId: true },
+      select: { id: true, workflowId: true, projectionSeq: true },
     });
     const found: StuckWorkflow[] = [];
     const queue = [...open];
@@ -49,6 +50,13 @@ export function watchStuckWorkflows(
               attempt,
               since: at ? new Date(Number(at) * 1000).toISOString() : null,
             });
+          }
+          // A read model ahead of its workflow shows a change of a workflow task that was lost
+          // (the engine or the worker was killed after the projection ran): have it re-projected.
+          if (attempt <= 1) {
+            const h = client.workflow.getHandle(t.workflowId!);
+            const state = await h.query(stateQuery);
+            if (t.projectionSeq > state.seq) await h.signal(resyncSignal);
           }
         } catch {
           // Not found or unreachable: the restart path (resumeMissingWorkflows) and health cover those.

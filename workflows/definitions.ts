@@ -36,6 +36,8 @@ export const addInstructionUpdate = defineUpdate<TaskSnapshot, [InstructionComma
 export const calendarChangedSignal = defineSignal('calendarChanged');
 /** The plan's settings (thresholds, notice time) changed: reload and re-plan. */
 export const settingsChangedSignal = defineSignal('settingsChanged');
+/** Project the current state again (the read model may show a change of a workflow task that was lost). */
+export const resyncSignal = defineSignal('resync');
 
 export const stateQuery = defineQuery<TaskState>('state');
 export const pendingNoticesQuery = defineQuery<PlannedNotice[]>('pendingNotices');

@@ -672,6 +672,11 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     reloadCalendar = true;
     dirty += 1;
   });
+  let resync = false;
+  setHandler(defs.resyncSignal, () => {
+    resync = true;
+    dirty += 1;
+  });
   setHandler(defs.settingsChangedSignal, () => {
     reloadSettings = true;
     dirty += 1;
@@ -714,6 +719,26 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       state.thresholds = s.thresholds;
       state.noticeTime = s.noticeTime;
       state.extensionRules = s.extensionRules ?? {};
+    }
+
+    if (resync) {
+      resync = false;
+      // Same seq, a later workflow task: it wins over a phantom of a lost one and removes it.
+      const payload: Parameters<DubanActivities['projectTask']>[0] = {
+        task: {
+          ...snapshot(),
+          health: health(),
+          milestones: state.milestones,
+          title: state.title,
+          planId: state.planId,
+          attempt: workflowInfo().historyLength,
+        },
+        event: { id: `${state.taskId}:${state.seq}`, at: nowIso(), kind: 'RESYNC' },
+        resync: true,
+      };
+      const run = projecting.then(() => projectTask(payload));
+      projecting = run.catch(() => undefined);
+      await run;
     }
 
     const now = Date.now();

@@ -204,4 +204,15 @@ describe('projectTask', () => {
       decidedById: null,
     });
   });
+
+  it('a resync from a later workflow task removes a phantom that no real change followed', async () => {
+    const t = saved.tasks[0]!;
+    // Phantom seq 11 (a closure approved in a workflow task that was lost); the workflow is still at seq 10.
+    await project(input(11, 30, 'CLOSED', {}, { status: 'CLOSED', progress: 100 }));
+    await project({ ...input(10, 40, 'RESYNC', {}, { progress: 35 }), resync: true });
+    const row = await prisma.task.findUniqueOrThrow({ where: { id: t.id } });
+    expect(row).toMatchObject({ status: 'IN_PROGRESS', progress: 35, projectionSeq: 10 });
+    expect(await prisma.taskEvent.count({ where: { taskId: t.id, seq: 11 } })).toBe(0);
+    expect(await prisma.taskEvent.count({ where: { taskId: t.id, seq: 10 } })).toBe(1);
+  });
 });
