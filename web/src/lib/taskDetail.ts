@@ -42,18 +42,9 @@ export interface Indicator {
   unit: string | null;
   latestActual: number | null;
 }
-/** What the signed-in user may do to a task now (Task.allowedActions, from domain/access.ts). */
-export type TaskAction =
-  | 'ASSIGN'
-  | 'ACKNOWLEDGE'
-  | 'REPORT'
-  | 'REQUEST_EXTENSION'
-  | 'DECIDE_EXTENSION'
-  | 'REQUEST_CLOSURE'
-  | 'REVIEW_CLOSURE'
-  | 'ESCALATE'
-  | 'CANCEL'
-  | 'INSTRUCT';
+/** What the signed-in user may do to a task now (Task.allowedActions): the one list in domain/access.ts. */
+export type { TaskAction } from '../../../domain/access';
+import type { TaskAction } from '../../../domain/access';
 
 export interface TaskFull {
   allowedActions: TaskAction[];
