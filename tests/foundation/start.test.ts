@@ -68,13 +68,20 @@ describe('npm start', () => {
     ).data.login.data.token;
     const all = await gql(
       first.url,
-      '{ tasks(first: 100) { edges { node { status health } } } supervisionRounds { status evaluation { rank } } }',
+      '{ tasks(first: 100) { edges { node { status health } } } }',
       office,
     );
     const nodes = all.data.tasks.edges.map((e: any) => e.node);
     expect(new Set(nodes.map((n: any) => n.status))).toEqual(new Set(['IN_PROGRESS', 'CLOSURE_REQUESTED', 'CLOSED']));
     expect(new Set(nodes.map((n: any) => n.health))).toEqual(new Set(['GREEN', 'YELLOW', 'RED', null]));
-    expect(all.data.supervisionRounds.some((r: any) => r.status === 'CLOSED' && r.evaluation.length > 0)).toBe(true);
+    // The quarter just past is closed and ranked by its supervision workflow, which runs on its own: give it time.
+    const closedRound = async () =>
+      (await gql(first.url, '{ supervisionRounds { status evaluation { rank } } }', office)).data.supervisionRounds.some(
+        (r: any) => r.status === 'CLOSED' && r.evaluation.length > 0,
+      );
+    const until = Date.now() + 60_000;
+    while (!(await closedRound()) && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
+    expect(await closedRound()).toBe(true);
     const inbox = await gql(first.url, '{ notifications(unreadOnly: true) { title } }', token);
     expect(inbox.data.notifications.length).toBeGreaterThan(0);
     await stop();
