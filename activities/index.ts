@@ -378,6 +378,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
       noticeTime: s.noticeTime,
       reportDueWorkingDays: s.reportDueWorkingDays ?? 5,
       extensionRules: s.extensionRules ?? {},
+      schedule: s.schedule ?? {},
     };
   }
 

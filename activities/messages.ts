@@ -37,6 +37,8 @@ function kindAdviceZh(n: NoticeToSend): string {
       return '该任务逾期未办结，现下发督办单，请部门负责人督促落实。';
     case 'LEVEL3':
       return '该任务严重逾期，请分管领导约谈或通报。';
+    case 'LAGGING':
+      return '该任务连续两周以上落后于序时进度，现下发督办单，请部门负责人督促加快推进。';
     case 'REPORT_DUE':
       return '本季度进展报告尚未报送，请尽快报送。';
     case 'INSTRUCTION':

@@ -4,7 +4,7 @@
  * deterministic workflow bundle.
  */
 import type { DayOverride } from '../domain/calendar';
-import type { EscalationThresholds, ExtensionRules, Health, IsoDate, Milestone } from '../domain/types';
+import type { EscalationThresholds, ExtensionRules, Health, IsoDate, Milestone, ScheduleRules } from '../domain/types';
 import type { IndicatorActualInput, NoticeToSend, TaskEventRecord, TaskSnapshot } from '../workflows/types';
 
 export interface ProjectTaskInput {
@@ -69,6 +69,7 @@ export interface PlanTimingSettings {
   thresholds: Partial<EscalationThresholds>;
   noticeTime?: string;
   extensionRules?: Partial<ExtensionRules>;
+  schedule?: Partial<ScheduleRules>;
 }
 
 export interface DeliveryResult {

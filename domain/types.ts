@@ -14,8 +14,8 @@ export function isOpenStatus(status: TaskStatus): boolean {
   return status !== 'CLOSED' && status !== 'CANCELLED';
 }
 
-/** Traffic light (红黄绿灯). */
-export type Health = 'GREEN' | 'YELLOW' | 'RED';
+/** Traffic light (红黄绿灯); BLUE (蓝灯) is ahead of schedule, only under 序时进度. */
+export type Health = 'GREEN' | 'YELLOW' | 'RED' | 'BLUE';
 
 export type Role = 'OFFICE' | 'DEPARTMENT' | 'SUPERVISOR' | 'ADMIN';
 
@@ -80,6 +80,31 @@ export interface ExtensionRules {
 
 export const DEFAULT_EXTENSION_RULES: ExtensionRules = Object.freeze({ minWorkingDaysBefore: 0, maxPerTask: 0 });
 
+/**
+ * How a task's light is judged (per plan). DEADLINE: green until the warning
+ * window before the deadline. SCHEDULE (序时进度): reported progress against
+ * the progress expected by the share of working days elapsed.
+ */
+export interface ScheduleRules {
+  mode: 'DEADLINE' | 'SCHEDULE';
+  /** YELLOW when behind expected progress by more than this many points. */
+  yellowBehind: number;
+  /** RED when behind by more than this many points. */
+  redBehind: number;
+  /** BLUE (ahead) when ahead by at least this many points. */
+  aheadBy: number;
+  /** A 督办单 is raised by itself after this many yellow weeks in a row (0: never). */
+  escalateAfterYellowWeeks: number;
+}
+
+export const DEFAULT_SCHEDULE_RULES: ScheduleRules = Object.freeze({
+  mode: 'DEADLINE',
+  yellowBehind: 10,
+  redBehind: 30,
+  aheadBy: 10,
+  escalateAfterYellowWeeks: 2,
+});
+
 /** Per-plan settings (ADMIN edits them). */
 export interface PlanSettings {
   thresholds: EscalationThresholds;
@@ -88,6 +113,7 @@ export interface PlanSettings {
   noticeTime: string;
   scoreWeights: ScoreWeights;
   extensionRules: ExtensionRules;
+  schedule: ScheduleRules;
 }
 
 export const DEFAULT_PLAN_SETTINGS: PlanSettings = Object.freeze({
@@ -96,12 +122,14 @@ export const DEFAULT_PLAN_SETTINGS: PlanSettings = Object.freeze({
   noticeTime: DEFAULT_NOTICE_TIME,
   scoreWeights: DEFAULT_SCORE_WEIGHTS,
   extensionRules: DEFAULT_EXTENSION_RULES,
+  schedule: DEFAULT_SCHEDULE_RULES,
 });
 
 /** Merge partial settings over the defaults. */
 export function planSettings(
-  partial: Partial<Omit<PlanSettings, 'thresholds' | 'scoreWeights' | 'extensionRules'>> & {
+  partial: Partial<Omit<PlanSettings, 'thresholds' | 'scoreWeights' | 'extensionRules' | 'schedule'>> & {
     thresholds?: Partial<EscalationThresholds>;
+    schedule?: Partial<ScheduleRules>;
     scoreWeights?: Partial<ScoreWeights>;
     extensionRules?: Partial<ExtensionRules>;
   } = {},
@@ -112,6 +140,7 @@ export function planSettings(
     thresholds: { ...DEFAULT_THRESHOLDS, ...(partial.thresholds ?? {}) },
     scoreWeights: { ...DEFAULT_SCORE_WEIGHTS, ...(partial.scoreWeights ?? {}) },
     extensionRules: { ...DEFAULT_EXTENSION_RULES, ...(partial.extensionRules ?? {}) },
+    schedule: { ...DEFAULT_SCHEDULE_RULES, ...(partial.schedule ?? {}) },
   };
 }
 

@@ -65,6 +65,7 @@ export const NOTICE_KIND = table({
   LEVEL2: { zh: '督办单', en: 'Formal supervision notice (level 2)' },
   LEVEL3: { zh: '约谈/通报', en: 'Summons / bulletin (level 3)' },
   MANUAL: { zh: '人工督办', en: 'Escalation by the office' },
+  LAGGING: { zh: '序时进度滞后督办单', en: 'Behind-schedule notice' },
   REPORT_DUE: { zh: '季度进展报告催报', en: 'Quarterly report due' },
   INSTRUCTION: { zh: '领导批示', en: 'Instruction from a leader' },
 });

@@ -25,6 +25,7 @@ import {
 } from '@temporalio/workflow';
 import type { DubanActivities } from '../activities/types';
 import {
+  addCalendarDays,
   compareDates,
   createCalendar,
   endOfDay,
@@ -36,7 +37,7 @@ import {
 import { refusal, type TaskAction } from '../domain/access';
 import { planEscalation, type EscalationNotice } from '../domain/escalation';
 import { extensionRefusal } from '../domain/extension';
-import { assessHealth } from '../domain/health';
+import { assessHealth, nextHealthChange, weekStart, type HealthInput } from '../domain/health';
 import type { Instant } from '../domain/types';
 import * as defs from './definitions';
 import type {
@@ -181,13 +182,26 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         !(skipBeforeAssignment && state.assignedOn && compareDates(n.date, state.assignedOn) < 0),
     );
 
-  const health = () =>
-    assessHealth(
-      { status: state.status, dueDate: state.dueDate, milestones: liveMilestones(), latestProgress: state.progress },
-      Date.now(),
-      calendar,
-      { warningDaysBefore: state.thresholds.warningDaysBefore },
-    ).health;
+  /** 序时进度 and the plan's settings read at the start (a plan's settings apply to tasks started after they were set). */
+  const scheduleLights = patched('schedule-health');
+  const healthArgs = (): [HealthInput, { warningDaysBefore?: number; schedule?: TaskState['schedule'] }] => [
+    {
+      status: state.status,
+      dueDate: state.dueDate,
+      milestones: liveMilestones(),
+      latestProgress: state.progress,
+      ...(scheduleLights ? { assignedOn: state.assignedOn, previous: state.light ?? null } : {}),
+    },
+    {
+      warningDaysBefore: state.thresholds.warningDaysBefore,
+      ...(scheduleLights && state.schedule ? { schedule: state.schedule } : {}),
+    },
+  ];
+  const assess = () => {
+    const [i, o] = healthArgs();
+    return assessHealth(i, Date.now(), calendar, o);
+  };
+  const health = () => assess().health;
 
   const snapshot = (): TaskSnapshot => ({
     taskId: state.taskId,
@@ -700,9 +714,58 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   if (!input.carried) {
     state.calendar = await loadCalendar();
     calendar = createCalendar(state.calendar.overrides, { officialYears: state.calendar.officialYears });
+    if (scheduleLights) await applySettings();
     // The row, its cooperators and milestones were written by whoever created the task.
     await commit({ kind: 'CREATED', actor: input.createdBy, toStatus: 'DRAFT' });
     ready = true;
+  }
+
+  async function applySettings(): Promise<void> {
+    const s = await loadPlanSettings(state.planId);
+    state.thresholds = s.thresholds;
+    state.noticeTime = s.noticeTime;
+    state.extensionRules = s.extensionRules ?? {};
+    if (scheduleLights) state.schedule = s.schedule ?? {};
+  }
+
+  const scheduleMode = () => scheduleLights && state.schedule?.mode === 'SCHEDULE';
+
+  /**
+   * 序时进度's two-yellow rule: at each new week, count the weeks the light
+   * ended yellow; after `escalateAfterYellowWeeks` in a row, a 督办单 goes out
+   * by itself, once per streak. `ended` is the light held since the last look.
+   */
+  async function weeklyLook(ended: ReturnType<typeof health>): Promise<void> {
+    const after = state.schedule?.escalateAfterYellowWeeks ?? 2;
+    if (!scheduleMode() || after <= 0 || state.status === 'DRAFT') return;
+    const week = weekStart(today());
+    const mark = state.weekMark;
+    state.weekMark = week;
+    if (!mark || compareDates(week, mark) <= 0) return;
+    if (ended !== 'YELLOW') {
+      state.yellowWeeks = 0;
+      state.lagRaised = false;
+      return;
+    }
+    const weeks = Math.round((instantMs(endOfDay(week)) - instantMs(endOfDay(mark))) / (7 * 86_400_000));
+    state.yellowWeeks = (state.yellowWeeks ?? 0) + Math.max(1, weeks);
+    if (state.yellowWeeks < after || state.lagRaised) return;
+    state.lagRaised = true;
+    const seq = state.seq + 1;
+    state.escalationLevel = Math.max(state.escalationLevel, 2) as 0 | 1 | 2 | 3;
+    await commit({ kind: 'ESCALATED', data: { level: 2, auto: 'YELLOW_WEEKS', weeks: state.yellowWeeks } });
+    await deliverNotice({
+      key: `${state.taskId}:LAGGING:${seq}`,
+      taskId: state.taskId,
+      planId: state.planId,
+      kind: 'LAGGING',
+      level: 2,
+      fireAt: nowIso(),
+      recipients: ['DEPARTMENT_HEAD', 'OFFICE'],
+      departmentIds: state.leadDepartmentId ? [state.leadDepartmentId] : [],
+      title: state.title,
+      dueDate: state.dueDate,
+    });
   }
 
   // ─── the ladder ──────────────────────────────────────────────────────────
@@ -715,10 +778,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     }
     if (reloadSettings) {
       reloadSettings = false;
-      const s = await loadPlanSettings(state.planId);
-      state.thresholds = s.thresholds;
-      state.noticeTime = s.noticeTime;
-      state.extensionRules = s.extensionRules ?? {};
+      await applySettings();
     }
 
     if (resync) {
@@ -763,8 +823,25 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       if (!n.milestone && n.level > state.escalationLevel) state.escalationLevel = n.level;
       await commit({ kind, data: { notice: n.kind, level: n.level, key } });
     }
-    const h = health();
-    if (h !== lastHealth && due.length === 0) await commit({ kind: 'HEALTH', data: { from: lastHealth, to: h } });
+    if (scheduleLights) await weeklyLook(lastHealth);
+    const judged = assess();
+    const h = judged.health;
+    if (h !== lastHealth && due.length === 0) {
+      await commit({
+        kind: 'HEALTH',
+        data: {
+          from: lastHealth,
+          to: h,
+          ...(scheduleLights
+            ? { reason: judged.reason, progress: state.progress, expected: judged.expected ?? null }
+            : {}),
+        },
+      });
+    }
+    if (scheduleLights) {
+      state.light =
+        state.light?.health === h ? { ...state.light, reason: judged.reason } : { health: h, reason: judged.reason, since: today() };
+    }
     lastHealth = h;
 
     if (
@@ -778,6 +855,13 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     // Sleep until the next notice or the next change of light (end of the due day), or a change.
     const wakeups = unsent().map((n) => instantMs(n.fireAt));
     if (state.dueDate && state.status !== 'DRAFT') wakeups.push(instantMs(endOfDay(state.dueDate)));
+    if (scheduleMode() && state.status !== 'DRAFT') {
+      // 序时进度: wake when the light would change as working days pass, and at the next week while yellow.
+      const [i, o] = healthArgs();
+      const change = nextHealthChange(i, Date.now(), calendar, o);
+      if (change !== null) wakeups.push(change);
+      if (lastHealth === 'YELLOW') wakeups.push(instantMs(endOfDay(addCalendarDays(weekStart(today()), 6))));
+    }
     const next = wakeups.filter((t) => t > Date.now()).sort((a, b) => a - b)[0];
     const seen = dirty;
     await condition(() => dirty !== seen, next === undefined ? undefined : next - Date.now());

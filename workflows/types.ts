@@ -4,6 +4,7 @@
  * only: the API, activities and workflows all import these.
  */
 import type { DayOverride } from '../domain/calendar';
+import type { PreviousLight } from '../domain/health';
 import type {
   EscalationThresholds,
   ExtensionRules,
@@ -13,6 +14,7 @@ import type {
   NoticeKind,
   NoticeRecipient,
   Role,
+  ScheduleRules,
   TaskStatus,
 } from '../domain/types';
 
@@ -45,6 +47,8 @@ export interface ReformTaskInput {
   thresholds?: Partial<EscalationThresholds>;
   noticeTime?: string;
   extensionRules?: Partial<ExtensionRules>;
+  /** How the light is judged (序时进度 or the deadline's warning window). */
+  schedule?: Partial<ScheduleRules>;
   /** Who created the task (the importer, an office user). */
   createdBy?: Actor;
   /** When the workflow continues as new, the state it carries. */
@@ -86,6 +90,13 @@ export interface TaskState {
   thresholds: Partial<EscalationThresholds>;
   noticeTime?: string;
   extensionRules?: Partial<ExtensionRules>;
+  schedule?: Partial<ScheduleRules>;
+  /** The light as last evaluated, why, and since which day (序时进度's red → yellow rule). */
+  light?: PreviousLight;
+  /** 序时进度: the Monday of the week last looked at, yellow weeks in a row, and whether they raised a 督办单. */
+  weekMark?: IsoDate;
+  yellowWeeks?: number;
+  lagRaised?: boolean;
   /** Extensions approved so far (the plan may cap them). */
   extensionsApproved?: number;
   pendingExtension: PendingExtension | null;
@@ -126,7 +137,7 @@ export interface NoticeToSend {
   taskId?: string;
   roundId?: string;
   planId: string;
-  kind: NoticeKind | 'MANUAL' | 'REPORT_DUE' | 'INSTRUCTION';
+  kind: NoticeKind | 'MANUAL' | 'LAGGING' | 'REPORT_DUE' | 'INSTRUCTION';
   level: 0 | 1 | 2 | 3;
   fireAt: Instant;
   recipients: NoticeRecipient[];

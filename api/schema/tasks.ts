@@ -23,8 +23,9 @@ export const TaskStatusEnum = builder.enumType('TaskStatus', {
   values: ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED', 'CLOSED', 'CANCELLED'] as const,
 });
 export const HealthEnum = builder.enumType('Health', {
-  values: ['GREEN', 'YELLOW', 'RED', 'NONE'] as const,
-  description: 'NONE: 未交办 / 无时限, a task nobody is chasing (no lead department or no deadline).',
+  values: ['GREEN', 'YELLOW', 'RED', 'BLUE', 'NONE'] as const,
+  description:
+    'BLUE: ahead of 序时进度 (schedule lights only). NONE: 未交办 / 无时限, a task nobody is chasing (no lead department or no deadline).',
 });
 export const TaskActionEnum = builder.enumType('TaskAction', { values: TASK_ACTIONS });
 export const TaskSortEnum = builder.enumType('TaskSort', {
