@@ -731,9 +731,10 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   const scheduleMode = () => scheduleLights && state.schedule?.mode === 'SCHEDULE';
 
   /**
-   * 序时进度's two-yellow rule: at each new week, count the weeks the light
-   * ended yellow; after `escalateAfterYellowWeeks` in a row, a 督办单 goes out
-   * by itself, once per streak. `ended` is the light held since the last look.
+   * 序时进度's two-yellow rule: a week counts when the light was yellow from its
+   * Monday to its end; after `escalateAfterYellowWeeks` such weeks in a row a
+   * 督办单 goes out by itself, once per streak. `ended` is the light held since
+   * the last look (state.light, before this look updates it).
    */
   async function weeklyLook(ended: ReturnType<typeof health>): Promise<void> {
     const after = state.schedule?.escalateAfterYellowWeeks ?? 2;
@@ -742,13 +743,15 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     const mark = state.weekMark;
     state.weekMark = week;
     if (!mark || compareDates(week, mark) <= 0) return;
-    if (ended !== 'YELLOW') {
+    const since = state.light?.since;
+    if (ended !== 'YELLOW' || !since) {
       state.yellowWeeks = 0;
       state.lagRaised = false;
       return;
     }
-    const weeks = Math.round((instantMs(endOfDay(week)) - instantMs(endOfDay(mark))) / (7 * 86_400_000));
-    state.yellowWeeks = (state.yellowWeeks ?? 0) + Math.max(1, weeks);
+    const firstFull = since === weekStart(since) ? since : addCalendarDays(weekStart(since), 7);
+    const days = (instantMs(endOfDay(week)) - instantMs(endOfDay(firstFull))) / 86_400_000;
+    state.yellowWeeks = Math.max(0, Math.floor(Math.round(days) / 7));
     if (state.yellowWeeks < after || state.lagRaised) return;
     state.lagRaised = true;
     const seq = state.seq + 1;
