@@ -1,6 +1,7 @@
 /** Administration: users, departments (merging aliases), calendar overrides, plan settings. */
 import { z } from 'zod';
 import { isPlausibleDate } from '../../domain/calendar.ts';
+import { DEFAULT_SCHEDULE_RULES } from '../../domain/types.ts';
 import { calendarChangedSignal, settingsChangedSignal } from '../../workflows/definitions.ts';
 import { builder, nonEmpty } from '../builder.ts';
 import { hashPassword } from '../auth.ts';
@@ -284,6 +285,11 @@ builder.mutationField('removeCalendarDay', (t) =>
   }),
 );
 
+const ScheduleModeEnum = builder.enumType('ScheduleMode', {
+  values: ['DEADLINE', 'SCHEDULE'] as const,
+  description: 'DEADLINE: green until the warning window. SCHEDULE: 序时进度, progress against the share of working days elapsed.',
+});
+
 const ThresholdsInput = builder.inputType('PlanSettingsInput', {
   fields: (t) => ({
     ackReminderDays: t.int({ required: false, validate: z.number().int().min(0, 'RANGE:0-60').max(60, 'RANGE:0-60') }),
@@ -308,6 +314,14 @@ const ThresholdsInput = builder.inputType('PlanSettingsInput', {
       validate: z.number().int().min(1, 'RANGE:1-60').max(60, 'RANGE:1-60'),
     }),
     noticeTime: t.string({ required: false, validate: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'TIME') }),
+    scheduleMode: t.field({ type: ScheduleModeEnum, required: false }),
+    yellowBehind: t.int({ required: false, validate: z.number().int().min(1, 'RANGE:1-100').max(100, 'RANGE:1-100') }),
+    redBehind: t.int({ required: false, validate: z.number().int().min(1, 'RANGE:1-100').max(100, 'RANGE:1-100') }),
+    aheadBy: t.int({ required: false, validate: z.number().int().min(1, 'RANGE:1-100').max(100, 'RANGE:1-100') }),
+    escalateAfterYellowWeeks: t.int({
+      required: false,
+      validate: z.number().int().min(0, 'RANGE:0-52').max(52, 'RANGE:0-52'),
+    }),
   }),
 });
 
@@ -321,11 +335,34 @@ builder.mutationField('updatePlanSettings', (t) =>
       const plan = await ctx.prisma.plan.findUnique({ where: { id: String(planId) } });
       if (!plan) throw notFound('方案', 'Plan');
       const current = JSON.parse(plan.settings) as Record<string, any>;
-      const { reportDueWorkingDays, noticeTime, ...thresholds } = settings;
-      const clean = Object.fromEntries(Object.entries(thresholds).filter(([, v]) => v !== null && v !== undefined));
+      const {
+        reportDueWorkingDays,
+        noticeTime,
+        scheduleMode,
+        yellowBehind,
+        redBehind,
+        aheadBy,
+        escalateAfterYellowWeeks,
+        ...thresholds
+      } = settings;
+      const given = (o: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
+      const clean = given(thresholds);
+      const schedule = {
+        ...(current.schedule ?? {}),
+        ...given({ mode: scheduleMode, yellowBehind, redBehind, aheadBy, escalateAfterYellowWeeks }),
+      };
+      const rules = { ...DEFAULT_SCHEDULE_RULES, ...schedule };
+      if (rules.yellowBehind >= rules.redBehind) {
+        throw invalidInput(
+          '黄灯的落后幅度必须小于红灯的落后幅度。',
+          'The yellow threshold must be below the red threshold.',
+        );
+      }
       const next = {
         ...current,
         thresholds: { ...(current.thresholds ?? {}), ...clean },
+        ...(Object.keys(schedule).length ? { schedule } : {}),
         ...(reportDueWorkingDays ? { reportDueWorkingDays } : {}),
         ...(noticeTime ? { noticeTime } : {}),
       };

@@ -3,7 +3,8 @@ import { planEscalation } from '../../domain/escalation.ts';
 import type { TaskStatus } from '../../domain/types.ts';
 import { builder, nonEmpty } from '../builder.ts';
 import { taskIdOf, taskScope } from '../access.ts';
-import { createCalendar, isPlausibleDate, shanghaiDate, type DayOverride } from '../../domain/calendar.ts';
+import { isPlausibleDate, shanghaiDate } from '../../domain/calendar.ts';
+import { calendarOf } from '../calendar.ts';
 import { invalidInput, notFound } from '../errors.ts';
 import { PlannedNoticeRef } from './objects.ts';
 import { taskVisibility } from './tasks.ts';
@@ -160,15 +161,7 @@ builder.queryField('previewEscalation', (t) =>
       acknowledged: t.arg.string({ required: false }),
     },
     resolve: async (_r, a, ctx) => {
-      const overrides = await ctx.prisma.calendarOverride.findMany();
-      const calendar = createCalendar(
-        overrides.map((o) => ({ date: o.date, kind: o.kind as DayOverride['kind'] })),
-        {
-          officialYears: [
-            ...new Set(overrides.filter((o) => o.source === 'official').map((o) => Number(o.date.slice(0, 4)))),
-          ],
-        },
-      );
+      const calendar = await calendarOf(ctx);
       let input;
       let settings: Record<string, any> = {};
       if (a.taskId) {

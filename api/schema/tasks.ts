@@ -8,7 +8,9 @@ import { builder, nonEmpty } from '../builder.ts';
 import { runTaskUpdate } from '../commands.ts';
 import { accessActor, accessTaskOf, canSeeTaskRow, taskIdOf, taskScope, TASK_ACCESS_SELECT } from '../access.ts';
 import { allowedActions, TASK_ACTIONS } from '../../domain/access.ts';
-import { isPlausibleDate } from '../../domain/calendar.ts';
+import { isPlausibleDate, shanghaiDate } from '../../domain/calendar.ts';
+import { expectedProgress } from '../../domain/health.ts';
+import { calendarOf } from '../calendar.ts';
 import type { Context } from '../context.ts';
 import { DubanError, invalidInput, notFound } from '../errors.ts';
 import { ERRORS } from './errors.ts';
@@ -91,6 +93,26 @@ export const Task = builder.prismaNode('Task', {
     instructions: t.relation('instructions', { query: { orderBy: { createdAt: 'desc' } } }),
     noticesSent: t.relation('notices', { query: { orderBy: { fireAt: 'asc' } } }),
     timeline: t.relation('events', { query: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } }),
+    lightHistory: t.relation('events', {
+      description:
+        'When the light changed and why (HEALTH events; `data` holds from, to and, under 序时进度, reason, progress and expected).',
+      query: { where: { kind: 'HEALTH' }, orderBy: [{ at: 'asc' }, { id: 'asc' }] },
+    }),
+    expectedProgress: t.float({
+      nullable: true,
+      description:
+        '序时进度: the progress (0–100) expected today from the share of working days elapsed between assignment and the deadline; null when not assigned or without a deadline.',
+      select: { status: true, assignedAt: true, dueDate: true },
+      resolve: async (task, _args, ctx) => {
+        if (!task.assignedAt || !task.dueDate || !isPlausibleDate(task.dueDate)) return null;
+        if (task.status === 'CLOSED' || task.status === 'CANCELLED' || task.status === 'DRAFT') return null;
+        return expectedProgress(
+          { assignedOn: shanghaiDate(task.assignedAt), dueDate: task.dueDate },
+          shanghaiDate(Date.now()),
+          await calendarOf(ctx),
+        );
+      },
+    }),
     pendingNotices: t.field({
       type: [PlannedNoticeRef],
       description: 'Notices the escalation ladder will send unless the task changes first (from the workflow).',
