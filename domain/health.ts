@@ -164,7 +164,12 @@ export function assessHealth(
   return { health: 'GREEN', reason: 'ON_TRACK' };
 }
 
-function scheduleHealth(input: HealthInput, today: IsoDate, calendar: WorkingCalendar, rules: ScheduleRules): HealthResult {
+function scheduleHealth(
+  input: HealthInput,
+  today: IsoDate,
+  calendar: WorkingCalendar,
+  rules: ScheduleRules,
+): HealthResult {
   const expected = expectedProgress(input, today, calendar);
   if (expected === null) return { health: 'GREEN', reason: 'ON_TRACK' };
   const actual = input.latestProgress ?? 0;

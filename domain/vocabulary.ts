@@ -44,6 +44,19 @@ export const HEALTH = table({
 });
 export type HealthCode = keyof typeof HEALTH;
 
+/** Why a light is what it is (domain/health HealthReason), shown in a task's light history. */
+export const HEALTH_REASON = table({
+  OVERDUE: { zh: '已超过完成时限', en: 'past its deadline' },
+  WARNING_WINDOW: { zh: '临近完成时限', en: 'deadline near' },
+  MILESTONE_BEHIND: { zh: '时间节点未完成', en: 'a milestone was missed' },
+  BEHIND_SCHEDULE: { zh: '落后于序时进度', en: 'behind schedule' },
+  CATCHING_UP: { zh: '正在追赶序时进度', en: 'catching up' },
+  CAUGHT_UP: { zh: '已追上序时进度', en: 'caught up' },
+  AHEAD: { zh: '快于序时进度', en: 'ahead of schedule' },
+  ON_TRACK: { zh: '按序时推进', en: 'on schedule' },
+  NOT_OPEN: { zh: '已办结或撤销', en: 'closed or cancelled' },
+});
+
 /** Why a task has no light: what the office is told (it will never be chased). */
 export const HEALTH_HINT = table({
   UNASSIGNED: { zh: '未交办：没有牵头单位，系统不会催办。', en: 'Not assigned: no lead department, never chased.' },
@@ -175,6 +188,7 @@ export const VOCABULARY = Object.freeze({
   TASK_STATUS,
   HEALTH,
   HEALTH_HINT,
+  HEALTH_REASON,
   ESCALATION_LEVEL,
   NOTICE_KIND,
   NOTICE_STATUS,

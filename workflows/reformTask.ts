@@ -843,7 +843,9 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     }
     if (scheduleLights) {
       state.light =
-        state.light?.health === h ? { ...state.light, reason: judged.reason } : { health: h, reason: judged.reason, since: today() };
+        state.light?.health === h
+          ? { ...state.light, reason: judged.reason }
+          : { health: h, reason: judged.reason, since: today() };
     }
     lastHealth = h;
 

@@ -287,7 +287,8 @@ builder.mutationField('removeCalendarDay', (t) =>
 
 const ScheduleModeEnum = builder.enumType('ScheduleMode', {
   values: ['DEADLINE', 'SCHEDULE'] as const,
-  description: 'DEADLINE: green until the warning window. SCHEDULE: 序时进度, progress against the share of working days elapsed.',
+  description:
+    'DEADLINE: green until the warning window. SCHEDULE: 序时进度, progress against the share of working days elapsed.',
 });
 
 const ThresholdsInput = builder.inputType('PlanSettingsInput', {

@@ -507,7 +507,9 @@ describe('api/README.md states the access rule the code enforces', () => {
       'types missing from the read table',
     ).toEqual([]);
     expect(
-      [...READ_RULES.values()].every((r) => ['TASK', 'OWN', 'SIGNED_IN', 'ADMIN', 'OFFICE', 'PUBLIC', 'READER'].includes(r)),
+      [...READ_RULES.values()].every((r) =>
+        ['TASK', 'OWN', 'SIGNED_IN', 'ADMIN', 'OFFICE', 'PUBLIC', 'READER'].includes(r),
+      ),
     ).toBe(true);
     // Every Prisma-backed type whose rows belong to a task (by the datamodel's foreign keys) is TASK or OWN.
     for (const name of reachable) {
@@ -515,7 +517,10 @@ describe('api/README.md states the access rule the code enforces', () => {
       if (!model) continue;
       const holdsTaskData = taskPath(model) !== null;
       const rule = READ_RULES.get(name)!;
-      expect(holdsTaskData ? ['TASK', 'OWN'] : ['SIGNED_IN', 'ADMIN', 'OFFICE', 'PUBLIC'], `${name} (${model})`).toContain(rule);
+      expect(
+        holdsTaskData ? ['TASK', 'OWN'] : ['SIGNED_IN', 'ADMIN', 'OFFICE', 'PUBLIC'],
+        `${name} (${model})`,
+      ).toContain(rule);
     }
   });
 });

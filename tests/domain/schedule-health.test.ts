@@ -80,7 +80,9 @@ describe('schedule lights', () => {
   it('names the day the light changes with no new report (the durable timer)', () => {
     const t = { ...march, latestProgress: 45 };
     // 45% is 5 behind on 16 March, 10 behind on the 17th, 15 behind on the 18th: yellow from 00:00 of the 18th.
-    expect(new Date(nextHealthChange(t, at('2026-03-16'), cal, SCHEDULE)!).toISOString()).toBe('2026-03-17T16:00:00.000Z');
+    expect(new Date(nextHealthChange(t, at('2026-03-16'), cal, SCHEDULE)!).toISOString()).toBe(
+      '2026-03-17T16:00:00.000Z',
+    );
     // Reported done: blue while 10 points ahead of the schedule.
     const done = { ...march, latestProgress: 100 };
     expect(assessHealth(done, at('2026-03-16'), cal, SCHEDULE).health).toBe('BLUE');

@@ -66,19 +66,15 @@ describe('npm start', () => {
         'mutation { login(username: "office", password: "duban-demo") { ... on MutationLoginSuccess { data { token } } } }',
       )
     ).data.login.data.token;
-    const all = await gql(
-      first.url,
-      '{ tasks(first: 100) { edges { node { status health } } } }',
-      office,
-    );
+    const all = await gql(first.url, '{ tasks(first: 100) { edges { node { status health } } } }', office);
     const nodes = all.data.tasks.edges.map((e: any) => e.node);
     expect(new Set(nodes.map((n: any) => n.status))).toEqual(new Set(['IN_PROGRESS', 'CLOSURE_REQUESTED', 'CLOSED']));
     expect(new Set(nodes.map((n: any) => n.health))).toEqual(new Set(['GREEN', 'YELLOW', 'RED', null]));
     // The quarter just past is closed and ranked by its supervision workflow, which runs on its own: give it time.
     const closedRound = async () =>
-      (await gql(first.url, '{ supervisionRounds { status evaluation { rank } } }', office)).data.supervisionRounds.some(
-        (r: any) => r.status === 'CLOSED' && r.evaluation.length > 0,
-      );
+      (
+        await gql(first.url, '{ supervisionRounds { status evaluation { rank } } }', office)
+      ).data.supervisionRounds.some((r: any) => r.status === 'CLOSED' && r.evaluation.length > 0);
     const until = Date.now() + 60_000;
     while (!(await closedRound()) && Date.now() < until) await new Promise((r) => setTimeout(r, 500));
     expect(await closedRound()).toBe(true);

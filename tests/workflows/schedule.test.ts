@@ -62,8 +62,11 @@ const report = (progress: number) =>
     args: [{ actor: lead, progress, narrative: `已完成 ${progress}%` }],
   });
 const lights = async () =>
-  (await prisma.taskEvent.findMany({ where: { taskId: saved.tasks[0]!.id, kind: 'HEALTH' }, orderBy: { seq: 'asc' } })).map(
-    (e) => JSON.parse(e.data) as { from: string; to: string; reason: string; expected: number | null; progress: number },
+  (
+    await prisma.taskEvent.findMany({ where: { taskId: saved.tasks[0]!.id, kind: 'HEALTH' }, orderBy: { seq: 'asc' } })
+  ).map(
+    (e) =>
+      JSON.parse(e.data) as { from: string; to: string; reason: string; expected: number | null; progress: number },
   );
 const lagging = () => prisma.notice.findMany({ where: { taskId: saved.tasks[0]!.id, kind: 'LAGGING' } });
 
@@ -75,7 +78,10 @@ beforeAll(async () => {
   lead = { userId: org.departments[0]!.userId, role: 'DEPARTMENT', departmentId: org.departments[0]!.id };
   saved = await savePlan(prisma, plan, { text: '…', format: 'txt' }, { createdById: org.office.id });
   // The plan judges lights by 序时进度 before its tasks start: they read it at their start.
-  await prisma.plan.update({ where: { id: saved.planId }, data: { settings: JSON.stringify({ schedule: { mode: 'SCHEDULE' } }) } });
+  await prisma.plan.update({
+    where: { id: saved.planId },
+    data: { settings: JSON.stringify({ schedule: { mode: 'SCHEDULE' } }) },
+  });
   env = await timeSkippingEnv('2026-03-02T08:00:00+08:00');
   testWorker = await runTestWorker(env, TASK_QUEUE, { prisma, config: db.config });
   await startTaskWorkflows(env.client, TASK_QUEUE, saved, office);
@@ -106,7 +112,12 @@ describe('序时进度 through March 2026 (20 working days, due Friday the 27th)
     expect((await row()).health).toBe('GREEN'); // 20% expected: exactly 10 behind
     await sleepUntil('2026-03-07T10:00:00');
     expect((await row()).health).toBe('YELLOW');
-    expect((await lights()).at(-1)).toMatchObject({ to: 'YELLOW', reason: 'BEHIND_SCHEDULE', expected: 25, progress: 10 });
+    expect((await lights()).at(-1)).toMatchObject({
+      to: 'YELLOW',
+      reason: 'BEHIND_SCHEDULE',
+      expected: 25,
+      progress: 10,
+    });
   });
 
   it('raises a 督办单 by itself after two whole yellow weeks in a row, once', async () => {

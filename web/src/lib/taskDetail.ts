@@ -93,6 +93,8 @@ export interface TaskFull {
   }[];
   instructions: { id: string; authorId: string; text: string; createdAt: string }[];
   noticesSent: Notice[];
+  expectedProgress: number | null;
+  lightHistory: { id: string; at: string; data: string }[];
   timeline: {
     id: string;
     at: string;
@@ -120,7 +122,8 @@ export const TASK_FIELDS = `taskId allowedActions title text path status health 
   closureReviews { id summary status reason createdAt decidedAt }
   instructions { id authorId text createdAt }
   noticesSent { id kind level fireAt sentAt status recipients reason }
-  timeline { id at kind actorId actorRole fromStatus toStatus reason data }`;
+  timeline { id at kind actorId actorRole fromStatus toStatus reason data }
+  expectedProgress lightHistory { id at data }`;
 
 /** What a command returns: the page reloads itself afterwards. */
 export const CHANGED_FIELDS = '{ taskId status updatedAt }';
