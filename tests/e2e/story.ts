@@ -94,6 +94,9 @@ export async function runCommandStory(
     .poll(() => d.page.getByRole('form', { name: '进展反馈' }).getByLabel('工作进展').inputValue())
     .toBe(narrative);
   expect(await d.page.getByRole('form', { name: '进展反馈' }).getByLabel('完成进度（%）').inputValue()).toBe('40');
+  // 序时进度: the bar carries the progress expected today, beside what was reported.
+  await expect.poll(() => d.page.getByTestId('expected-progress').textContent()).toMatch(/^序时进度 \d+(\.\d)?%$/);
+  expect(await d.page.getByTestId('expected-mark').count()).toBe(1);
   await shot(d.page, 'task-reported-phone');
 
   mark('reported');
@@ -132,6 +135,10 @@ export async function runCommandStory(
     .toContain(TITLE);
   await shot(sup.page, 'dashboard-alert-desktop');
   await sup.page.goto(`${url}/tasks/${taskId}`);
+  // The light history says when the task turned red, and why.
+  await expect
+    .poll(() => sup.page.getByTestId('light-history').textContent(), { timeout: 20_000 })
+    .toContain('已超过完成时限');
   expect(await act(sup.page, '领导批示', '提交批示', { 批示内容: '请加快专线建设，月底前报进展。' })).toContain(
     '批示已提交',
   );
