@@ -94,6 +94,7 @@ export async function runTaskUpdate<Arg extends { actor: Actor }>(
     const result: TaskSnapshot = await temporal.connection.withDeadline(Date.now() + COMMAND_DEADLINE_MS, () =>
       handle.executeUpdate(update, { args: [{ ...arg, actor } as Arg] }),
     );
+    (ctx.commanded ??= new Set()).add(task.id);
     ctx.events.publish('taskChanged', { taskId: task.id, planId: task.planId });
     return result;
   } catch (err) {

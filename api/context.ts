@@ -44,4 +44,10 @@ export interface Context extends AppServices {
   limiter: LoginLimiter;
   events: EventBus;
   loaders: Loaders;
+  /**
+   * Tasks this request has just changed by a command the workflow accepted: the
+   * command's answer shows the task even when a concurrent change (a reassignment)
+   * has moved it out of the caller's sight meanwhile.
+   */
+  commanded?: Set<string>;
 }

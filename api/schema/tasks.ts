@@ -41,7 +41,8 @@ export const Task = builder.prismaNode('Task', {
   id: { field: 'id' },
   // Whatever path reaches a task (task, tasks, node, nodes, plan.tasks, subscriptions, …) passes this check.
   select: { id: true, ...TASK_ACCESS_SELECT },
-  authScopes: (task, ctx) => canSeeTaskRow(ctx.user, task),
+  // The answer to a command the workflow accepted shows its task, even if a concurrent change moved it out of sight.
+  authScopes: (task, ctx) => canSeeTaskRow(ctx.user, task) || !!ctx.commanded?.has(task.id),
   fields: (t) => ({
     allowedActions: t.field({
       type: [TaskActionEnum],
