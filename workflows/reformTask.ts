@@ -128,6 +128,26 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     calendar: { overrides: [], officialYears: [] },
   };
   let ready = !!input.carried;
+  /**
+   * Every Update's checks run twice: when it is accepted, and again as its
+   * handler starts. Two commands accepted in one activation (two reviews of one
+   * closure) must not both act: the second sees what the first changed and is
+   * refused with the rule's own reason, changing nothing.
+   */
+  const onUpdate = ((
+    def: Parameters<typeof setHandler>[0],
+    handler: (...args: unknown[]) => Promise<unknown>,
+    options?: { validator?: (...args: unknown[]) => void },
+  ) =>
+    setHandler(
+      def as never,
+      (async (...args: unknown[]) => {
+        await condition(() => ready);
+        options?.validator?.(...args);
+        return handler(...args);
+      }) as never,
+      options as never,
+    )) as unknown as typeof setHandler;
   let calendar: WorkingCalendar = createCalendar(state.calendar.overrides, {
     officialYears: state.calendar.officialYears,
   });
@@ -291,7 +311,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   };
 
   // ─── commands ────────────────────────────────────────────────────────────
-  setHandler(
+  onUpdate(
     defs.assignUpdate,
     async (cmd) => {
       await condition(() => ready);
@@ -385,7 +405,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
   );
 
-  setHandler(
+  onUpdate(
     defs.acknowledgeUpdate,
     async (cmd) => {
       await condition(() => ready);
@@ -399,7 +419,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
   );
 
-  setHandler(
+  onUpdate(
     defs.submitReportUpdate,
     async (cmd) => {
       await condition(() => ready);
@@ -457,7 +477,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
   );
 
-  setHandler(
+  onUpdate(
     defs.requestExtensionUpdate,
     async (cmd) => {
       await condition(() => ready);
@@ -500,7 +520,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
   );
 
-  setHandler(
+  onUpdate(
     defs.decideExtensionUpdate,
     async (cmd) => {
       await condition(() => ready);
@@ -540,7 +560,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
   );
 
-  setHandler(
+  onUpdate(
     defs.requestClosureUpdate,
     async (cmd) => {
       await condition(() => ready);
@@ -558,7 +578,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
   );
 
-  setHandler(
+  onUpdate(
     defs.reviewClosureUpdate,
     async (cmd) => {
       await condition(() => ready);
@@ -587,7 +607,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
   );
 
-  setHandler(
+  onUpdate(
     defs.escalateUpdate,
     async (cmd) => {
       await condition(() => ready);
@@ -628,7 +648,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
   );
 
-  setHandler(
+  onUpdate(
     defs.cancelUpdate,
     async (cmd) => {
       await condition(() => ready);
@@ -647,7 +667,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
   );
 
-  setHandler(
+  onUpdate(
     defs.addInstructionUpdate,
     async (cmd) => {
       await condition(() => ready);
