@@ -32,6 +32,7 @@ import {
   instantMs,
   isPlausibleDate,
   shanghaiDate,
+  toDayNumber,
   type WorkingCalendar,
 } from '../domain/calendar';
 import { refusal, type TaskAction } from '../domain/access';
@@ -765,18 +766,16 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     if (!mark || compareDates(week, mark) <= 0) return;
     const since = state.light?.since;
     if (ended !== 'YELLOW' || !since) {
-      state.yellowWeeks = 0;
       state.lagRaised = false;
       return;
     }
     const firstFull = since === weekStart(since) ? since : addCalendarDays(weekStart(since), 7);
-    const days = (instantMs(endOfDay(week)) - instantMs(endOfDay(firstFull))) / 86_400_000;
-    state.yellowWeeks = Math.max(0, Math.floor(Math.round(days) / 7));
-    if (state.yellowWeeks < after || state.lagRaised) return;
+    const weeks = Math.max(0, Math.floor((toDayNumber(week) - toDayNumber(firstFull)) / 7));
+    if (weeks < after || state.lagRaised) return;
     state.lagRaised = true;
     const seq = state.seq + 1;
     state.escalationLevel = Math.max(state.escalationLevel, 2) as 0 | 1 | 2 | 3;
-    await commit({ kind: 'ESCALATED', data: { level: 2, auto: 'YELLOW_WEEKS', weeks: state.yellowWeeks } });
+    await commit({ kind: 'ESCALATED', data: { level: 2, auto: 'YELLOW_WEEKS', weeks } });
     await deliverNotice({
       key: `${state.taskId}:LAGGING:${seq}`,
       taskId: state.taskId,

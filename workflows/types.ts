@@ -93,9 +93,8 @@ export interface TaskState {
   schedule?: Partial<ScheduleRules>;
   /** The light as last evaluated, why, and since which day (序时进度's red → yellow rule). */
   light?: PreviousLight;
-  /** 序时进度: the Monday of the week last looked at, yellow weeks in a row, and whether they raised a 督办单. */
+  /** 序时进度: the Monday of the week last looked at, and whether this yellow streak raised a 督办单. */
   weekMark?: IsoDate;
-  yellowWeeks?: number;
   lagRaised?: boolean;
   /** Extensions approved so far (the plan may cap them). */
   extensionsApproved?: number;
