@@ -8,11 +8,14 @@ import { Context } from '@temporalio/activity';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { DubanConfig } from '../temporal.config.ts';
 import { displayHealth } from '../domain/health.ts';
-import { evaluateRound } from '../domain/rounds.ts';
+import { assessmentRules, roundAssessmentEvents } from '../domain/assessment.ts';
+import { shanghaiDate } from '../domain/calendar.ts';
+import { evaluateRound, quarterFirstDay, quarterLastDay } from '../domain/rounds.ts';
 import type { Comparator, Health, TaskStatus } from '../domain/types.ts';
 import type { NoticeToSend } from '../workflows/types.ts';
 import { createMailer, type Mailer } from './mailer.ts';
 import { noticeBody, noticeSubject } from './messages.ts';
+import { registerOrder } from './orders.ts';
 import type { DubanActivities, ProjectTaskInput } from './types.ts';
 
 export type { DubanActivities } from './types.ts';
@@ -133,6 +136,26 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
         });
       }
 
+      // 督办单 follow the workflow: the ones it holds open have its status (a reply or a
+      // closing it never committed is undone); when the task ends, every open one closes.
+      for (const o of task.orders ?? []) {
+        await tx.supervisionOrder.updateMany({
+          where: { id: o.id },
+          data: {
+            status: o.status,
+            closedAt: null,
+            closedById: null,
+            ...(o.status === 'ISSUED' ? { reply: null, repliedById: null, repliedAt: null } : {}),
+          },
+        });
+      }
+      if (task.status === 'CLOSED' || task.status === 'CANCELLED') {
+        await tx.supervisionOrder.updateMany({
+          where: { taskId: task.taskId, status: { not: 'CLOSED' } },
+          data: { status: 'CLOSED', closedAt: new Date(event.at), seq },
+        });
+      }
+
       if (resync) return;
       await tx.taskEvent.create({
         data: {
@@ -234,6 +257,17 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           },
         });
       }
+      const o = extra.order;
+      if (o) {
+        const at = new Date(event.at);
+        await tx.supervisionOrder.updateMany({
+          where: { id: o.id },
+          data:
+            o.status === 'REPLIED'
+              ? { status: 'REPLIED', reply: o.text ?? null, repliedById: o.by, repliedAt: at, seq }
+              : { status: 'CLOSED', closedById: o.by, closedAt: at, seq },
+        });
+      }
       const ins = extra.instruction;
       if (ins) {
         await tx.instruction.create({
@@ -298,9 +332,10 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
   }
 
   async function deliverNotice(n: NoticeToSend) {
-    const subject = noticeSubject(n);
+    const order = await registerOrder(prisma, n);
+    const subject = noticeSubject(n, order);
     const link = config.publicUrl && n.taskId ? `${config.publicUrl}/tasks/${n.taskId}` : undefined;
-    const body = noticeBody(n, link);
+    const body = noticeBody(n, link, order);
     await prisma.notice.upsert({
       where: { id: n.key },
       update: {},
@@ -379,6 +414,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
       reportDueWorkingDays: s.reportDueWorkingDays ?? 5,
       extensionRules: s.extensionRules ?? {},
       schedule: s.schedule ?? {},
+      orders: s.orders ?? {},
     };
   }
 
@@ -438,20 +474,33 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           orderBy: { submittedAt: 'asc' },
           take: 1,
         },
+        cooperators: { select: { departmentId: true } },
       },
     });
     const dueAt = new Date(`${round.reportDueDate}T23:59:59.999+08:00`);
     dueAt.setMilliseconds(dueAt.getMilliseconds() + 1);
+    // A report was owed for every task open when the round opened (closed ones that reported still count).
+    const owed = (t: (typeof tasks)[number]) =>
+      t.status !== 'CANCELLED' && (t.status !== 'CLOSED' || t.reports.length > 0);
+    const q = { year: round.year, quarter: round.quarter as 1 | 2 | 3 | 4 };
+    const period = { start: quarterFirstDay(q), end: quarterLastDay(q) };
+    const assessment = assessmentRules(settings.assessment ?? {});
+    const orders =
+      assessment.mode === 'POINTS'
+        ? await prisma.supervisionOrder.groupBy({
+            by: ['taskId'],
+            where: { planId: round.planId, issuedOn: { gte: period.start, lte: period.end } },
+            _count: { _all: true },
+          })
+        : [];
+    const ordersOf = new Map(orders.map((o) => [o.taskId, o._count._all]));
     const evaluation = evaluateRound({
       schedule: { reportDueAt: dueAt.toISOString() },
-      // A report was owed for every task open when the round opened (closed ones that reported still count).
-      reports: tasks
-        .filter((t) => t.status !== 'CANCELLED' && (t.status !== 'CLOSED' || t.reports.length > 0))
-        .map((t) => ({
-          taskId: t.id,
-          department: t.leadDepartmentId!,
-          submittedAt: t.reports[0]?.submittedAt.toISOString() ?? null,
-        })),
+      reports: tasks.filter(owed).map((t) => ({
+        taskId: t.id,
+        department: t.leadDepartmentId!,
+        submittedAt: t.reports[0]?.submittedAt.toISOString() ?? null,
+      })),
       tasks: tasks.map((t) => ({
         taskId: t.id,
         leadDepartment: t.leadDepartmentId,
@@ -464,7 +513,34 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
         })),
       })),
       weights: settings.scoreWeights,
+      assessment,
+      events: roundAssessmentEvents(
+        period,
+        tasks.map((t) => ({
+          taskId: t.id,
+          leadDepartment: t.leadDepartmentId,
+          cooperatingDepartments: t.cooperators.map((c) => c.departmentId),
+          status: t.status,
+          dueDate: t.dueDate,
+          closedOn: t.closedAt ? shanghaiDate(t.closedAt) : null,
+          report: !owed(t) ? undefined : !t.reports[0] ? null : t.reports[0].submittedAt < dueAt ? 'onTime' : 'late',
+          ordersReceived: ordersOf.get(t.id) ?? 0,
+        })),
+      ),
     });
+    // The 通报 names the lagging items as they stood at close (frozen with the evaluation).
+    const lagging = tasks
+      .filter(
+        (t) => (t.status === 'ASSIGNED' || t.status === 'IN_PROGRESS') && (t.health === 'YELLOW' || t.health === 'RED'),
+      )
+      .map((t) => ({
+        taskId: t.id,
+        title: t.title,
+        department: t.leadDepartmentId!,
+        health: t.health,
+        dueDate: t.dueDate,
+        progress: t.progress,
+      }));
     await prisma.$transaction(async (tx) => {
       const fresh = await tx.supervisionRound.findUniqueOrThrow({ where: { id: roundId } });
       if (fresh.status === 'CLOSED') return; // a closed round never changes
@@ -481,12 +557,13 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
             attainment: d.indicatorAttainment ?? 0,
             score: d.score ?? 0,
             rank: d.rank,
+            breakdown: JSON.stringify(d.lines),
           },
         });
       }
       await tx.supervisionRound.update({
         where: { id: roundId },
-        data: { status: 'CLOSED', closedAt: new Date(), evaluation: JSON.stringify(evaluation) },
+        data: { status: 'CLOSED', closedAt: new Date(), evaluation: JSON.stringify({ ...evaluation, lagging }) },
       });
     });
     return { departments: evaluation.departments.length };

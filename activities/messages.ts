@@ -1,22 +1,28 @@
 /** Notice texts, Chinese first and English second (one catalogue, no strings in code paths). */
 import { NOTICE_KIND } from '../domain/vocabulary';
 import type { NoticeToSend } from '../workflows/types';
+import type { RegisteredOrder } from './orders';
 
-export function noticeSubject(n: NoticeToSend): string {
+export function noticeSubject(n: NoticeToSend, order?: RegisteredOrder | null): string {
   const k = NOTICE_KIND[n.kind];
-  return `【督办·${k.zh}】${n.title} / [Duban] ${k.en}: ${n.title}`;
+  const no = order ? `督办单${order.docNumber} ` : '';
+  const noEn = order ? `order ${order.docNumber} ` : '';
+  return `【督办·${k.zh}】${no}${n.title} / [Duban] ${k.en}: ${noEn}${n.title}`;
 }
 
-export function noticeBody(n: NoticeToSend, link?: string): string {
+export function noticeBody(n: NoticeToSend, link?: string, order?: RegisteredOrder | null): string {
   const zh = [
+    order ? `督办单编号：${order.docNumber}` : null,
     `事项：${n.title}`,
     n.dueDate ? `完成时限：${n.dueDate}` : null,
     n.level > 0 ? `督办等级：${n.level} 级` : null,
     n.reason ? `事由：${n.reason}` : null,
     kindAdviceZh(n),
+    order ? `请于 ${order.replyBy} 前在督办系统中书面答复办理情况。` : null,
     link ? `查看：${link}` : null,
   ];
   const en = [
+    order ? `Supervision order: ${order.docNumber}; reply in Duban by ${order.replyBy}.` : null,
     `Task: ${n.title}`,
     n.dueDate ? `Due: ${n.dueDate}` : null,
     n.level > 0 ? `Escalation level: ${n.level}` : null,

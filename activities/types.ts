@@ -3,9 +3,10 @@
  * `import type` only: the implementations (all I/O) never enter the
  * deterministic workflow bundle.
  */
+import type { OrderRules } from '../domain/orders';
 import type { DayOverride } from '../domain/calendar';
 import type { EscalationThresholds, ExtensionRules, Health, IsoDate, Milestone, ScheduleRules } from '../domain/types';
-import type { IndicatorActualInput, NoticeToSend, TaskEventRecord, TaskSnapshot } from '../workflows/types';
+import type { IndicatorActualInput, NoticeToSend, OpenOrder, TaskEventRecord, TaskSnapshot } from '../workflows/types';
 
 export interface ProjectTaskInput {
   task: TaskSnapshot & {
@@ -15,6 +16,8 @@ export interface ProjectTaskInput {
     planId: string;
     /** The workflow's history length when it projected: of two writes of one seq, the later attempt wins. */
     attempt?: number;
+    /** The 督办单 the workflow holds open: the register rows follow them. */
+    orders?: OpenOrder[];
   };
   event: TaskEventRecord;
   /** A re-projection of the current state (same seq, later attempt): no event of its own. */
@@ -57,6 +60,7 @@ export interface ProjectTaskInput {
       decidedAt?: string;
     };
     instruction?: { id: string; authorId: string; text: string };
+    order?: { id: string; status: 'REPLIED' | 'CLOSED'; text?: string; by: string };
   };
 }
 
@@ -70,6 +74,7 @@ export interface PlanTimingSettings {
   noticeTime?: string;
   extensionRules?: Partial<ExtensionRules>;
   schedule?: Partial<ScheduleRules>;
+  orders?: Partial<OrderRules>;
 }
 
 export interface DeliveryResult {

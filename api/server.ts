@@ -17,6 +17,8 @@ import { createEventBus, type EventBus } from './events.ts';
 import { startChangeFeed } from './feed.ts';
 import { createLoaders } from './loaders.ts';
 import { ledgerWorkbook, roundWorkbook } from './export.ts';
+import { canSeeTaskRow, TASK_ACCESS_SELECT } from './access.ts';
+import { assignmentDocument, bulletinDocument, bulletinWorkbook, orderDocument } from './documents.ts';
 import type { AppServices, Context } from './context.ts';
 import { schema } from './schema/index.ts';
 
@@ -290,6 +292,50 @@ async function serveExport(req: http.IncomingMessage, res: http.ServerResponse, 
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
   };
   if (!user) return text(401, '请先登录。 / Please sign in.');
+  const docx = (buffer: Buffer, name: string): void => {
+    res.writeHead(200, {
+      'content-type': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
+      'content-length': buffer.length,
+    });
+    res.end(buffer);
+  };
+  /** A task's documents follow the one access rule: a task the reader may not see is not found. */
+  const mayReadTask = async (taskId: string): Promise<boolean> => {
+    const row = await services.prisma.task.findUnique({ where: { id: taskId }, select: TASK_ACCESS_SELECT });
+    return !!row && canSeeTaskRow(user, row);
+  };
+  const order = /^\/export\/order\/([^/]+)\.docx$/.exec(url.pathname);
+  if (order) {
+    const id = decodeURIComponent(order[1]!);
+    const row = await services.prisma.supervisionOrder.findUnique({
+      where: { id },
+      select: { taskId: true, docNumber: true },
+    });
+    if (!row || !(await mayReadTask(row.taskId))) return text(404, '未找到该督办单。 / Supervision order not found.');
+    const buffer = await orderDocument(services, id);
+    return docx(buffer!, `督办通知书${row.docNumber}.docx`);
+  }
+  const assignment = /^\/export\/task\/([^/]+)\/assignment\.docx$/.exec(url.pathname);
+  if (assignment) {
+    const id = decodeURIComponent(assignment[1]!);
+    if (!(await mayReadTask(id))) return text(404, '未找到该任务。 / Task not found.');
+    const buffer = await assignmentDocument(services, id);
+    if (!buffer) return text(409, '任务尚未交办，没有交办通知单。 / The task has not been assigned yet.');
+    return docx(buffer, '交办通知单.docx');
+  }
+  const bulletin = /^\/export\/round\/([^/]+)\/bulletin\.(docx|xlsx)$/.exec(url.pathname);
+  if (bulletin) {
+    if (user.role === 'DEPARTMENT') return text(403, '您没有执行此操作的权限。 / Not allowed.');
+    const id = decodeURIComponent(bulletin[1]!);
+    const exists = await services.prisma.supervisionRound.findUnique({ where: { id }, select: { status: true } });
+    if (!exists) return text(404, '未找到督查轮次。 / Round not found.');
+    if (exists.status !== 'CLOSED')
+      return text(409, '轮次结束后才生成督查通报。 / The bulletin exists once the round has closed.');
+    if (bulletin[2] === 'docx') return docx((await bulletinDocument(services, id))!, '督查通报.docx');
+    const book = await bulletinWorkbook(services, id);
+    return xlsx(Buffer.from(await book!.xlsx.writeBuffer()), '督查通报.xlsx');
+  }
   let wb;
   let name: string;
   const round = /^\/export\/round\/([^/]+)\.xlsx$/.exec(url.pathname);
@@ -304,13 +350,16 @@ async function serveExport(req: http.IncomingMessage, res: http.ServerResponse, 
   } else {
     return text(404, '未找到。 / Not found.');
   }
-  const buffer = Buffer.from(await wb.xlsx.writeBuffer());
-  res.writeHead(200, {
-    'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-    'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
-    'content-length': buffer.length,
-  });
-  res.end(buffer);
+  return xlsx(Buffer.from(await wb.xlsx.writeBuffer()), name);
+
+  function xlsx(buffer: Buffer, filename: string): void {
+    res.writeHead(200, {
+      'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`,
+      'content-length': buffer.length,
+    });
+    res.end(buffer);
+  }
 }
 
 /** Serve a file from web/dist; unknown paths fall back to index.html (client-side routes). */

@@ -40,7 +40,9 @@ export type TaskAction =
   | 'REVIEW_CLOSURE'
   | 'ESCALATE'
   | 'CANCEL'
-  | 'INSTRUCT';
+  | 'INSTRUCT'
+  | 'REPLY_ORDER'
+  | 'CLOSE_ORDER';
 
 export const TASK_ACTIONS: readonly TaskAction[] = [
   'ASSIGN',
@@ -53,6 +55,8 @@ export const TASK_ACTIONS: readonly TaskAction[] = [
   'ESCALATE',
   'CANCEL',
   'INSTRUCT',
+  'REPLY_ORDER',
+  'CLOSE_ORDER',
 ];
 
 /** Codes a refusal carries (the API maps them to its error codes 1:1). */
@@ -133,6 +137,18 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   },
   { action: 'CANCEL', who: ['OFFICE', 'ADMIN'], statuses: OPEN, zh: '撤销' },
   { action: 'INSTRUCT', who: ['SUPERVISOR', 'ADMIN'], statuses: OPEN, zh: '批示' },
+  {
+    action: 'REPLY_ORDER',
+    who: ['LEAD'],
+    statuses: ['ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'],
+    zh: '答复督办单',
+  },
+  {
+    action: 'CLOSE_ORDER',
+    who: ['OFFICE', 'ADMIN'],
+    statuses: ['ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'],
+    zh: '销号督办单',
+  },
 ];
 
 const RULES = new Map(ACCESS_RULES.map((r) => [r.action, r]));

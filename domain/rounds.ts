@@ -24,6 +24,13 @@
 // is ranked last. Ranking is by score, descending; equal scores share a rank
 // and the next rank skips (1, 1, 3: "competition ranking").
 
+import {
+  scoreByPoints,
+  type AssessmentEvent,
+  type AssessmentRules,
+  type ScoreLine,
+  type WeightedComponent,
+} from './assessment';
 import { compareDates, instantMs, lastDayOfMonth, shanghaiInstant, endOfDay, type WorkingCalendar } from './calendar';
 import {
   DEFAULT_NOTICE_TIME,
@@ -168,11 +175,15 @@ export interface DepartmentEvaluation {
   indicatorAttainment: number | null;
   score: number | null;
   rank: number;
+  /** How the score was reached, line by line (domain/assessment.ts); the lines sum to the score. */
+  lines: ScoreLine[];
 }
 
 export interface RoundEvaluation {
   departments: DepartmentEvaluation[];
   weights: ScoreWeights;
+  /** The POINTS rules, when the plan scores by points (frozen with the round). */
+  assessment?: AssessmentRules;
 }
 
 /**
@@ -206,6 +217,9 @@ export function evaluateRound(input: {
   /** Departments to rank even when they have nothing in the round. */
   departments?: readonly string[];
   weights?: Partial<ScoreWeights>;
+  /** Score by points instead of weights (mode POINTS), from these events. */
+  assessment?: AssessmentRules;
+  events?: readonly AssessmentEvent[];
 }): RoundEvaluation {
   const weights: ScoreWeights = { ...DEFAULT_SCORE_WEIGHTS, ...(input.weights ?? {}) };
   const rows = new Map<string, DepartmentEvaluation & { attainSum: number }>();
@@ -228,6 +242,7 @@ export function evaluateRound(input: {
         indicatorAttainment: null,
         score: null,
         rank: 0,
+        lines: [],
         attainSum: 0,
       };
       rows.set(department, r);
@@ -283,8 +298,37 @@ export function evaluateRound(input: {
     if (wSum > 0) {
       const penalty = weights.overduePenalty * (e.tasks ? e.overdue / e.tasks : 0) * 100;
       e.score = Math.round(Math.max(0, Math.min(100, (100 * acc) / wSum - penalty)) * 10) / 10;
+      const names: WeightedComponent[] = ['onTimeReports', 'onTrack', 'completion', 'indicators'];
+      parts.forEach(([w, c], i) => {
+        if (c === null || w <= 0) return;
+        e.lines.push({ rule: names[i]!, value: c, weight: w / wSum, points: 100, total: round2((100 * w * c) / wSum) });
+      });
+      if (penalty > 0)
+        e.lines.push({
+          rule: 'overduePenalty',
+          points: -weights.overduePenalty * 100,
+          value: e.tasks ? e.overdue / e.tasks : 0,
+          total: round2(-penalty),
+        });
+      const sum = round2(e.lines.reduce((s, l) => s + l.total, 0));
+      if (sum !== e.score) e.lines.push({ rule: 'clamp', points: e.score, total: round2(e.score - sum) });
     }
     out.push(e);
+  }
+
+  if (input.assessment?.mode === 'POINTS') {
+    const scored = new Map(
+      scoreByPoints(
+        input.assessment,
+        input.events ?? [],
+        out.map((e) => e.department),
+      ).map((p) => [p.department, p]),
+    );
+    for (const e of out) {
+      const p = scored.get(e.department)!;
+      e.score = p.score;
+      e.lines = p.lines;
+    }
   }
 
   out.sort((a, b) => {
@@ -296,8 +340,14 @@ export function evaluateRound(input: {
   out.forEach((e, i) => {
     e.rank = i > 0 && out[i - 1].score === e.score ? out[i - 1].rank : i + 1;
   });
-  return { departments: out, weights };
+  return {
+    departments: out,
+    weights,
+    ...(input.assessment?.mode === 'POINTS' ? { assessment: input.assessment } : {}),
+  };
 }
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** True when `date` falls inside the quarter. */
 export function inQuarter(date: IsoDate, q: Quarter): boolean {

@@ -1,6 +1,9 @@
 // Shared domain types. Dates are calendar days in Asia/Shanghai written
 // 'YYYY-MM-DD' (type IsoDate); instants are ISO-8601 UTC strings (type Instant).
 
+import { DEFAULT_ASSESSMENT_RULES, assessmentRules, type AssessmentRules } from './assessment';
+import { DEFAULT_ORDER_RULES, type OrderRules } from './orders';
+
 /** A calendar day in Asia/Shanghai, 'YYYY-MM-DD'. */
 export type IsoDate = string;
 /** A point in time, ISO-8601 in UTC, e.g. '2026-02-04T01:00:00.000Z'. */
@@ -114,6 +117,10 @@ export interface PlanSettings {
   scoreWeights: ScoreWeights;
   extensionRules: ExtensionRules;
   schedule: ScheduleRules;
+  /** 督办单: number format, reply time, issuer (domain/orders.ts). */
+  orders: OrderRules;
+  /** How a round scores departments (domain/assessment.ts). */
+  assessment: AssessmentRules;
 }
 
 export const DEFAULT_PLAN_SETTINGS: PlanSettings = Object.freeze({
@@ -123,11 +130,17 @@ export const DEFAULT_PLAN_SETTINGS: PlanSettings = Object.freeze({
   scoreWeights: DEFAULT_SCORE_WEIGHTS,
   extensionRules: DEFAULT_EXTENSION_RULES,
   schedule: DEFAULT_SCHEDULE_RULES,
+  orders: DEFAULT_ORDER_RULES,
+  assessment: DEFAULT_ASSESSMENT_RULES,
 });
 
 /** Merge partial settings over the defaults. */
 export function planSettings(
-  partial: Partial<Omit<PlanSettings, 'thresholds' | 'scoreWeights' | 'extensionRules' | 'schedule'>> & {
+  partial: Partial<
+    Omit<PlanSettings, 'thresholds' | 'scoreWeights' | 'extensionRules' | 'schedule' | 'orders' | 'assessment'>
+  > & {
+    orders?: Partial<OrderRules>;
+    assessment?: Parameters<typeof assessmentRules>[0];
     thresholds?: Partial<EscalationThresholds>;
     schedule?: Partial<ScheduleRules>;
     scoreWeights?: Partial<ScoreWeights>;
@@ -141,6 +154,8 @@ export function planSettings(
     scoreWeights: { ...DEFAULT_SCORE_WEIGHTS, ...(partial.scoreWeights ?? {}) },
     extensionRules: { ...DEFAULT_EXTENSION_RULES, ...(partial.extensionRules ?? {}) },
     schedule: { ...DEFAULT_SCHEDULE_RULES, ...(partial.schedule ?? {}) },
+    orders: { ...DEFAULT_ORDER_RULES, ...(partial.orders ?? {}) },
+    assessment: assessmentRules(partial.assessment ?? {}),
   };
 }
 

@@ -136,6 +136,39 @@ export const EVENT_KIND = table({
   DEADLINE_CHANGED: { zh: '调整时限', en: 'Deadline changed' },
   UPDATED: { zh: '修改任务', en: 'Task edited' },
   REPORT_DUE: { zh: '季度报告催报', en: 'Quarterly report due' },
+  ORDER_REPLIED: { zh: '答复督办单', en: 'Supervision order answered' },
+  ORDER_CLOSED: { zh: '督办单销号', en: 'Supervision order closed' },
+});
+
+/** 督办单 (domain/orders.ts). */
+export const ORDER_STATUS = table({
+  ISSUED: { zh: '待答复', en: 'awaiting reply' },
+  REPLIED: { zh: '已答复', en: 'answered' },
+  CLOSED: { zh: '已销号', en: 'closed' },
+});
+
+/** Lines of a department's score (domain/assessment.ts). */
+export const SCORE_LINE = table({
+  base: { zh: '基础分', en: 'Base score' },
+  closedOnTime: { zh: '按期办结', en: 'Closed on time' },
+  closedLate: { zh: '逾期办结', en: 'Closed late' },
+  reportLate: { zh: '迟报进展', en: 'Report late' },
+  reportMissing: { zh: '未报进展', en: 'Report missing' },
+  orderReceived: { zh: '收到督办单', en: 'Supervision order received' },
+  bonusCap: { zh: '加分封顶', en: 'Bonus cap' },
+  deductionCap: { zh: '扣分封顶', en: 'Deduction cap' },
+  clamp: { zh: '分值限定在0–100', en: 'Kept within 0–100' },
+  onTimeReports: { zh: '按时报送率', en: 'On-time reports' },
+  onTrack: { zh: '正常推进率', en: 'Tasks on track' },
+  completion: { zh: '办结率', en: 'Tasks completed' },
+  indicators: { zh: '指标完成度', en: 'Indicator attainment' },
+  overduePenalty: { zh: '逾期扣分', en: 'Overdue penalty' },
+});
+
+/** Whose line it is: the lead department or a cooperating one. */
+export const SCORE_ROLE = table({
+  LEAD: { zh: '牵头', en: 'lead' },
+  COOP: { zh: '配合', en: 'cooperating' },
 });
 
 /** A progress report's kind. */
@@ -201,6 +234,9 @@ export const VOCABULARY = Object.freeze({
   ROLE,
   DAY_KIND,
   DAY_SOURCE,
+  ORDER_STATUS,
+  SCORE_LINE,
+  SCORE_ROLE,
 });
 export type VocabularyName = keyof typeof VOCABULARY;
 

@@ -12,6 +12,7 @@ import type {
   HistoryEntry,
   ExtensionRequestCommand,
   InstructionCommand,
+  OrderCommand,
   PlannedNotice,
   ReasonCommand,
   ReportCommand,
@@ -30,6 +31,8 @@ export const reviewClosureUpdate = defineUpdate<TaskSnapshot, [DecisionCommand]>
 export const escalateUpdate = defineUpdate<TaskSnapshot, [EscalateCommand]>('escalate');
 export const cancelUpdate = defineUpdate<TaskSnapshot, [ReasonCommand]>('cancel');
 export const addInstructionUpdate = defineUpdate<TaskSnapshot, [InstructionCommand]>('addInstruction');
+export const replyOrderUpdate = defineUpdate<TaskSnapshot, [OrderCommand]>('replyOrder');
+export const closeOrderUpdate = defineUpdate<TaskSnapshot, [OrderCommand]>('closeOrder');
 
 // reformTask: system events.
 /** The working-day calendar changed: reload it and re-plan pending notices. */

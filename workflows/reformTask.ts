@@ -38,11 +38,14 @@ import {
 import { refusal, type TaskAction } from '../domain/access';
 import { planEscalation, type EscalationNotice } from '../domain/escalation';
 import { extensionRefusal } from '../domain/extension';
+import { isFormalNotice, orderReplyBy } from '../domain/orders';
 import { assessHealth, nextHealthChange, weekStart, type HealthInput } from '../domain/health';
 import type { Instant } from '../domain/types';
 import * as defs from './definitions';
 import type {
   Actor,
+  NoticeToSend,
+  OrderCommand,
   PlannedNotice,
   ReformTaskInput,
   RejectionCode,
@@ -205,6 +208,8 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
 
   /** 序时进度 and the plan's settings read at the start (a plan's settings apply to tasks started after they were set). */
   const scheduleLights = patched('schedule-health');
+  /** 督办单: formal notices get a register number and are answered and closed on the task. */
+  const ordersOn = patched('supervision-orders');
   const healthArgs = (): [HealthInput, { warningDaysBefore?: number; schedule?: TaskState['schedule'] }] => [
     {
       status: state.status,
@@ -264,6 +269,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         title: state.title,
         planId: state.planId,
         attempt: workflowInfo().historyLength,
+        ...(state.orders ? { orders: state.orders } : {}),
       },
       event: { ...event, id: `${state.taskId}:${state.seq}`, at },
       extra,
@@ -622,7 +628,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         reason: cmd.reason,
         data: { level: cmd.level },
       });
-      await deliverNotice({
+      await sendNotice({
         key: `${state.taskId}:MANUAL:${seq}`,
         taskId: state.taskId,
         planId: state.planId,
@@ -679,7 +685,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       );
       // The responsible departments (and the office) are told of a leader's instruction.
       if (patched('instruction-notice') && state.leadDepartmentId) {
-        await deliverNotice({
+        await sendNotice({
           key: `${state.taskId}:INSTRUCTION:${seq}`,
           taskId: state.taskId,
           planId: state.planId,
@@ -699,6 +705,57 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       validator: (cmd) => {
         requireAllowed(cmd.actor, 'INSTRUCT');
         requireText(cmd.text, 'Instruction', '批示内容');
+      },
+    },
+  );
+
+  /** The open 督办单 a command names, or a refusal that says why not. */
+  const openOrder = (cmd: OrderCommand, want: 'ISSUED' | 'REPLIED') => {
+    const o = (state.orders ?? []).find((x) => x.id === cmd.orderId);
+    if (!o)
+      reject('INVALID_INPUT', 'No open supervision order with this id on the task', '该任务没有这份未销号的督办单');
+    if (want === 'ISSUED' && o.status !== 'ISSUED')
+      reject('INVALID_STATE', 'This supervision order has already been answered', '该督办单已答复，不能重复答复');
+    if (want === 'REPLIED' && o.status !== 'REPLIED')
+      reject('INVALID_STATE', 'The department has not answered this order yet', '责任单位尚未答复该督办单，不能销号');
+    return o;
+  };
+
+  onUpdate(
+    defs.replyOrderUpdate,
+    async (cmd) => {
+      await condition(() => ready);
+      const text = cmd.text!.trim();
+      state.orders = (state.orders ?? []).map((o) => (o.id === cmd.orderId ? { ...o, status: 'REPLIED' } : o));
+      return commit(
+        { kind: 'ORDER_REPLIED', actor: cmd.actor, reason: text, data: { orderId: cmd.orderId } },
+        { order: { id: cmd.orderId, status: 'REPLIED', text, by: cmd.actor.userId } },
+      );
+    },
+    {
+      validator: (cmd) => {
+        requireAllowed(cmd.actor, 'REPLY_ORDER');
+        requireText(cmd.text, 'Reply', '答复内容');
+        openOrder(cmd, 'ISSUED');
+      },
+    },
+  );
+
+  onUpdate(
+    defs.closeOrderUpdate,
+    async (cmd) => {
+      await condition(() => ready);
+      state.orders = (state.orders ?? []).filter((o) => o.id !== cmd.orderId);
+      const text = cmd.text?.trim() || undefined;
+      return commit(
+        { kind: 'ORDER_CLOSED', actor: cmd.actor, ...(text ? { reason: text } : {}), data: { orderId: cmd.orderId } },
+        { order: { id: cmd.orderId, status: 'CLOSED', ...(text ? { text } : {}), by: cmd.actor.userId } },
+      );
+    },
+    {
+      validator: (cmd) => {
+        requireAllowed(cmd.actor, 'CLOSE_ORDER');
+        openOrder(cmd, 'REPLIED');
       },
     },
   );
@@ -747,6 +804,18 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     state.noticeTime = s.noticeTime;
     state.extensionRules = s.extensionRules ?? {};
     if (scheduleLights) state.schedule = s.schedule ?? {};
+    if (ordersOn) state.orderRules = s.orders ?? {};
+  }
+
+  /** Send a notice; a formal one (level 2+) becomes a numbered 督办单 the lead department answers. */
+  async function sendNotice(n: NoticeToSend): Promise<void> {
+    const formal = ordersOn && isFormalNotice(n.level) && !!state.leadDepartmentId;
+    // Open in the state before the register row exists: no projection can miss it.
+    if (formal && !(state.orders ?? []).some((o) => o.id === n.key))
+      state.orders = [...(state.orders ?? []), { id: n.key, status: 'ISSUED' }];
+    await deliverNotice(
+      formal ? { ...n, order: { replyBy: orderReplyBy(today(), calendar, state.orderRules ?? {}) } } : n,
+    );
   }
 
   const scheduleMode = () => scheduleLights && state.schedule?.mode === 'SCHEDULE';
@@ -776,7 +845,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     const seq = state.seq + 1;
     state.escalationLevel = Math.max(state.escalationLevel, 2) as 0 | 1 | 2 | 3;
     await commit({ kind: 'ESCALATED', data: { level: 2, auto: 'YELLOW_WEEKS', weeks } });
-    await deliverNotice({
+    await sendNotice({
       key: `${state.taskId}:LAGGING:${seq}`,
       taskId: state.taskId,
       planId: state.planId,
@@ -814,6 +883,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
           title: state.title,
           planId: state.planId,
           attempt: workflowInfo().historyLength,
+          ...(state.orders ? { orders: state.orders } : {}),
         },
         event: { id: `${state.taskId}:${state.seq}`, at: nowIso(), kind: 'RESYNC' },
         resync: true,
@@ -828,7 +898,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     const due = pending.filter((n) => instantMs(n.fireAt) <= now);
     for (const n of due) {
       const key = noticeKey(state.taskId, n);
-      await deliverNotice({
+      await sendNotice({
         key,
         taskId: state.taskId,
         planId: state.planId,

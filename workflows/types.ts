@@ -5,6 +5,7 @@
  */
 import type { DayOverride } from '../domain/calendar';
 import type { PreviousLight } from '../domain/health';
+import type { OrderRules } from '../domain/orders';
 import type {
   EscalationThresholds,
   ExtensionRules,
@@ -96,6 +97,9 @@ export interface TaskState {
   /** 序时进度: the Monday of the week last looked at, and whether this yellow streak raised a 督办单. */
   weekMark?: IsoDate;
   lagRaised?: boolean;
+  /** 督办单 issued on this task and not yet closed (domain/orders.ts). */
+  orders?: OpenOrder[];
+  orderRules?: Partial<OrderRules>;
   /** Extensions approved so far (the plan may cap them). */
   extensionsApproved?: number;
   pendingExtension: PendingExtension | null;
@@ -107,6 +111,11 @@ export interface TaskState {
   calendar: { overrides: DayOverride[]; officialYears: number[] };
   /** The latest changes, newest last (bounded; the full timeline is in the read model). */
   recent?: HistoryEntry[];
+}
+
+export interface OpenOrder {
+  id: string;
+  status: 'ISSUED' | 'REPLIED';
 }
 
 /** One line of the history summary query. */
@@ -144,6 +153,8 @@ export interface NoticeToSend {
   title: string;
   dueDate?: IsoDate | null;
   reason?: string;
+  /** A formal notice (督办单): the register gives it a number; the reply is due by this day. */
+  order?: { replyBy: IsoDate };
 }
 
 /** A planned notice as queries and previews show it. */
@@ -215,6 +226,12 @@ export interface ReasonCommand {
 export interface InstructionCommand {
   actor: Actor;
   text: string;
+}
+/** Answer (lead department) or close (office) a 督办单. */
+export interface OrderCommand {
+  actor: Actor;
+  orderId: string;
+  text?: string;
 }
 
 /** The answer to every command: the task as it now stands. */

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { isPlausibleDate } from '../../domain/calendar.ts';
 import { DEFAULT_SCHEDULE_RULES } from '../../domain/types.ts';
+import { assessmentRulesProblem } from '../../domain/assessment.ts';
+import { orderFormatProblem } from '../../domain/orders.ts';
 import { calendarChangedSignal, settingsChangedSignal } from '../../workflows/definitions.ts';
 import { builder, nonEmpty } from '../builder.ts';
 import { hashPassword } from '../auth.ts';
@@ -291,6 +293,20 @@ const ScheduleModeEnum = builder.enumType('ScheduleMode', {
     'DEADLINE: green until the warning window. SCHEDULE: 序时进度, progress against the share of working days elapsed.',
 });
 
+const AssessmentModeEnum = builder.enumType('AssessmentMode', {
+  values: ['WEIGHTED', 'POINTS'] as const,
+  description: 'WEIGHTED: weighted shares (the default). POINTS: a base score with additions and deductions per event.',
+});
+
+const AssessmentPointInput = builder.inputType('AssessmentPointInput', {
+  description: 'Points for one kind of event (closedOnTime, closedLate, reportLate, reportMissing, orderReceived).',
+  fields: (t) => ({
+    rule: t.string({ validate: z.string().max(40) }),
+    lead: t.float({ required: false }),
+    coop: t.float({ required: false }),
+  }),
+});
+
 const ThresholdsInput = builder.inputType('PlanSettingsInput', {
   fields: (t) => ({
     ackReminderDays: t.int({ required: false, validate: z.number().int().min(0, 'RANGE:0-60').max(60, 'RANGE:0-60') }),
@@ -323,6 +339,29 @@ const ThresholdsInput = builder.inputType('PlanSettingsInput', {
       required: false,
       validate: z.number().int().min(0, 'RANGE:0-52').max(52, 'RANGE:0-52'),
     }),
+    orderNumberFormat: t.string({ required: false, validate: z.string().max(40, 'MAX:40') }),
+    orderReplyWorkingDays: t.int({
+      required: false,
+      validate: z.number().int().min(1, 'RANGE:1-30').max(30, 'RANGE:1-30'),
+    }),
+    orderIssuer: t.string({ required: false, validate: z.string().max(40, 'MAX:40') }),
+    assessmentMode: t.field({ type: AssessmentModeEnum, required: false }),
+    assessmentBase: t.float({ required: false, validate: z.number().min(0, 'RANGE:0-1000').max(1000, 'RANGE:0-1000') }),
+    assessmentBonusCap: t.float({
+      required: false,
+      validate: z.number().min(0, 'RANGE:0-1000').max(1000, 'RANGE:0-1000'),
+    }),
+    assessmentDeductionCap: t.float({
+      required: false,
+      validate: z.number().min(0, 'RANGE:0-1000').max(1000, 'RANGE:0-1000'),
+    }),
+    assessmentPoints: t.field({ type: [AssessmentPointInput], required: false }),
+    praiseMinScore: t.float({ required: false, validate: z.number().min(0, 'RANGE:0-100').max(100, 'RANGE:0-100') }),
+    criticiseOverdue: t.int({
+      required: false,
+      validate: z.number().int().min(0, 'RANGE:0-100').max(100, 'RANGE:0-100'),
+    }),
+    criticiseMissingReports: t.boolean({ required: false }),
   }),
 });
 
@@ -344,6 +383,17 @@ builder.mutationField('updatePlanSettings', (t) =>
         redBehind,
         aheadBy,
         escalateAfterYellowWeeks,
+        orderNumberFormat,
+        orderReplyWorkingDays,
+        orderIssuer,
+        assessmentMode,
+        assessmentBase,
+        assessmentBonusCap,
+        assessmentDeductionCap,
+        assessmentPoints,
+        praiseMinScore,
+        criticiseOverdue,
+        criticiseMissingReports,
         ...thresholds
       } = settings;
       const given = (o: Record<string, unknown>) =>
@@ -360,8 +410,36 @@ builder.mutationField('updatePlanSettings', (t) =>
           'The yellow threshold must be below the red threshold.',
         );
       }
+      const orders = {
+        ...(current.orders ?? {}),
+        ...given({ numberFormat: orderNumberFormat, replyWorkingDays: orderReplyWorkingDays, issuer: orderIssuer }),
+      };
+      const formatProblem = orders.numberFormat ? orderFormatProblem(orders.numberFormat) : null;
+      if (formatProblem) throw invalidInput(`${formatProblem.zh}。`, `${formatProblem.en}.`);
+      const points = { ...(current.assessment?.points ?? {}) };
+      for (const p of assessmentPoints ?? [])
+        points[p.rule] = { ...(points[p.rule] ?? {}), ...given({ lead: p.lead, coop: p.coop }) };
+      const assessment = {
+        ...(current.assessment ?? {}),
+        ...given({
+          mode: assessmentMode,
+          base: assessmentBase,
+          bonusCap: assessmentBonusCap,
+          deductionCap: assessmentDeductionCap,
+        }),
+        ...(Object.keys(points).length ? { points } : {}),
+      };
+      const assessmentProblem = assessmentRulesProblem(assessment);
+      if (assessmentProblem) throw invalidInput(`${assessmentProblem.zh}。`, `${assessmentProblem.en}.`);
+      const bulletin = {
+        ...(current.bulletin ?? {}),
+        ...given({ praiseMinScore, criticiseOverdue, criticiseMissingReports }),
+      };
       const next = {
         ...current,
+        ...(Object.keys(orders).length ? { orders } : {}),
+        ...(Object.keys(assessment).length ? { assessment } : {}),
+        ...(Object.keys(bulletin).length ? { bulletin } : {}),
         thresholds: { ...(current.thresholds ?? {}), ...clean },
         ...(Object.keys(schedule).length ? { schedule } : {}),
         ...(reportDueWorkingDays ? { reportDueWorkingDays } : {}),

@@ -176,6 +176,42 @@ export const Notice = builder.prismaObject('Notice', {
   }),
 });
 
+export const SupervisionOrder = builder.prismaObject('SupervisionOrder', {
+  description: '督办单: a formal, numbered supervision notice and its answer (domain/orders.ts).',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    docNumber: t.exposeString('docNumber', { description: 'As printed, e.g. 〔2026〕12号' }),
+    year: t.exposeInt('year'),
+    number: t.exposeInt('number'),
+    kind: t.exposeString('kind'),
+    level: t.exposeInt('level'),
+    status: t.exposeString('status', { description: 'ISSUED | REPLIED | CLOSED' }),
+    reason: t.exposeString('reason', { nullable: true }),
+    dueDate: t.exposeString('dueDate', { nullable: true }),
+    daysOverdue: t.exposeInt('daysOverdue'),
+    progress: t.exposeInt('progress'),
+    lastReportAt: t.expose('lastReportAt', { type: 'DateTime', nullable: true }),
+    issuedOn: t.exposeString('issuedOn'),
+    issuedAt: t.expose('issuedAt', { type: 'DateTime' }),
+    replyBy: t.exposeString('replyBy'),
+    reply: t.exposeString('reply', { nullable: true }),
+    repliedAt: t.expose('repliedAt', { type: 'DateTime', nullable: true }),
+    repliedBy: t.field({ type: PersonRef, nullable: true, resolve: (o, _a, ctx) => ctx.loaders.person(o.repliedById) }),
+    closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
+    closedBy: t.field({ type: PersonRef, nullable: true, resolve: (o, _a, ctx) => ctx.loaders.person(o.closedById) }),
+    departments: t.prismaField({
+      type: ['Department'],
+      resolve: (q, o, _a, ctx) =>
+        ctx.prisma.department.findMany({ ...q, where: { id: { in: JSON.parse(o.departmentIds) as string[] } } }),
+    }),
+    task: t.relation('task'),
+    documentUrl: t.string({
+      description: 'The 督办通知书 (.docx)',
+      resolve: (o) => `/export/order/${encodeURIComponent(o.id)}.docx`,
+    }),
+  }),
+});
+
 export const TimelineEvent = builder.prismaObject('TaskEvent', {
   name: 'TimelineEvent',
   fields: (t) => ({

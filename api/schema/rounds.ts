@@ -7,9 +7,31 @@ import { actorOf, toDubanError } from '../commands.ts';
 import { DubanError, notFound } from '../errors.ts';
 import type { Context } from '../context.ts';
 import { ERRORS } from './errors.ts';
+import type { ScoreLine } from '../../domain/assessment.ts';
+import { label } from '../../domain/vocabulary.ts';
+
+const ScoreLineRef = builder.objectRef<ScoreLine>('ScoreLine').implement({
+  description: "One line of a department's score: what, how many, points each, total (the lines sum to the score).",
+  fields: (t) => ({
+    rule: t.exposeString('rule'),
+    label: t.string({ resolve: (l) => label('SCORE_LINE', l.rule) }),
+    role: t.string({ nullable: true, resolve: (l) => l.role ?? null }),
+    roleLabel: t.string({ nullable: true, resolve: (l) => (l.role ? label('SCORE_ROLE', l.role) : null) }),
+    count: t.int({ nullable: true, resolve: (l) => l.count ?? null }),
+    points: t.float({ resolve: (l) => l.points }),
+    value: t.float({ nullable: true, resolve: (l) => l.value ?? null }),
+    weight: t.float({ nullable: true, resolve: (l) => l.weight ?? null }),
+    total: t.float({ resolve: (l) => l.total }),
+  }),
+});
 
 builder.prismaObject('RoundEvaluationRow', {
   fields: (t) => ({
+    breakdown: t.field({
+      type: [ScoreLineRef],
+      description: 'How the score was reached, frozen with the round.',
+      resolve: (r) => JSON.parse(r.breakdown) as ScoreLine[],
+    }),
     department: t.relation('department'),
     onTimeRate: t.exposeFloat('onTimeRate'),
     onTrack: t.exposeInt('onTrack'),
@@ -34,6 +56,26 @@ builder.prismaObject('SupervisionRound', {
     closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
     plan: t.relation('plan'),
     evaluation: t.relation('rows', { query: { orderBy: [{ rank: 'asc' }] } }),
+    assessmentMode: t.string({
+      nullable: true,
+      description: 'WEIGHTED or POINTS: the formula the closed round used.',
+      resolve: (r) =>
+        r.evaluation
+          ? (JSON.parse(r.evaluation) as { assessment?: unknown }).assessment
+            ? 'POINTS'
+            : 'WEIGHTED'
+          : null,
+    }),
+    bulletinUrl: t.string({
+      nullable: true,
+      description: 'The 督查通报 (.docx) of a closed round.',
+      resolve: (r) => (r.status === 'CLOSED' ? `/export/round/${encodeURIComponent(r.id)}/bulletin.docx` : null),
+    }),
+    bulletinTableUrl: t.string({
+      nullable: true,
+      description: 'The 通报 table (.xlsx) of a closed round.',
+      resolve: (r) => (r.status === 'CLOSED' ? `/export/round/${encodeURIComponent(r.id)}/bulletin.xlsx` : null),
+    }),
     // A round spans every department: its reports and notices are those of tasks the reader may see.
     reports: t.relation('reports', {
       query: (_args, ctx) => ({ where: { task: taskScope(ctx) }, orderBy: { submittedAt: 'asc' } }),

@@ -92,6 +92,16 @@ export const Task = builder.prismaNode('Task', {
     extensionRequests: t.relation('extensions', { query: { orderBy: { createdAt: 'desc' } } }),
     closureReviews: t.relation('closures', { query: { orderBy: { createdAt: 'desc' } } }),
     instructions: t.relation('instructions', { query: { orderBy: { createdAt: 'desc' } } }),
+    orders: t.relation('orders', {
+      description: '督办单 issued on this task, newest first.',
+      query: { orderBy: [{ issuedAt: 'desc' }, { number: 'desc' }] },
+    }),
+    assignmentDocumentUrl: t.string({
+      nullable: true,
+      description: 'The 交办通知单 (.docx), once the task is assigned.',
+      select: { assignedAt: true },
+      resolve: (task) => (task.assignedAt ? `/export/task/${encodeURIComponent(task.id)}/assignment.docx` : null),
+    }),
     noticesSent: t.relation('notices', { query: { orderBy: { fireAt: 'asc' } } }),
     timeline: t.relation('events', { query: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } }),
     lightHistory: t.relation('events', {
@@ -409,6 +419,51 @@ taskMutation('addInstruction', {
   description: '批示 (supervisor).',
   args: (t) => ({ text: t.arg.string({ validate: text(2000) }) }),
   run: (ctx, a) => runTaskUpdate(ctx, String(a.taskId), 'INSTRUCT', defs.addInstructionUpdate, { text: a.text }),
+});
+
+builder.queryField('supervisionOrders', (t) =>
+  t.prismaField({
+    type: ['SupervisionOrder'],
+    description: 'The 督办单 register of a plan (and year): only orders on tasks the reader may see.',
+    authScopes: { signedIn: true },
+    args: {
+      planId: t.arg.id({ required: false }),
+      year: t.arg.int({ required: false }),
+      status: t.arg.string({ required: false }),
+    },
+    resolve: (q, _root, a, ctx) =>
+      ctx.prisma.supervisionOrder.findMany({
+        ...q,
+        where: {
+          task: taskScope(ctx),
+          ...(a.planId ? { planId: String(a.planId) } : {}),
+          ...(a.year ? { year: a.year } : {}),
+          ...(a.status ? { status: a.status } : {}),
+        },
+        orderBy: [{ year: 'desc' }, { number: 'desc' }],
+        take: 500,
+      }),
+  }),
+);
+
+taskMutation('replyOrder', {
+  description: '答复督办单 (lead department): what was done; the office then closes it.',
+  args: (t) => ({ orderId: t.arg.id(), text: t.arg.string({ validate: text(2000) }) }),
+  run: (ctx, a) =>
+    runTaskUpdate(ctx, String(a.taskId), 'REPLY_ORDER', defs.replyOrderUpdate, {
+      orderId: String(a.orderId),
+      text: a.text,
+    }),
+});
+
+taskMutation('closeOrder', {
+  description: "督办单销号 (office): accept the department's reply.",
+  args: (t) => ({ orderId: t.arg.id(), note: t.arg.string({ required: false, validate: maxLen(500) }) }),
+  run: (ctx, a) =>
+    runTaskUpdate(ctx, String(a.taskId), 'CLOSE_ORDER', defs.closeOrderUpdate, {
+      orderId: String(a.orderId),
+      ...(a.note ? { text: a.note } : {}),
+    }),
 });
 
 builder.subscriptionField('taskChanged', (t) =>

@@ -313,6 +313,24 @@ beforeAll(async () => {
     await prisma.taskEvent.create({
       data: { id: `event-${i}`, taskId: task.id, at, actorId: users.office!.id, actorRole: 'OFFICE', kind: 'CREATED' },
     });
+    await prisma.supervisionOrder.create({
+      data: {
+        id: `order-${i}`,
+        planId: task.planId,
+        taskId: task.id,
+        year: 2026,
+        number: i + 1,
+        docNumber: `〔2026〕${i + 1}号`,
+        kind: 'LEVEL2',
+        level: 2,
+        departmentIds: JSON.stringify(task.leadDepartmentId ? [task.leadDepartmentId] : []),
+        issuedOn: '2026-03-02',
+        issuedAt: at,
+        replyBy: '2026-03-05',
+        repliedById: author.id,
+        closedById: users.office!.id,
+      },
+    });
     await prisma.notice.create({
       data: {
         id: `notice-${i}`,
@@ -445,6 +463,10 @@ function calls(): Call[] {
       { field: 'supervisionRounds', args: { planId: ids.plan } },
     ],
     round: [{ field: 'round', args: { id: ids.round } }],
+    supervisionOrders: [
+      { field: 'supervisionOrders', args: {} },
+      { field: 'supervisionOrders', args: { planId: ids.plan } },
+    ],
     dashboard: [
       { field: 'dashboard', args: {} },
       { field: 'dashboard', args: { planId: ids.plan } },

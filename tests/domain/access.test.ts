@@ -59,11 +59,16 @@ describe('the one access rule', () => {
   });
 
   it('lists what each role may do now', () => {
-    expect(allowedActions(dept('lead'), task)).toEqual(['REPORT', 'REQUEST_EXTENSION', 'REQUEST_CLOSURE']);
+    expect(allowedActions(dept('lead'), task)).toEqual([
+      'REPORT',
+      'REQUEST_EXTENSION',
+      'REQUEST_CLOSURE',
+      'REPLY_ORDER',
+    ]);
     expect(allowedActions(dept('coop'), task)).toEqual(['REPORT']);
     expect(allowedActions(dept('other'), task)).toEqual([]);
     expect(allowedActions(supervisor, task)).toEqual(['INSTRUCT']);
-    expect(allowedActions(office, task)).toEqual(['ASSIGN', 'ESCALATE', 'CANCEL']);
+    expect(allowedActions(office, task)).toEqual(['ASSIGN', 'ESCALATE', 'CANCEL', 'CLOSE_ORDER']);
     expect(allowedActions(office, { ...task, status: 'CLOSURE_REQUESTED', hasPendingClosure: true })).toContain(
       'REVIEW_CLOSURE',
     );
@@ -72,7 +77,7 @@ describe('the one access rule', () => {
 
   it('prints its role table for api/README.md', () => {
     const md = accessTableMarkdown();
-    expect(md.split('\n')).toHaveLength(2 + 10);
+    expect(md.split('\n')).toHaveLength(2 + 12);
     expect(md).toContain('| ACKNOWLEDGE | 签收 | LEAD | ASSIGNED |');
   });
 });
