@@ -250,6 +250,8 @@ export function evaluateRound(input: {
     return r;
   };
   for (const d of input.departments ?? []) row(d);
+  // Under POINTS a cooperating department is scored by its events even when it leads nothing.
+  if (input.assessment?.mode === 'POINTS') for (const e of input.events ?? []) row(e.department);
 
   for (const rep of input.reports) {
     const r = row(rep.department);
