@@ -95,6 +95,23 @@ export interface TaskFull {
   noticesSent: Notice[];
   expectedProgress: number | null;
   lightHistory: { id: string; at: string; data: string }[];
+  assignmentDocumentUrl: string | null;
+  orders: {
+    id: string;
+    docNumber: string;
+    kind: string;
+    status: string;
+    reason: string | null;
+    dueDate: string | null;
+    daysOverdue: number;
+    progress: number;
+    issuedOn: string;
+    replyBy: string;
+    reply: string | null;
+    repliedAt: string | null;
+    repliedBy: { displayName: string } | null;
+    documentUrl: string;
+  }[];
   timeline: {
     id: string;
     at: string;
@@ -123,7 +140,9 @@ export const TASK_FIELDS = `taskId allowedActions title text path status health 
   instructions { id authorId text createdAt }
   noticesSent { id kind level fireAt sentAt status recipients reason }
   timeline { id at kind actorId actorRole fromStatus toStatus reason data }
-  expectedProgress lightHistory { id at data }`;
+  expectedProgress lightHistory { id at data }
+  assignmentDocumentUrl
+  orders { id docNumber kind status reason dueDate daysOverdue progress issuedOn replyBy reply repliedAt repliedBy { displayName } documentUrl }`;
 
 /** What a command returns: the page reloads itself afterwards. */
 export const CHANGED_FIELDS = '{ taskId status updatedAt }';
