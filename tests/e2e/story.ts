@@ -4,7 +4,8 @@
  * a phone, acknowledges and reports (the form pre-fills from the last report);
  * the engine's virtual clock moves past the deadline and ten working days more:
  * the card turns red on the open board (live) and the supervisor finds the
- * level-3 alert; a supervisor writes an instruction; the department requests
+ * level-3 alert; a supervisor writes an instruction; the department answers a
+ * 督办单 and the office closes it; the round closes with its 通报; the department requests
  * closure, the office returns it once and then approves it.
  */
 import fs from 'node:fs';
@@ -145,6 +146,30 @@ export async function runCommandStory(
   await expect.poll(() => sup.page.getByText('请加快专线建设，月底前报进展。').count()).toBeGreaterThan(0);
 
   mark('supervisor alerted, instruction written');
+  // Levels 2 and 3 were formal: two numbered 督办单. The department answers the newest on its phone,
+  // downloads its 督办通知书, and the office closes it.
+  await d.page.reload();
+  const orders = d.page.getByTestId('order');
+  await expect.poll(() => orders.count(), { timeout: 20_000 }).toBe(2);
+  const number = ((await orders.first().locator('header b').textContent()) ?? '').trim();
+  expect(number).toMatch(/^〔\d{4}〕2号$/);
+  expect(await orders.first().textContent()).toContain('待答复');
+  const [orderDoc] = await Promise.all([
+    d.page.waitForEvent('download'),
+    orders.first().getByRole('link', { name: '下载督办通知书（.docx）' }).click(),
+  ]);
+  expect(orderDoc.suggestedFilename()).toBe(`督办通知书${number}.docx`);
+  await shot(d.page, 'task-orders-phone');
+  expect(
+    await act(d.page, `答复督办单 ${number}`, '提交答复', { 办理情况: '已协调电信部门，专线6月15日前全部开通。' }),
+  ).toContain('答复已提交');
+  await expect.poll(() => orders.first().textContent()).toContain('已答复');
+  await office.page.goto(`${url}/tasks/${taskId}`);
+  expect(await act(office.page, `督办单 ${number} 销号`, '销号')).toContain('督办单已销号');
+  await expect.poll(() => office.page.getByTestId('order').first().textContent()).toContain('已销号');
+  expect(await office.page.getByTestId('assignment-doc').count()).toBe(1);
+  await shot(office.page, 'task-orders-desktop');
+  mark('督办单 answered and closed');
   // The clock is past the quarter's end too: the round opened by itself; the office closes it and gets the evaluation and its export.
   await office.page.goto(`${url}/rounds?plan=${planId}`);
   const round = office.page.locator('section.round').first();
@@ -166,6 +191,12 @@ export async function runCommandStory(
   await wb.xlsx.readFile(file);
   fs.rmSync(file, { force: true });
   expect(wb.worksheets[0]!.name).toContain('季度评估');
+  const [bulletin] = await Promise.all([
+    office.page.waitForEvent('download'),
+    round.getByTestId('bulletin-docx').click(),
+  ]);
+  expect(bulletin.suggestedFilename()).toBe('督查通报.docx');
+  expect(await round.getByTestId('score-breakdown').count()).toBeGreaterThan(0);
   mark('round closed and exported');
 
   // Closure: requested, returned once, requested again, approved.
