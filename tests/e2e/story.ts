@@ -125,7 +125,10 @@ export async function runCommandStory(
   await signIn(sup.page, url, 'supervisor');
   await sup.page.waitForURL(/\/dashboard/);
   const alerts = sup.page.getByRole('region', { name: /督办提醒/ }).first();
-  await expect.poll(() => alerts.textContent(), { timeout: 20_000 }).toContain(`【督办·约谈/通报】${TITLE}`);
+  // Level 3 is a numbered 督办单: its number is in the alert.
+  await expect
+    .poll(() => alerts.textContent(), { timeout: 20_000 })
+    .toMatch(new RegExp(`【督办·约谈/通报】督办单〔\\d{4}〕\\d+号 ${TITLE}`));
   await expect
     .poll(() =>
       sup.page
