@@ -166,10 +166,10 @@ export async function runCommandStory(
   expect(
     await act(d.page, `答复督办单 ${number}`, '提交答复', { 办理情况: '已协调电信部门，专线6月15日前全部开通。' }),
   ).toContain('答复已提交');
-  await expect.poll(() => orders.first().textContent()).toContain('已答复');
+  await expect.poll(() => orders.first().locator('.badge').textContent()).toBe('已答复');
   await office.page.goto(`${url}/tasks/${taskId}`);
   expect(await act(office.page, `督办单 ${number} 销号`, '销号')).toContain('督办单已销号');
-  await expect.poll(() => office.page.getByTestId('order').first().textContent()).toContain('已销号');
+  await expect.poll(() => office.page.getByTestId('order').first().locator('.badge').textContent()).toBe('已销号');
   expect(await office.page.getByTestId('assignment-doc').count()).toBe(1);
   await shot(office.page, 'task-orders-desktop');
   mark('督办单 answered and closed');
