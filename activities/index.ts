@@ -9,7 +9,8 @@ import type { PrismaClient } from '../prisma/client.ts';
 import type { DubanConfig } from '../temporal.config.ts';
 import { displayHealth } from '../domain/health.ts';
 import { assessmentRules, roundAssessmentEvents } from '../domain/assessment.ts';
-import { shanghaiDate } from '../domain/calendar.ts';
+import { endOfDay, shanghaiDate, shanghaiInstant } from '../domain/calendar.ts';
+import { parseCadenceCode, periodsInWindow } from '../domain/cadence.ts';
 import { evaluateRound, quarterFirstDay, quarterLastDay } from '../domain/rounds.ts';
 import type { Comparator, Health, TaskStatus } from '../domain/types.ts';
 import type { NoticeToSend } from '../workflows/types.ts';
@@ -74,6 +75,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           closedAt: task.status === 'CLOSED' ? new Date(event.at) : null,
           needsAssignment: task.leadDepartmentId === null,
           ...(extra.cancelReason ? { cancelReason: extra.cancelReason } : {}),
+          ...(task.reportCadence !== undefined ? { reportCadence: task.reportCadence } : {}),
           projectionSeq: seq,
           projectionAttempt: attempt,
         },
@@ -197,7 +199,9 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
             problems: r.problems ?? null,
             nextSteps: r.nextSteps ?? null,
             submittedAt,
-            onTime: dueEnd ? submittedAt <= dueEnd : true,
+            // A periodic report (报送频次) is judged against its period; a round's report against the round.
+            onTime: r.onTime ?? (dueEnd ? submittedAt <= dueEnd : true),
+            dueOn: r.dueOn ?? null,
           },
         });
         if (r.actuals.length) {
@@ -494,13 +498,46 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           })
         : [];
     const ordersOf = new Map(orders.map((o) => [o.taskId, o._count._all]));
+    // 报送频次: every period due in the quarter is a report owed, on time, late or missing.
+    const cadenced = tasks.filter((t) => t.reportCadence && t.assignedAt && t.status !== 'CANCELLED');
+    const reportDays = new Map<string, string[]>();
+    if (cadenced.length) {
+      const rows = await prisma.progressReport.findMany({
+        where: { taskId: { in: cadenced.map((t) => t.id) }, kind: 'REPORT' },
+        select: { taskId: true, submittedAt: true },
+      });
+      for (const r of rows)
+        reportDays.set(r.taskId, [...(reportDays.get(r.taskId) ?? []), shanghaiDate(r.submittedAt)]);
+    }
+    const periods = cadenced.flatMap((t) =>
+      periodsInWindow(
+        parseCadenceCode(t.reportCadence)!,
+        shanghaiDate(t.assignedAt!),
+        reportDays.get(t.id) ?? [],
+        period,
+        t.closedAt ? shanghaiDate(t.closedAt) : null,
+      ).map((p) => ({ task: t, ...p })),
+    );
     const evaluation = evaluateRound({
       schedule: { reportDueAt: dueAt.toISOString() },
-      reports: tasks.filter(owed).map((t) => ({
-        taskId: t.id,
-        department: t.leadDepartmentId!,
-        submittedAt: t.reports[0]?.submittedAt.toISOString() ?? null,
-      })),
+      reports: [
+        ...tasks.filter(owed).map((t) => ({
+          taskId: t.id,
+          department: t.leadDepartmentId!,
+          submittedAt: t.reports[0]?.submittedAt.toISOString() ?? null,
+        })),
+        ...periods.map((p) => ({
+          taskId: p.task.id,
+          department: p.task.leadDepartmentId!,
+          dueAt: endOfDay(p.due),
+          // The day it was settled stands for the report: on time means on or before the due day.
+          submittedAt: p.settledOn
+            ? p.outcome === 'ON_TIME'
+              ? shanghaiInstant(p.due, '00:00')
+              : endOfDay(p.settledOn)
+            : null,
+        })),
+      ],
       tasks: tasks.map((t) => ({
         taskId: t.id,
         leadDepartment: t.leadDepartmentId,
@@ -514,19 +551,29 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
       })),
       weights: settings.scoreWeights,
       assessment,
-      events: roundAssessmentEvents(
-        period,
-        tasks.map((t) => ({
-          taskId: t.id,
-          leadDepartment: t.leadDepartmentId,
-          cooperatingDepartments: t.cooperators.map((c) => c.departmentId),
-          status: t.status,
-          dueDate: t.dueDate,
-          closedOn: t.closedAt ? shanghaiDate(t.closedAt) : null,
-          report: !owed(t) ? undefined : !t.reports[0] ? null : t.reports[0].submittedAt < dueAt ? 'onTime' : 'late',
-          ordersReceived: ordersOf.get(t.id) ?? 0,
-        })),
-      ),
+      events: [
+        ...periods
+          .filter((p) => p.outcome !== 'ON_TIME')
+          .map((p) => ({
+            kind: p.outcome === 'LATE' ? ('reportLate' as const) : ('reportMissing' as const),
+            department: p.task.leadDepartmentId!,
+            role: 'LEAD' as const,
+            taskId: p.task.id,
+          })),
+        ...roundAssessmentEvents(
+          period,
+          tasks.map((t) => ({
+            taskId: t.id,
+            leadDepartment: t.leadDepartmentId,
+            cooperatingDepartments: t.cooperators.map((c) => c.departmentId),
+            status: t.status,
+            dueDate: t.dueDate,
+            closedOn: t.closedAt ? shanghaiDate(t.closedAt) : null,
+            report: !owed(t) ? undefined : !t.reports[0] ? null : t.reports[0].submittedAt < dueAt ? 'onTime' : 'late',
+            ordersReceived: ordersOf.get(t.id) ?? 0,
+          })),
+        ),
+      ],
     });
     // The 通报 names the lagging items as they stood at close (frozen with the evaluation).
     const lagging = tasks

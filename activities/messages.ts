@@ -25,6 +25,7 @@ export function noticeBody(n: NoticeToSend, link?: string, order?: RegisteredOrd
     order ? `Supervision order: ${order.docNumber}; reply in Duban by ${order.replyBy}.` : null,
     `Task: ${n.title}`,
     n.dueDate ? `Due: ${n.dueDate}` : null,
+    n.reportDue ? `Periodic report due: ${n.reportDue}` : null,
     n.level > 0 ? `Escalation level: ${n.level}` : null,
     n.reason ? `Reason: ${n.reason}` : null,
   ];
@@ -47,6 +48,12 @@ function kindAdviceZh(n: NoticeToSend): string {
       return '该任务连续两周以上落后于序时进度，现下发督办单，请部门负责人督促加快推进。';
     case 'REPORT_DUE':
       return '本季度进展报告尚未报送，请尽快报送。';
+    case 'REPORT_REMINDER':
+      return n.reportDue ? `本期进展应于 ${n.reportDue} 前报送，请按时报送。` : '请按时报送本期进展。';
+    case 'REPORT_LATE':
+      return n.reportDue
+        ? `本期进展应于 ${n.reportDue} 前报送，至今未报，请立即报送。`
+        : '本期进展逾期未报，请立即报送。';
     case 'INSTRUCTION':
       return '领导对该任务作出批示，请认真研究落实并及时反馈。';
     default:

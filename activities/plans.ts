@@ -28,6 +28,8 @@ export interface SavedPlan {
     /** `past: true`: the date was already past on the import day; the workflow must not chase it. */
     milestones: { title: string; dueDate: string; past?: boolean }[];
     indicators: { id: string; text: string }[];
+    /** 报送频次 stated in the text ('MONTHLY:5'), null for none. */
+    reportCadence?: string | null;
   }[];
   departmentsCreated: string[];
   /** The plan this one replaces (a confirmed new version of the same document). */
@@ -224,6 +226,7 @@ export async function savePlan(
           dueDate,
           deadlineText: t.deadlines.map((d) => d.text).join('；') || null,
           recurrence: t.recurrence,
+          reportCadence: t.report_cadence ?? null,
           needsAssignment: leadId === null,
           workflowId: taskWorkflowId(id),
         });
@@ -248,6 +251,7 @@ export async function savePlan(
           ...(dueDate && pastDates.has(dueDate) ? { duePast: true } : {}),
           milestones,
           indicators: indicators.map((x) => ({ id: x.id, text: x.text })),
+          ...(t.report_cadence ? { reportCadence: t.report_cadence } : {}),
         });
       }
       await tx.task.createMany({ data: taskRows });
@@ -306,6 +310,7 @@ export async function startTaskWorkflows(
       dueDate: t.dueDate,
       milestones: t.milestones,
       indicators: t.indicators,
+      ...(t.reportCadence ? { reportCadence: t.reportCadence } : {}),
       createdBy,
     };
     await client.workflow

@@ -16,6 +16,8 @@ export interface ProjectTaskInput {
     planId: string;
     /** The workflow's history length when it projected: of two writes of one seq, the later attempt wins. */
     attempt?: number;
+    /** 报送频次 as the workflow holds it (undefined: not tracked by this workflow). */
+    reportCadence?: string | null;
     /** The 督办单 the workflow holds open: the register rows follow them. */
     orders?: OpenOrder[];
   };
@@ -36,6 +38,9 @@ export interface ProjectTaskInput {
       problems?: string;
       nextSteps?: string;
       actuals: IndicatorActualInput[];
+      /** 报送频次: the period this report settled, and whether in time. */
+      dueOn?: IsoDate;
+      onTime?: boolean;
     };
     extension?: {
       id: string;

@@ -79,6 +79,8 @@ export const NOTICE_KIND = table({
   LEVEL3: { zh: '约谈/通报', en: 'Summons / bulletin (level 3)' },
   MANUAL: { zh: '人工督办', en: 'Escalation by the office' },
   LAGGING: { zh: '序时进度滞后督办单', en: 'Behind-schedule notice' },
+  REPORT_REMINDER: { zh: '定期报送提醒', en: 'Periodic report reminder' },
+  REPORT_LATE: { zh: '定期报送催报', en: 'Periodic report overdue' },
   REPORT_DUE: { zh: '季度进展报告催报', en: 'Quarterly report due' },
   INSTRUCTION: { zh: '领导批示', en: 'Instruction from a leader' },
 });
@@ -132,6 +134,7 @@ export const EVENT_KIND = table({
   ESCALATED: { zh: '人工督办', en: 'Escalated by hand' },
   NOTICE: { zh: '督办通知', en: 'Notice' },
   MILESTONE_NOTICE: { zh: '时间节点督办通知', en: 'Milestone notice' },
+  REPORT_NOTICE: { zh: '定期报送催报', en: 'Periodic report chased' },
   HEALTH: { zh: '红黄绿灯变化', en: 'Light changed' },
   DEADLINE_CHANGED: { zh: '调整时限', en: 'Deadline changed' },
   UPDATED: { zh: '修改任务', en: 'Task edited' },

@@ -39,6 +39,7 @@ import { refusal, type TaskAction } from '../domain/access';
 import { planEscalation, type EscalationNotice } from '../domain/escalation';
 import { extensionRefusal } from '../domain/extension';
 import { isFormalNotice, orderReplyBy } from '../domain/orders';
+import { cadenceProblem, firstPeriod, parseCadenceCode, settle } from '../domain/cadence';
 import { assessHealth, nextHealthChange, weekStart, type HealthInput } from '../domain/health';
 import type { Instant } from '../domain/types';
 import * as defs from './definitions';
@@ -94,6 +95,10 @@ function reject(code: RejectionCode, en: string, zh: string = en): never {
 }
 
 const OPEN: TaskStatus[] = ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'];
+
+/** The notices of a periodic report's ladder carry their period as a pseudo-milestone `report:<due>`. */
+const REPORT_PERIOD_TITLE = '定期报送';
+const isReportNotice = (n: EscalationNotice) => !!n.milestone?.id?.startsWith('report:');
 
 export function noticeKey(taskId: string, n: EscalationNotice): string {
   const about = n.milestone ? `m:${n.milestone.id ?? n.milestone.dueDate}` : `d:${n.dueDate ?? ''}`;
@@ -200,7 +205,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
    * about past dates in the import preview, departments are not chased for them.
    */
   const unsent = (): EscalationNotice[] =>
-    plan().filter(
+    [...plan(), ...reportPlan()].filter(
       (n) =>
         !state.sentNotices.includes(noticeKey(state.taskId, n)) &&
         !(skipBeforeAssignment && state.assignedOn && compareDates(n.date, state.assignedOn) < 0),
@@ -210,6 +215,21 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   const scheduleLights = patched('schedule-health');
   /** 督办单: formal notices get a register number and are answered and closed on the task. */
   const ordersOn = patched('supervision-orders');
+  /** 报送频次: periodic reports owed and chased on the ladder. */
+  const cadenceOn = patched('report-cadence');
+  const cadence = () => (cadenceOn ? parseCadenceCode(state.cadence) : null);
+  /** The ladder for the oldest report still owed: the same rules as a deadline (subject REPORT). */
+  const reportPlan = (): EscalationNotice[] => {
+    const c = cadence();
+    const p = state.period;
+    if (!c || !p || (state.status !== 'ASSIGNED' && state.status !== 'IN_PROGRESS')) return [];
+    return planEscalation({ assignedOn: p.from, dueDate: p.due, status: 'ASSIGNED', subject: 'REPORT' }, calendar, {
+      thresholds: state.thresholds,
+      noticeTime: state.noticeTime,
+    })
+      .filter((n) => compareDates(n.date, p.from) >= 0)
+      .map((n) => ({ ...n, milestone: { id: `report:${p.due}`, title: REPORT_PERIOD_TITLE, dueDate: p.due } }));
+  };
   const healthArgs = (): [HealthInput, { warningDaysBefore?: number; schedule?: TaskState['schedule'] }] => [
     {
       status: state.status,
@@ -270,6 +290,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         planId: state.planId,
         attempt: workflowInfo().historyLength,
         ...(state.orders ? { orders: state.orders } : {}),
+        ...(cadenceOn ? { reportCadence: state.cadence ?? null } : {}),
       },
       event: { ...event, id: `${state.taskId}:${state.seq}`, at },
       extra,
@@ -342,6 +363,14 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         }
       }
       if (before.dueDate !== state.dueDate) state.escalationLevel = 0;
+      if (cadenceOn) {
+        const changed = cmd.reportCadence !== undefined && (cmd.reportCadence || null) !== (state.cadence ?? null);
+        if (changed) state.cadence = cmd.reportCadence || null;
+        const c = cadence();
+        // Reports are owed from assignment; a new cadence starts its periods today.
+        if (!c) state.period = null;
+        else if (changed || !state.period) state.period = firstPeriod(c, state.assignedOn ?? today());
+      }
       return commit(
         {
           kind: wasDraft ? 'ASSIGNED' : 'REASSIGNED',
@@ -363,6 +392,10 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         requireAllowed(cmd.actor, 'ASSIGN');
         requireText(cmd.leadDepartmentId, 'Lead department', '牵头单位');
         if (cmd.dueDate) requireDate(cmd.dueDate, 'Due date', '完成时限');
+        if (cmd.reportCadence) {
+          const problem = cadenceProblem(cmd.reportCadence);
+          if (problem) reject('INVALID_INPUT', problem.en, problem.zh);
+        }
         for (const m of cmd.milestones ?? []) requireDate(m.dueDate, 'Milestone date', '节点时限');
         // A deadline already past when the task is handed over would send every overdue notice at once.
         const due = cmd.dueDate === undefined ? state.dueDate : cmd.dueDate;
@@ -437,6 +470,14 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         if (!state.acknowledgedOn) state.acknowledgedOn = today();
       }
       const reportId = uuid4();
+      let due: { dueOn?: string; onTime?: boolean } = {};
+      const c = cadence();
+      if (isLead && c && state.period) {
+        const r = settle(c, state.period, today());
+        state.period = r.period;
+        const last = r.settled.at(-1);
+        if (last) due = { dueOn: last.due, onTime: last.onTime };
+      }
       return commit(
         {
           kind: isLead ? 'REPORTED' : 'CONTRIBUTED',
@@ -455,6 +496,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
             problems: cmd.problems,
             nextSteps: cmd.nextSteps,
             actuals: cmd.actuals ?? [],
+            ...due,
           },
         },
       );
@@ -793,6 +835,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     state.calendar = await loadCalendar();
     calendar = createCalendar(state.calendar.overrides, { officialYears: state.calendar.officialYears });
     if (scheduleLights) await applySettings();
+    if (cadenceOn) state.cadence = parseCadenceCode(input.reportCadence) ? input.reportCadence : null;
     // The row, its cooperators and milestones were written by whoever created the task.
     await commit({ kind: 'CREATED', actor: input.createdBy, toStatus: 'DRAFT' });
     ready = true;
@@ -884,6 +927,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
           planId: state.planId,
           attempt: workflowInfo().historyLength,
           ...(state.orders ? { orders: state.orders } : {}),
+          ...(cadenceOn ? { reportCadence: state.cadence ?? null } : {}),
         },
         event: { id: `${state.taskId}:${state.seq}`, at: nowIso(), kind: 'RESYNC' },
         resync: true,
@@ -898,20 +942,22 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     const due = pending.filter((n) => instantMs(n.fireAt) <= now);
     for (const n of due) {
       const key = noticeKey(state.taskId, n);
+      const report = isReportNotice(n);
       await sendNotice({
         key,
         taskId: state.taskId,
         planId: state.planId,
-        kind: n.kind,
+        kind: report ? (n.level === 0 ? 'REPORT_REMINDER' : 'REPORT_LATE') : n.kind,
         level: n.level,
         fireAt: n.fireAt,
         recipients: n.recipients,
         departmentIds: state.leadDepartmentId ? [state.leadDepartmentId] : [],
         title: state.title,
-        dueDate: n.dueDate ?? n.milestone?.dueDate ?? null,
+        dueDate: report ? state.dueDate : (n.dueDate ?? n.milestone?.dueDate ?? null),
+        ...(report ? { reportDue: n.milestone!.dueDate } : {}),
       });
       state.sentNotices.push(key);
-      const kind = n.milestone ? 'MILESTONE_NOTICE' : 'NOTICE';
+      const kind = report ? 'REPORT_NOTICE' : n.milestone ? 'MILESTONE_NOTICE' : 'NOTICE';
       if (!n.milestone && n.level > state.escalationLevel) state.escalationLevel = n.level;
       await commit({ kind, data: { notice: n.kind, level: n.level, key } });
     }

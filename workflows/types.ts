@@ -6,6 +6,7 @@
 import type { DayOverride } from '../domain/calendar';
 import type { PreviousLight } from '../domain/health';
 import type { OrderRules } from '../domain/orders';
+import type { ReportPeriod } from '../domain/cadence';
 import type {
   EscalationThresholds,
   ExtensionRules,
@@ -50,6 +51,8 @@ export interface ReformTaskInput {
   extensionRules?: Partial<ExtensionRules>;
   /** How the light is judged (序时进度 or the deadline's warning window). */
   schedule?: Partial<ScheduleRules>;
+  /** 报送频次 ('WEEKLY:5', 'MONTHLY:5'; domain/cadence.ts), from the plan text. */
+  reportCadence?: string | null;
   /** Who created the task (the importer, an office user). */
   createdBy?: Actor;
   /** When the workflow continues as new, the state it carries. */
@@ -97,6 +100,9 @@ export interface TaskState {
   /** 序时进度: the Monday of the week last looked at, and whether this yellow streak raised a 督办单. */
   weekMark?: IsoDate;
   lagRaised?: boolean;
+  /** 报送频次 and the oldest period whose report is still owed (domain/cadence.ts). */
+  cadence?: string | null;
+  period?: ReportPeriod | null;
   /** 督办单 issued on this task and not yet closed (domain/orders.ts). */
   orders?: OpenOrder[];
   orderRules?: Partial<OrderRules>;
@@ -145,7 +151,7 @@ export interface NoticeToSend {
   taskId?: string;
   roundId?: string;
   planId: string;
-  kind: NoticeKind | 'MANUAL' | 'LAGGING' | 'REPORT_DUE' | 'INSTRUCTION';
+  kind: NoticeKind | 'MANUAL' | 'LAGGING' | 'REPORT_DUE' | 'INSTRUCTION' | 'REPORT_REMINDER' | 'REPORT_LATE';
   level: 0 | 1 | 2 | 3;
   fireAt: Instant;
   recipients: NoticeRecipient[];
@@ -153,6 +159,8 @@ export interface NoticeToSend {
   title: string;
   dueDate?: IsoDate | null;
   reason?: string;
+  /** A periodic report's due date, when the notice chases one (报送频次). */
+  reportDue?: IsoDate;
   /** A formal notice (督办单): the register gives it a number; the reply is due by this day. */
   order?: { replyBy: IsoDate };
 }
@@ -177,6 +185,8 @@ export interface AssignCommand {
   dueDate?: IsoDate | null;
   milestones?: Milestone[];
   reason?: string;
+  /** 报送频次: a code ('MONTHLY:5'), '' for none, absent to keep it. */
+  reportCadence?: string;
   /**
    * Taking over a task from an existing ledger (台账): the day it was really
    * handed over and acknowledged. Only on first assignment; the ladder then

@@ -10,6 +10,7 @@ import { accessActor, accessTaskOf, canSeeTaskRow, taskIdOf, taskScope, TASK_ACC
 import { allowedActions, TASK_ACTIONS } from '../../domain/access.ts';
 import { isPlausibleDate, shanghaiDate } from '../../domain/calendar.ts';
 import { expectedProgress } from '../../domain/health.ts';
+import { cadenceLabel, cadenceProblem, parseCadenceCode } from '../../domain/cadence.ts';
 import { calendarOf } from '../calendar.ts';
 import type { Context } from '../context.ts';
 import { DubanError, invalidInput, notFound } from '../errors.ts';
@@ -64,6 +65,14 @@ export const Task = builder.prismaNode('Task', {
     dueDate: t.exposeString('dueDate', { nullable: true }),
     deadlineText: t.exposeString('deadlineText', { nullable: true }),
     recurrence: t.exposeString('recurrence', { nullable: true }),
+    reportCadence: t.exposeString('reportCadence', {
+      nullable: true,
+      description: '报送频次: WEEKLY:d (weekday 1–7) or MONTHLY:d (day 1–31); null = with the quarterly round.',
+    }),
+    reportCadenceLabel: t.string({
+      select: { reportCadence: true },
+      resolve: (task) => cadenceLabel(parseCadenceCode(task.reportCadence)),
+    }),
     progress: t.exposeInt('progress'),
     needsAssignment: t.exposeBoolean('needsAssignment'),
     assignedAt: t.expose('assignedAt', { type: 'DateTime', nullable: true }),
@@ -274,8 +283,16 @@ taskMutation('assignTask', {
     dueDate: t.arg.string({ required: false, validate: isoDate }),
     milestones: t.arg({ type: [MilestoneInput], required: false }),
     reason: t.arg.string({ required: false, validate: maxLen(500) }),
+    reportCadence: t.arg.string({
+      required: false,
+      description: "报送频次: 'WEEKLY:5', 'MONTHLY:5', or '' for none (only the quarterly round).",
+    }),
   }),
   run: async (ctx, a) => {
+    if (a.reportCadence) {
+      const problem = cadenceProblem(a.reportCadence);
+      if (problem) throw invalidInput(`${problem.zh}。`, `${problem.en}.`);
+    }
     const ids = [String(a.leadDepartmentId), ...(a.cooperatingDepartmentIds ?? []).map(String)];
     const found = await ctx.prisma.department.count({ where: { id: { in: ids } } });
     if (found !== new Set(ids).size) throw invalidInput('未知的单位。', 'Unknown department.');
@@ -292,6 +309,7 @@ taskMutation('assignTask', {
           }
         : {}),
       ...(a.reason ? { reason: a.reason } : {}),
+      ...(typeof a.reportCadence === 'string' ? { reportCadence: a.reportCadence } : {}),
     });
   },
 });

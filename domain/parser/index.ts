@@ -28,6 +28,7 @@
 // Every task carries `evidence`: the span each field was read from, and why.
 // Warnings are Chinese (message) with English second (messageEn).
 
+import { cadenceCode, findReportCadence } from '../cadence';
 import type { WorkingCalendar } from '../calendar';
 import type { IsoDate } from '../types';
 import {
@@ -648,6 +649,11 @@ function parseLines(all: string[], options: ParseOptions): ParsedPlan {
         evidence.push({ field: 'recurrence', text: task.recurrence, reason: '文中写明的周期（每月/每季度/每年）' });
       const rel = findRelativeDeadlines(content, { baseDate: options.baseDate, calendar: options.calendar });
       if (rel.length) task.relative_deadlines = rel;
+      const cadence = findReportCadence(content);
+      if (cadence) {
+        task.report_cadence = cadenceCode(cadence)!;
+        evidence.push({ field: 'report_cadence', text: task.report_cadence, reason: '文中写明的报送频次' });
+      }
       task.evidence = evidence;
       if (options.includeBody) task.body = content;
       tasks.push(task);

@@ -8,6 +8,7 @@
 // meaning, the mapping is returned (ParsedPlan.columns) for the preview, and
 // the office may correct it (ParseOptions.columns) and parse again.
 
+import { cadenceCode, findReportCadence } from '../cadence';
 import { findDeadlines, findRecurrences, findRelativeDeadlines } from './deadlines';
 import { finishTasks, metadataWarnings, parsePlan, taskTargets, type ParseOptions } from './index';
 import { splitDepartments } from './responsibility';
@@ -189,6 +190,8 @@ function tableTasks(
       calendar: options.calendar,
     });
     if (rel.length) task.relative_deadlines = rel;
+    const cadence = findReportCadence(`${row.deadline} ${content}`);
+    if (cadence) task.report_cadence = cadenceCode(cadence)!;
     if (options.includeBody) task.body = content;
     return task;
   });

@@ -51,7 +51,7 @@ export interface ParsedTarget {
 
 /** extra: why a field was read that way: the source span and a reason (Chinese). */
 export interface Evidence {
-  field: 'task' | 'lead' | 'cooperating' | 'deadline' | 'target' | 'recurrence';
+  field: 'task' | 'lead' | 'cooperating' | 'deadline' | 'target' | 'recurrence' | 'report_cadence';
   /** The span of the source the value comes from, as written. */
   text: string;
   /** Why it was read so, in Chinese (shown in the preview). */
@@ -74,6 +74,8 @@ export interface ParsedTask {
   responsibility_source?: 'ANNOTATION' | 'IN_TEXT' | 'CONVENTION' | 'TABLE' | 'APPENDIX' | 'NONE';
   /** extra: per field, the source span it was read from and why. */
   evidence?: Evidence[];
+  /** extra: the reporting cadence the text states ('MONTHLY:5' for 每月5日前报送; domain/cadence.ts). */
+  report_cadence?: string;
   /** extra: relative deadlines (在5个工作日内). */
   relative_deadlines?: ParsedRelativeDeadline[];
   /** extra: the task's full text (heading + body). */

@@ -96,6 +96,7 @@ export interface TaskFull {
   expectedProgress: number | null;
   lightHistory: { id: string; at: string; data: string }[];
   assignmentDocumentUrl: string | null;
+  reportCadence: string | null;
   orders: {
     id: string;
     docNumber: string;
@@ -141,7 +142,7 @@ export const TASK_FIELDS = `taskId allowedActions title text path status health 
   noticesSent { id kind level fireAt sentAt status recipients reason }
   timeline { id at kind actorId actorRole fromStatus toStatus reason data }
   expectedProgress lightHistory { id at data }
-  assignmentDocumentUrl
+  assignmentDocumentUrl reportCadence
   orders { id docNumber kind status reason dueDate daysOverdue progress issuedOn replyBy reply repliedAt repliedBy { displayName } documentUrl }`;
 
 /** What a command returns: the page reloads itself afterwards. */
