@@ -475,8 +475,9 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       if (isLead && c && state.period) {
         const r = settle(c, state.period, today());
         state.period = r.period;
-        const last = r.settled.at(-1);
-        if (last) due = { dueOn: last.due, onTime: last.onTime };
+        // The report answers the oldest period it settles (later begun ones are settled with it).
+        const first = r.settled[0];
+        if (first) due = { dueOn: first.due, onTime: first.onTime };
       }
       return commit(
         {

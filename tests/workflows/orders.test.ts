@@ -92,7 +92,8 @@ const refusal = async (p: Promise<unknown>) => {
 /** Parse a generated document back; DUBAN_DOCS_OUT=dir also keeps it there to look at (LibreOffice → PDF → PNG). */
 let kept = 0;
 const textOf = async (buffer: Buffer | null) => {
-  if (process.env.DUBAN_DOCS_OUT) fs.writeFileSync(path.join(process.env.DUBAN_DOCS_OUT, `doc-${++kept}.docx`), buffer!);
+  if (process.env.DUBAN_DOCS_OUT)
+    fs.writeFileSync(path.join(process.env.DUBAN_DOCS_OUT, `doc-${++kept}.docx`), buffer!);
   return (await mammoth.extractRawText({ buffer: buffer! })).value;
 };
 
