@@ -44,7 +44,7 @@ export function cadenceProblem(code: string): { zh: string; en: string } | null 
   return parseCadenceCode(code)
     ? null
     : {
-        zh: '报送频次格式不正确：应为 WEEKLY:1–7（每周星期几）或 MONTHLY:1–31（每月几日）',
+        zh: '报送频次格式不正确：应为每周某日（星期一至星期日）或每月某日（1日至31日）',
         en: 'Report cadence must be WEEKLY:1–7 or MONTHLY:1–31',
       };
 }

@@ -285,6 +285,7 @@ taskMutation('assignTask', {
     reason: t.arg.string({ required: false, validate: maxLen(500) }),
     reportCadence: t.arg.string({
       required: false,
+      validate: maxLen(20),
       description: "报送频次: 'WEEKLY:5', 'MONTHLY:5', or '' for none (only the quarterly round).",
     }),
   }),

@@ -340,6 +340,13 @@ const BASES: Record<string, Base> = {
   escalateTask: { role: 'office', action: 'ESCALATE', args: () => ({ taskId: T.progress, reason: '滞后', level: 2 }) },
   cancelTask: { role: 'office', action: 'CANCEL', args: () => ({ taskId: T.progress, reason: '撤销' }) },
   addInstruction: { role: 'supervisor', action: 'INSTRUCT', args: () => ({ taskId: T.progress, text: '请加快' }) },
+  // No order is open on the fixture's tasks: the workflow refuses with the rule's reason, changing nothing.
+  replyOrder: {
+    role: 'lead',
+    action: 'REPLY_ORDER',
+    args: () => ({ taskId: T.progress, orderId: 'no-such-order', text: '已落实' }),
+  },
+  closeOrder: { role: 'office', action: 'CLOSE_ORDER', args: () => ({ taskId: T.progress, orderId: 'no-such-order' }) },
   openRound: { role: 'office', args: () => ({ planId: saved.planId, quarter: '2026-Q4' }) },
   closeRound: { role: 'office', args: () => ({ roundId: 'no-such-round' }) },
   markNotificationRead: { role: 'lead', args: () => ({ id: 'notification-lead' }) },
