@@ -4,6 +4,7 @@
  * from the database (calendar, settings, round progress). Each activity is
  * idempotent: keys chosen by the workflow make a retried call write once.
  */
+import fs from 'node:fs';
 import { Context } from '@temporalio/activity';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { DubanConfig } from '../temporal.config.ts';
@@ -34,6 +35,59 @@ const shanghaiMidnight = (date: string | null | undefined): Date | null =>
 
 const COMPARATORS: Record<string, Comparator> = { GTE: '>=', LTE: '<=', EQ: '=', APPROX: '~', GT: '>', LT: '<' };
 
+/**
+ * Opt-in trace of every projection (DUBAN_PROJECTION_LOG=/path): one JSON line per
+ * committed projectTask call, for reading a fault soak's read-model lags afterwards.
+ */
+function projectionLog(task: ProjectTaskInput['task'], event: ProjectTaskInput['event'], resync: boolean) {
+  const file = process.env.DUBAN_PROJECTION_LOG;
+  if (!file) return null;
+  let info: Partial<ReturnType<typeof Context.current>['info']> = {};
+  try {
+    info = Context.current().info;
+  } catch {
+    // not running as an activity
+  }
+  const started = new Date().toISOString();
+  const entry = {
+    before: null as [number, number, string] | null,
+    applied: 0,
+    removed: [] as number[],
+    error: undefined as string | undefined,
+    write() {
+      const line = {
+        started,
+        ended: new Date().toISOString(),
+        pid: process.pid,
+        taskId: task.taskId,
+        seq: task.seq,
+        attempt: task.attempt ?? 0,
+        order: task.order,
+        kind: event.kind,
+        status: task.status,
+        resync,
+        pendingExtension: task.pendingExtension?.id ?? null,
+        before: entry.before,
+        applied: entry.applied,
+        removed: entry.removed,
+        error: entry.error,
+        runId: info.workflowExecution?.runId,
+        activityId: info.activityId,
+        activityAttempt: info.attempt,
+        isLocal: info.isLocal,
+        scheduledAt: info.scheduledTimestampMs,
+      };
+      try {
+        fs.appendFileSync(file, `${JSON.stringify(line)}\n`);
+      } catch {
+        // a trace never fails a projection
+      }
+    },
+  };
+  return entry;
+}
+type ProjectionLogEntry = NonNullable<ReturnType<typeof projectionLog>>;
+
 export function createActivities(deps: ActivityDeps): DubanActivities {
   const { prisma, config } = deps;
   const mailer = deps.mailer ?? createMailer(config.mail.smtpUrl, config.mail.from);
@@ -43,25 +97,51 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
    * Write the workflow's state into the read model so that it converges to
    * exactly what the workflow did. A local activity writes before its workflow
    * task is committed; when that task is lost, the workflow runs again from
-   * the last committed state and projects the same seq with other content. So
-   * a projection at seq N (from a later or equal attempt) replaces the task
-   * row, its cooperators, milestones and pending requests whole, and removes
-   * every row created at seq >= N before writing its own: nothing the workflow
-   * did is dropped, nothing it did not do survives.
+   * the last committed state and projects the same seqs with other content,
+   * while the lost execution's writes may still be under way (a worker keeps
+   * running a local activity whose task it lost).
+   *
+   * So every write carries `task.order`, which execution of the workflow made
+   * it (run start, history length, workflow task time; see projectionOrder in
+   * workflows/reformTask.ts). A later execution started from committed state,
+   * so its write wins at any seq; within one execution a later seq wins. The
+   * winner replaces the task row, its cooperators, milestones and pending
+   * requests whole, and removes every row created at seq >= N (> N for a
+   * resync, which has no event of its own) before writing its own: nothing
+   * the workflow did is dropped, nothing it did not do survives.
    */
-  async function projectTask({ task, event, extra = {}, resync = false }: ProjectTaskInput): Promise<void> {
+  async function projectTask(input: ProjectTaskInput): Promise<void> {
+    const log = projectionLog(input.task, input.event, input.resync ?? false);
+    try {
+      await writeProjection(input, log);
+    } catch (err) {
+      if (log) log.error = String(err).slice(0, 300);
+      log?.write();
+      throw err;
+    }
+    log?.write();
+  }
+
+  async function writeProjection(
+    { task, event, extra = {}, resync = false }: ProjectTaskInput,
+    log: ProjectionLogEntry | null,
+  ): Promise<void> {
     const seq = task.seq;
     const attempt = task.attempt ?? 0;
+    // A write without an order (an activity scheduled before orders existed) loses to every write with one.
+    const order = task.order ?? '';
     await prisma.$transaction(async (tx) => {
+      if (log) {
+        const before = await tx.task.findUnique({
+          where: { id: task.taskId },
+          select: { projectionSeq: true, projectionAttempt: true, projectionOrder: true },
+        });
+        log.before = before ? [before.projectionSeq, before.projectionAttempt, before.projectionOrder] : null;
+      }
       const updated = await tx.task.updateMany({
         where: {
           id: task.taskId,
-          OR: [
-            { projectionSeq: { lt: seq } },
-            { projectionSeq: seq, projectionAttempt: { lte: attempt } },
-            // A resync from a later workflow task overrides a phantom at a higher seq.
-            ...(resync ? [{ projectionAttempt: { lt: attempt } }] : []),
-          ],
+          OR: [{ projectionOrder: { lt: order } }, { projectionOrder: order, projectionSeq: { lte: seq } }],
         },
         data: {
           status: task.status,
@@ -78,8 +158,10 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           ...(task.reportCadence !== undefined ? { reportCadence: task.reportCadence } : {}),
           projectionSeq: seq,
           projectionAttempt: attempt,
+          projectionOrder: order,
         },
       });
+      if (log) log.applied = updated.count;
       // An older write (a straggler of a lost workflow task) changes nothing.
       if (updated.count === 0) return;
       // A resync keeps its own seq's rows (it has no event of its own) and removes those above.
@@ -89,10 +171,14 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
         await tx.indicatorActual.deleteMany({ where: { reportId: { in: phantomReports.map((r) => r.id) } } });
         await tx.progressReport.deleteMany({ where: mine });
       }
-      await tx.taskEvent.deleteMany({ where: mine });
-      await tx.extensionRequest.deleteMany({ where: mine });
-      await tx.closureReview.deleteMany({ where: mine });
-      await tx.instruction.deleteMany({ where: mine });
+      const removed = [
+        phantomReports.length,
+        (await tx.taskEvent.deleteMany({ where: mine })).count,
+        (await tx.extensionRequest.deleteMany({ where: mine })).count,
+        (await tx.closureReview.deleteMany({ where: mine })).count,
+        (await tx.instruction.deleteMany({ where: mine })).count,
+      ];
+      if (log) log.removed = removed;
 
       await tx.taskCooperator.deleteMany({ where: { taskId: task.taskId } });
       await tx.taskCooperator.createMany({
@@ -112,28 +198,28 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
         })),
       });
       // Pending requests are state: a request the workflow no longer holds (the task was
-      // cancelled) is closed, and a decision the workflow never committed is undone.
-      if (!task.pendingExtension) {
-        await tx.extensionRequest.updateMany({
-          where: { taskId: task.taskId, status: 'PENDING', seq: { lt: seq } },
-          data: { status: 'WITHDRAWN' },
-        });
-      }
-      if (!task.pendingClosure) {
-        await tx.closureReview.updateMany({
-          where: { taskId: task.taskId, status: 'PENDING', seq: { lt: seq } },
-          data: { status: 'WITHDRAWN' },
-        });
-      }
+      // cancelled, or another request took its place) is closed, and a decision the
+      // workflow never committed is undone.
+      const held = (r: { id?: string } | null) => (r?.id ? { id: { not: r.id } } : {});
+      await tx.extensionRequest.updateMany({
+        where: { taskId: task.taskId, status: 'PENDING', seq: { lte: seq }, ...held(task.pendingExtension) },
+        data: { status: 'WITHDRAWN' },
+      });
+      await tx.closureReview.updateMany({
+        where: { taskId: task.taskId, status: 'PENDING', seq: { lte: seq }, ...held(task.pendingClosure) },
+        data: { status: 'WITHDRAWN' },
+      });
+      // A resync keeps its own seq's rows: a request made at that seq and decided by a lost
+      // workflow task is pending again too (seq <= N, not < N).
       if (task.pendingExtension) {
         await tx.extensionRequest.updateMany({
-          where: { id: task.pendingExtension.id, seq: { lt: seq } },
+          where: { id: task.pendingExtension.id, seq: { lte: seq } },
           data: { status: 'PENDING', decidedById: null, decidedAt: null, decisionReason: null },
         });
       }
       if (task.pendingClosure) {
         await tx.closureReview.updateMany({
-          where: { id: task.pendingClosure.id, seq: { lt: seq } },
+          where: { id: task.pendingClosure.id, seq: { lte: seq } },
           data: { status: 'PENDING', reviewerId: null, reason: null, decidedAt: null },
         });
       }
@@ -215,7 +301,9 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           });
         }
       }
-      const x = extra.extension;
+      // A decision on no request (two decisions accepted at once, before 'update-checks-at-change')
+      // records its event only: failing it would hold back every later projection of the task.
+      const x = extra.extension?.id ? extra.extension : undefined;
       if (x) {
         const data = {
           status: x.status,
@@ -239,7 +327,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           },
         });
       }
-      const c = extra.closure;
+      const c = extra.closure?.id ? extra.closure : undefined;
       if (c) {
         const data = {
           status: c.status,

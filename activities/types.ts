@@ -14,15 +14,20 @@ export interface ProjectTaskInput {
     milestones: Milestone[];
     title: string;
     planId: string;
-    /** The workflow's history length when it projected: of two writes of one seq, the later attempt wins. */
+    /** The workflow's history length when it projected (traced; `order` decides). */
     attempt?: number;
     /** 报送频次 as the workflow holds it (undefined: not tracked by this workflow). */
     reportCadence?: string | null;
     /** The 督办单 the workflow holds open: the register rows follow them. */
     orders?: OpenOrder[];
+    /**
+     * Which execution of the workflow projected: fixed-width "run start.history length.task time",
+     * compared as text. A later execution wins at any seq; within one, the later seq wins.
+     */
+    order?: string;
   };
   event: TaskEventRecord;
-  /** A re-projection of the current state (same seq, later attempt): no event of its own. */
+  /** A re-projection of the current state (same seq, later execution): no event of its own. */
   resync?: boolean;
   extra?: {
     cooperatingDepartmentIds?: string[];

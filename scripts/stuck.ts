@@ -9,6 +9,9 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client.ts';
 import { resyncSignal, stateQuery } from '../workflows/definitions.ts';
 
+/** How long after its last projection a closed-looking task is still checked against its workflow. */
+const RECENTLY_CLOSED_MS = 24 * 3_600_000;
+
 export interface StuckWorkflow {
   workflowId: string;
   taskId: string | null;
@@ -30,8 +33,16 @@ export function watchStuckWorkflows(
   let current: StuckWorkflow[] = [];
   let running: Promise<StuckWorkflow[]> | null = null;
   async function sweepOnce(): Promise<StuckWorkflow[]> {
+    // Open tasks, and tasks the read model shows closed lately: a close projected by a workflow
+    // task that was lost leaves the workflow running under a closed-looking row.
     const open = await prisma.task.findMany({
-      where: { status: { in: ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'] }, workflowId: { not: null } },
+      where: {
+        workflowId: { not: null },
+        OR: [
+          { status: { in: ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'] } },
+          { updatedAt: { gte: new Date(Date.now() - RECENTLY_CLOSED_MS) } },
+        ],
+      },
       select: { id: true, workflowId: true, projectionSeq: true },
     });
     const found: StuckWorkflow[] = [];
@@ -40,6 +51,7 @@ export function watchStuckWorkflows(
       for (let t = queue.shift(); t; t = queue.shift()) {
         try {
           const d = await client.workflow.getHandle(t.workflowId!).describe();
+          if (d.status.name !== 'RUNNING') continue;
           const pending = d.raw.pendingWorkflowTask;
           const attempt = pending?.attempt ?? 0;
           if (attempt > 1) {
@@ -52,11 +64,13 @@ export function watchStuckWorkflows(
             });
           }
           // A read model ahead of its workflow shows a change of a workflow task that was lost
-          // (the engine or the worker was killed after the projection ran): have it re-projected.
+          // (the engine or the worker was killed after the projection ran); one behind it, a
+          // projection that never landed: have the workflow re-project its state. (A projection
+          // under way looks behind too; its resync waits for it and changes nothing.)
           if (attempt <= 1) {
             const h = client.workflow.getHandle(t.workflowId!);
             const state = await h.query(stateQuery);
-            if (t.projectionSeq > state.seq) await h.signal(resyncSignal);
+            if (t.projectionSeq !== state.seq) await h.signal(resyncSignal);
           }
         } catch {
           // Not found or unreachable: the restart path (resumeMissingWorkflows) and health cover those.

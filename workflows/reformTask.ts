@@ -84,6 +84,21 @@ const { deliverNotice } = proxyActivities<DubanActivities>({
   retry: RETRY,
 });
 
+/**
+ * Which execution of the workflow makes a projection, for the read model to
+ * order writes by (activities/index.ts): the run's start (a continued-as-new run
+ * starts its history over), the history length when the workflow task started,
+ * and that task's time. The history length alone repeats: every retry of a
+ * failing workflow task, and the task that replaces one lost in an engine
+ * restart, starts at the same event id as the attempt before it, whose local
+ * activities may still be writing. A later attempt starts later.
+ */
+function projectionOrder(): string {
+  const info = workflowInfo();
+  const pad = (n: number, width: number) => String(Math.max(0, Math.floor(n))).padStart(width, '0');
+  return [pad(info.runStartTime.getTime(), 15), pad(info.historyLength, 10), pad(Date.now(), 15)].join('.');
+}
+
 /** Continue as new well before history gets large; the state is small and carried whole. */
 const MAX_HISTORY_EVENTS = 2_000;
 /** How many recent changes the history query keeps (and continue-as-new carries). */
@@ -142,6 +157,13 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
    * handler starts. Two commands accepted in one activation (two reviews of one
    * closure) must not both act: the second sees what the first changed and is
    * refused with the rule's own reason, changing nothing.
+   *
+   * The second check must run in the same synchronous step as the change it
+   * guards. Before 'update-checks-at-change' each handler awaited `ready` once
+   * more after the check, so two handlers both passed their checks before either
+   * changed anything (the soak's two reviews of one closure: the second review's
+   * projection named no closure and failed on every retry, holding back every
+   * later projection of the task; two extension requests left two PENDING rows).
    */
   const onUpdate = ((
     def: Parameters<typeof setHandler>[0],
@@ -152,11 +174,14 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       def as never,
       (async (...args: unknown[]) => {
         await condition(() => ready);
+        checksAtChange ??= patched('update-checks-at-change');
         options?.validator?.(...args);
         return handler(...args);
       }) as never,
       options as never,
     )) as unknown as typeof setHandler;
+  /** Set as the first Update handler runs (see onUpdate); histories without the patch keep each handler's own await. */
+  let checksAtChange: boolean | undefined;
   let calendar: WorkingCalendar = createCalendar(state.calendar.overrides, {
     officialYears: state.calendar.officialYears,
   });
@@ -291,6 +316,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         attempt: workflowInfo().historyLength,
         ...(state.orders ? { orders: state.orders } : {}),
         ...(cadenceOn ? { reportCadence: state.cadence ?? null } : {}),
+        order: projectionOrder(),
       },
       event: { ...event, id: `${state.taskId}:${state.seq}`, at },
       extra,
@@ -342,7 +368,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   onUpdate(
     defs.assignUpdate,
     async (cmd) => {
-      await condition(() => ready);
+      if (!checksAtChange) await condition(() => ready);
       const wasDraft = state.status === 'DRAFT';
       const leadChanged = cmd.leadDepartmentId !== state.leadDepartmentId;
       const before = { lead: state.leadDepartmentId, dueDate: state.dueDate };
@@ -448,7 +474,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   onUpdate(
     defs.acknowledgeUpdate,
     async (cmd) => {
-      await condition(() => ready);
+      if (!checksAtChange) await condition(() => ready);
       state.acknowledgedOn = today();
       return commit({ kind: 'ACKNOWLEDGED', actor: cmd.actor, ...transition('IN_PROGRESS') });
     },
@@ -462,7 +488,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   onUpdate(
     defs.submitReportUpdate,
     async (cmd) => {
-      await condition(() => ready);
+      if (!checksAtChange) await condition(() => ready);
       const isLead = cmd.actor.departmentId === state.leadDepartmentId;
       const change = isLead && state.status === 'ASSIGNED' ? transition('IN_PROGRESS') : {};
       if (isLead) {
@@ -530,7 +556,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   onUpdate(
     defs.requestExtensionUpdate,
     async (cmd) => {
-      await condition(() => ready);
+      if (!checksAtChange) await condition(() => ready);
       state.pendingExtension = {
         id: uuid4(),
         requestedBy: cmd.actor.userId,
@@ -573,7 +599,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   onUpdate(
     defs.decideExtensionUpdate,
     async (cmd) => {
-      await condition(() => ready);
+      if (!checksAtChange) await condition(() => ready);
       const req = state.pendingExtension!;
       state.pendingExtension = null;
       const before = state.dueDate;
@@ -613,7 +639,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   onUpdate(
     defs.requestClosureUpdate,
     async (cmd) => {
-      await condition(() => ready);
+      if (!checksAtChange) await condition(() => ready);
       state.pendingClosure = { id: uuid4(), requestedBy: cmd.actor.userId, summary: cmd.summary, at: nowIso() };
       return commit(
         { kind: 'CLOSURE_REQUESTED', actor: cmd.actor, ...transition('CLOSURE_REQUESTED'), reason: cmd.summary },
@@ -631,7 +657,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   onUpdate(
     defs.reviewClosureUpdate,
     async (cmd) => {
-      await condition(() => ready);
+      if (!checksAtChange) await condition(() => ready);
       const req = state.pendingClosure!;
       state.pendingClosure = null;
       const change = transition(cmd.approve ? 'CLOSED' : 'IN_PROGRESS');
@@ -660,7 +686,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   onUpdate(
     defs.escalateUpdate,
     async (cmd) => {
-      await condition(() => ready);
+      if (!checksAtChange) await condition(() => ready);
       const at = nowIso();
       state.escalationLevel = Math.max(state.escalationLevel, cmd.level) as 0 | 1 | 2 | 3;
       // The notice is keyed by this change's seq, taken before any other command can bump it.
@@ -701,7 +727,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   onUpdate(
     defs.cancelUpdate,
     async (cmd) => {
-      await condition(() => ready);
+      if (!checksAtChange) await condition(() => ready);
       state.pendingClosure = null;
       state.pendingExtension = null;
       return commit(
@@ -720,7 +746,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   onUpdate(
     defs.addInstructionUpdate,
     async (cmd) => {
-      await condition(() => ready);
+      if (!checksAtChange) await condition(() => ready);
       const seq = state.seq + 1;
       const snap = await commit(
         { kind: 'INSTRUCTION', actor: cmd.actor, reason: cmd.text },
@@ -767,7 +793,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   onUpdate(
     defs.replyOrderUpdate,
     async (cmd) => {
-      await condition(() => ready);
+      if (!checksAtChange) await condition(() => ready);
       const text = cmd.text!.trim();
       state.orders = (state.orders ?? []).map((o) => (o.id === cmd.orderId ? { ...o, status: 'REPLIED' } : o));
       return commit(
@@ -787,7 +813,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   onUpdate(
     defs.closeOrderUpdate,
     async (cmd) => {
-      await condition(() => ready);
+      if (!checksAtChange) await condition(() => ready);
       state.orders = (state.orders ?? []).filter((o) => o.id !== cmd.orderId);
       const text = cmd.text?.trim() || undefined;
       return commit(
@@ -903,6 +929,25 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     });
   }
 
+  /** The current state, for the read model to take whole: no event of its own (a resync). */
+  function reprojection(): Parameters<DubanActivities['projectTask']>[0] {
+    return {
+      task: {
+        ...snapshot(),
+        health: health(),
+        milestones: state.milestones,
+        title: state.title,
+        planId: state.planId,
+        attempt: workflowInfo().historyLength,
+        ...(state.orders ? { orders: state.orders } : {}),
+        ...(cadenceOn ? { reportCadence: state.cadence ?? null } : {}),
+        order: projectionOrder(),
+      },
+      event: { id: `${state.taskId}:${state.seq}`, at: nowIso(), kind: 'RESYNC' },
+      resync: true,
+    };
+  }
+
   // ─── the ladder ──────────────────────────────────────────────────────────
   let lastHealth = health();
   while (OPEN.includes(state.status)) {
@@ -919,20 +964,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     if (resync) {
       resync = false;
       // Same seq, a later workflow task: it wins over a phantom of a lost one and removes it.
-      const payload: Parameters<DubanActivities['projectTask']>[0] = {
-        task: {
-          ...snapshot(),
-          health: health(),
-          milestones: state.milestones,
-          title: state.title,
-          planId: state.planId,
-          attempt: workflowInfo().historyLength,
-          ...(state.orders ? { orders: state.orders } : {}),
-          ...(cadenceOn ? { reportCadence: state.cadence ?? null } : {}),
-        },
-        event: { id: `${state.taskId}:${state.seq}`, at: nowIso(), kind: 'RESYNC' },
-        resync: true,
-      };
+      const payload = reprojection();
       const run = projecting.then(() => projectTask(payload));
       projecting = run.catch(() => undefined);
       await run;
@@ -1009,5 +1041,14 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   }
 
   await condition(allHandlersFinished);
+  if (patched('final-projection')) {
+    // A closed workflow takes no resync, so its read model must hold the final state before it
+    // returns: projected once more by a regular activity, which runs only after this workflow
+    // task is committed and retries until it has written. Its order is the latest of the run.
+    const payload = reprojection();
+    const run = projecting.then(() => projectTaskV1(payload));
+    projecting = run.catch(() => undefined);
+    await run;
+  }
   return snapshot();
 }

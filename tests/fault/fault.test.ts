@@ -36,6 +36,8 @@ const SEED = Number(process.env.DUBAN_FAULT_SEED || Date.now() % 1_000_000);
 const CI_KILLS: KillKind[] = ['engine', 'main', 'both', 'engine', 'both'];
 const TASKS = SOAK_MINUTES ? 40 : 18;
 const CLIENTS = SOAK_MINUTES ? 6 : 4;
+/** The longest steady stretch between two soak kills (DUBAN_SOAK_PAUSE_MS: shorter for more kills a minute). */
+const SOAK_PAUSE_MS = Number(process.env.DUBAN_SOAK_PAUSE_MS || 20_000);
 
 type KillKind = 'engine' | 'main' | 'both';
 
@@ -354,7 +356,7 @@ describe('fault injection (npm start, SIGKILL of engine / main / both)', () => {
           );
           expect(enginesFor(dataDir).filter((e) => alive(e.pid))).toHaveLength(1);
           // Some steady load before the next kill, at a random point.
-          await sleep(2_000 + random() * (SOAK_MINUTES ? 20_000 : 4_000));
+          await sleep(2_000 + random() * (SOAK_MINUTES ? SOAK_PAUSE_MS : 4_000));
         }
       } finally {
         await workload.stop();
