@@ -174,9 +174,11 @@ describe('reformTask and planSupervision through 2026', () => {
     // Mail went to the right people, in Chinese; the webhook robot got the department's notices.
     const level3 = smtp.mails.filter((m) => m.subject.includes('约谈/通报'));
     expect(level3.map((m) => m.to).flat()).toEqual(['leader@example.gov']);
+    // Levels 2 and 3 are numbered 督办单 in the plan's register.
+    expect(smtp.mails.filter((m) => /督办单〔2026〕\d+号/.test(m.subject)).length).toBeGreaterThanOrEqual(2);
     expect(
       smtp.mails
-        .filter((m) => m.subject.includes('督办单'))
+        .filter((m) => m.subject.includes('【督办·督办单】'))
         .flatMap((m) => m.to)
         .sort(),
     ).toEqual(['dept1@example.gov', 'office@example.gov']);
