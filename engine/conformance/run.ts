@@ -18,6 +18,7 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   renameSync,
   rmSync,
   symlinkSync,
@@ -180,13 +181,30 @@ function prepare() {
  * from .conformance/node_modules above it). The test sources stay unchanged.
  */
 function monorepoLayout() {
+  // Where each package lives in the monorepo (packages/ or contrib/): the SDK's
+  // bundler also matches on those paths (e.g. contrib/interceptors-opentelemetry).
+  const commit = execFileSync('git', ['--git-dir', sdkRepo, 'rev-parse', sdkRef]).toString().trim();
+  const home = new Map<string, string>();
+  for (const p of execFileSync('git', ['--git-dir', sdkRepo, 'ls-tree', '--name-only', commit, 'packages/', 'contrib/'])
+    .toString()
+    .split('\n')
+    .filter(Boolean))
+    home.set(p.split('/')[1], p);
   const scope = join(dir, 'node_modules', '@temporalio');
   for (const name of readdirSync(scope)) {
     // core-bridge keeps its place (native module; src/packages/core-bridge already links to it).
-    if (name === 'core-bridge' || name === 'test-helpers') continue;
+    if (name === 'core-bridge' || name === 'test-helpers' || !home.has(name)) continue;
     const installed = join(scope, name);
-    const target = join(srcDir, 'packages', name);
-    if (lstatSync(installed).isSymbolicLink() || existsSync(target)) continue;
+    const target = join(srcDir, home.get(name)!);
+    if (lstatSync(installed).isSymbolicLink()) {
+      if (readlinkSync(installed) === target) continue;
+      // Moved by an earlier layout to another place: move it back first.
+      const old = readlinkSync(installed);
+      rmSync(installed);
+      renameSync(old, installed);
+    }
+    if (existsSync(target)) continue;
+    mkdirSync(dirname(target), { recursive: true });
     renameSync(installed, target);
     symlinkSync(target, installed);
   }
