@@ -12,7 +12,18 @@
 // `N passed, M failed, K skipped` plus the skip reasons. Results per test are
 // written to .conformance/results.json.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileSkips, titleSkips } from './skips.js';
@@ -77,6 +88,8 @@ function prepare() {
   const commit = execFileSync('git', ['--git-dir', sdkRepo, 'rev-parse', sdkRef]).toString().trim();
   const marker = join(dir, 'prepared');
   if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === `${commit} ${sdkVersion}`) return;
+  // The published packages may have been moved under src/ (monorepoLayout): reinstall them.
+  rmSync(join(dir, 'node_modules', '@temporalio'), { recursive: true, force: true });
   rmSync(srcDir, { recursive: true, force: true });
   mkdirSync(srcDir, { recursive: true });
   const tar = execFileSync('git', ['--git-dir', sdkRepo, 'archive', commit, 'packages/test', 'packages/test-helpers'], {
@@ -156,6 +169,45 @@ function prepare() {
   symlinkSync(join(dir, 'node_modules', '@temporalio', 'core-bridge'), join(srcDir, 'packages', 'core-bridge'));
   patchLauncher();
   writeFileSync(marker, `${commit} ${sdkVersion}\n`);
+}
+
+/**
+ * The suite's stack-trace assertions expect the monorepo's layout: frames of
+ * SDK code relative to packages/ (`common/src/failure.ts`), while installed
+ * packages print as `@temporalio/common/src/failure.ts`. Give the published
+ * packages the monorepo's paths: each lives in src/packages/<name> with a
+ * symlink from node_modules (Node and webpack resolve symlinks, so the real
+ * path is what stack traces and source maps show; dependencies still resolve
+ * from .conformance/node_modules above it). The test sources stay unchanged.
+ */
+function monorepoLayout() {
+  // Where each package lives in the monorepo (packages/ or contrib/): the SDK's
+  // bundler also matches on those paths (e.g. contrib/interceptors-opentelemetry).
+  const commit = execFileSync('git', ['--git-dir', sdkRepo, 'rev-parse', sdkRef]).toString().trim();
+  const home = new Map<string, string>();
+  for (const p of execFileSync('git', ['--git-dir', sdkRepo, 'ls-tree', '--name-only', commit, 'packages/', 'contrib/'])
+    .toString()
+    .split('\n')
+    .filter(Boolean))
+    home.set(p.split('/')[1], p);
+  const scope = join(dir, 'node_modules', '@temporalio');
+  for (const name of readdirSync(scope)) {
+    // core-bridge keeps its place (native module; src/packages/core-bridge already links to it).
+    if (name === 'core-bridge' || name === 'test-helpers' || !home.has(name)) continue;
+    const installed = join(scope, name);
+    const target = join(srcDir, home.get(name)!);
+    if (lstatSync(installed).isSymbolicLink()) {
+      if (readlinkSync(installed) === target) continue;
+      // Moved by an earlier layout to another place: move it back first.
+      const old = readlinkSync(installed);
+      rmSync(installed);
+      renameSync(old, installed);
+    }
+    if (existsSync(target)) continue;
+    mkdirSync(dirname(target), { recursive: true });
+    renameSync(installed, target);
+    symlinkSync(target, installed);
+  }
 }
 
 // The SDK's ephemeral-server helper downloads the Temporal CLI / Java test
@@ -257,6 +309,7 @@ function runFileOnce(file: string): Promise<Result[]> {
 
 async function main() {
   if (prepareWanted) prepare();
+  monorepoLayout();
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const files = readdirSync(join(testDir, 'lib'))
     .filter((f) => /^test-.*\.js$/.test(f))

@@ -46,20 +46,49 @@ export const fileSkips: FileSkip[] = [
 ];
 
 const standalone = 'standalone activities are not supported (README: not supported)';
-const pause =
-  'activity pause / unpause / reset are not supported: the RPCs answer UNIMPLEMENTED (README: not supported)';
+const schedules = 'uses Schedules, which are not supported (README: not supported)';
+// The mirrored test sources predate the published 1.24.0 packages they run
+// against (README: SDK conformance); these tests check SDK-side output, not the engine.
+const newerInfo =
+  'version artefact: expects WorkflowInfo without originalExecutionRunId, which the 1.24.0 SDK adds (not engine behaviour)';
+const protoDefaults =
+  'version artefact: compares protobuf objects field by field; the 1.24.0 packages omit default-valued fields the test expects (no engine involved)';
 export const titleSkips: TitleSkip[] = [
+  {
+    file: 'test-serialization-context',
+    title: 'schedule create/describe uses target workflow serialization context',
+    reason: schedules,
+  },
+  {
+    file: 'test-serialization-context',
+    title: 'schedule update/describe uses target workflow serialization context',
+    reason: schedules,
+  },
+  {
+    file: 'test-typed-search-attributes',
+    title: 'creating schedules with various input search attributes',
+    reason: schedules,
+  },
+  { file: 'test-integration-split-one', title: 'Workflow can read WorkflowInfo', reason: newerInfo },
+  { file: 'test-sinks', title: 'Worker injects sinks', reason: newerInfo },
+  {
+    file: 'test-random-stream-reset',
+    title: 'named random streams are reseeded after workflow reset',
+    reason: 'workflow reset (ResetWorkflowExecution) is not supported (README: not supported)',
+  },
+  { file: 'test-proto-utils', title: 'cancel-fake-progress-replay', reason: protoDefaults },
+  { file: 'test-worker-activities', title: 'Worker runs an activity and reports failure', reason: protoDefaults },
+  {
+    file: 'test-worker-activities',
+    title: 'nextRetryDelay in activity failures is propagated to Core',
+    reason: protoDefaults,
+  },
+  {
+    file: 'test-runtime-prometheus',
+    title: 'Exporting Prometheus metrics from Core works with lots of options',
+    reason:
+      'version artefact: expects the counter temporal_long_request, which the 1.24.0 core exports as temporal_long_request_total (no engine involved)',
+  },
   { file: 'test-async-completion', title: 'Standalone activity can complete asynchronously', reason: standalone },
   { file: 'test-async-completion', title: 'Standalone activity can complete asynchronously by ID', reason: standalone },
-  { file: 'test-integration-activities', title: 'Activity pause returns expected cancellation details', reason: pause },
-  {
-    file: 'test-integration-activities',
-    title: 'Activity reset without retry returns expected cancellation details',
-    reason: pause,
-  },
-  {
-    file: 'test-integration-activities',
-    title: 'Activity paused and reset returns expected cancellation details',
-    reason: pause,
-  },
 ];

@@ -75,6 +75,32 @@ export interface EngineOptions {
   timeSkipping: boolean;
   namespaces?: string[];
   searchAttributes?: Record<string, string>;
+  limits?: Partial<Limits>;
+}
+
+/**
+ * Payload size limits (bytes), Temporal's dynamic config `limit.blobSize.*` and
+ * `limit.memoSize.*` with the same defaults. Like Temporal, a blob is rejected
+ * only when it exceeds both the warn and the error limit.
+ */
+export interface Limits {
+  blobSizeError: number;
+  blobSizeWarn: number;
+  memoSizeError: number;
+  memoSizeWarn: number;
+}
+export const defaultLimits: Limits = {
+  blobSizeError: 2 * 1024 * 1024,
+  blobSizeWarn: 512 * 1024,
+  memoSizeError: 2 * 1024 * 1024,
+  memoSizeWarn: 128 * 1024,
+};
+
+/** Encoded size of a payload-carrying field (Payloads, Failure, or a map of Payloads). */
+function blobSize(kind: 'payloads' | 'failure' | 'map', v: any): number {
+  if (!v) return 0;
+  if (kind === 'map') return Object.values(v).reduce<number>((n, p) => n + blobSize('payloads', p), 0);
+  return encode(kind === 'payloads' ? T.Payloads() : T.Failure(), v).length;
 }
 
 interface Namespace {
@@ -99,9 +125,13 @@ export class Engine {
   saTypes: SaTypes = new Map();
   private commitScheduled = false;
   private commitWaiters: (() => void)[] = [];
+  readonly limits: Limits;
+  /** Set while an eager start creates its run: the first task is not queued. */
+  private holdWft = false;
 
   constructor(opts: EngineOptions) {
     this.store = opts.store;
+    this.limits = { ...defaultLimits, ...opts.limits };
     this.clock = new Clock(opts.timeSkipping);
     this.clock.isIdle = (credit) => this.isIdle(credit);
     for (const [k, v] of Object.entries(opts.searchAttributes ?? {})) this.saTypes.set(k, v);
@@ -419,6 +449,7 @@ export class Engine {
   }
 
   private enqueueWft(e: Exec): void {
+    if (this.holdWft) return; // eager start: started by StartWorkflowExecution itself
     const w = e.s.wft!;
     const sticky = e.s.sticky;
     const key = sticky ? `${e.s.ns}|w|${sticky.queue}` : '';
@@ -894,7 +925,7 @@ export class Engine {
 
   private startActivity(e: Exec, sid: number, attempt: number): any | null {
     const a = e.s.activities[sid];
-    if (!e.running || !a || a.attempt !== attempt || a.state !== 'scheduled') return null;
+    if (!e.running || !a || a.attempt !== attempt || a.state !== 'scheduled' || a.paused) return null;
     const now = this.clock.now();
     a.state = 'started';
     a.startedTime = now;
@@ -991,9 +1022,22 @@ export class Engine {
     return { e, a };
   }
 
+  /**
+   * A running attempt ends (failure or timeout). After a ResetActivity the
+   * attempt count starts again from 1, as on Temporal (the reset sets the
+   * attempt to 1 while the old attempt still runs).
+   */
+  private endAttempt(a: ActivityState): void {
+    if (!a.restartCount) return;
+    a.attempt = 1;
+    a.reset = false;
+    a.restartCount = false;
+  }
+
   private activityFailed(e: Exec, a: ActivityState, failure: any, identity?: string, details?: any): void {
     const now = this.clock.now();
     if (details) a.heartbeatDetails = details;
+    this.endAttempt(a);
     const deadline = a.s2cMs ? a.scheduledTime + a.s2cMs : 0;
     const d = a.cancelRequestedId ? { retryState: 7 } : nextRetry(a.retry, a.attempt, failure, now, deadline);
     if ('backoffMs' in d) {
@@ -1014,14 +1058,24 @@ export class Engine {
       this.timer(e, `act:${a.scheduledId}:s2c`, a.scheduledTime + a.s2cMs, () =>
         this.activityTimeout(e, a.scheduledId, a.attempt + 1, 3),
       );
-    const next = a.attempt + 1;
-    this.timer(e, `act:${a.scheduledId}:retry`, a.retryAt, () => this.retryActivity(e, a.scheduledId, next - 1));
+    // A paused activity keeps its retry pending until it is unpaused.
+    if (!a.paused) this.armRetry(e, a);
+  }
+
+  private armRetry(e: Exec, a: ActivityState): void {
+    const attempt = a.attempt;
+    this.timer(e, `act:${a.scheduledId}:retry`, a.retryAt, () => this.retryActivity(e, a.scheduledId, attempt));
   }
 
   private retryActivity(e: Exec, sid: number, attempt: number): void {
     const a = e.s.activities[sid];
-    if (!a || a.attempt !== attempt || a.state !== 'backoff') return;
+    if (!a || a.attempt !== attempt || a.state !== 'backoff' || a.paused) return;
     a.attempt++;
+    if (a.resetHeartbeat) {
+      a.heartbeatDetails = undefined;
+      a.lastHeartbeat = 0;
+      a.resetHeartbeat = false;
+    }
     a.state = 'scheduled';
     a.attemptScheduledTime = this.clock.now();
     this.touch(e);
@@ -1048,6 +1102,7 @@ export class Engine {
       cause: a.lastFailure,
     };
     if (timeoutType === 1 || timeoutType === 4) {
+      this.endAttempt(a);
       const deadline = a.s2cMs ? a.scheduledTime + a.s2cMs : 0;
       const d = nextRetry(a.retry, a.attempt, failure, this.clock.now(), deadline);
       if ('backoffMs' in d) {
@@ -1090,7 +1145,10 @@ export class Engine {
         encodedFailureAttributes: true,
         upsertMemo: true,
         sdkMetadata: true,
-        countGroupByExecutionStatus: false,
+        countGroupByExecutionStatus: true,
+        // Build ids are recorded (WorkflowTaskCompleted.workerVersion, the BuildIds
+        // search attribute); task routing by build id (versioning) is not.
+        buildIdBasedVersioning: true,
       },
     };
   }
@@ -1102,8 +1160,10 @@ export class Engine {
         state: 1,
         description: n.description,
         id: n.id,
-        capabilities: { syncUpdate: true, asyncUpdate: true, eagerWorkflowStart: false },
+        capabilities: { syncUpdate: true, asyncUpdate: true, eagerWorkflowStart: true },
         supportsSchedules: false,
+        // SDK core enforces these on its completions (unless the worker opts out).
+        limits: { blobSizeLimitError: this.limits.blobSizeError, memoSizeLimitError: this.limits.memoSizeError },
       },
       config: {
         workflowExecutionRetentionTtl: { seconds: n.retentionDays * 86400 },
@@ -1155,16 +1215,30 @@ export class Engine {
     const ns = r.namespace || 'default';
     this.ns(ns);
     checkIdLength(r.workflowId ?? '');
+    this.checkBlob(blobSize('payloads', r.input));
+    this.checkMemo(r.memo);
     const existing = this.checkStart(ns, r);
     if (existing) return { runId: existing.s.runId, started: false };
-    const e = this.startExecution(ns, r, {});
+    // Eager workflow start: the first task goes back in the response (to the
+    // worker sharing the caller's connection) instead of through the queue.
+    const eager = !!r.requestEagerExecution && !durMs(r.workflowStartDelay);
+    this.holdWft = eager;
+    let e: Exec;
+    try {
+      e = this.startExecution(ns, r, {});
+    } finally {
+      this.holdWft = false;
+    }
+    const w = e.s.wft;
+    const eagerWorkflowTask = eager && w && !w.startedId ? this.startWft(e, w, false) : undefined;
     this.flush();
-    return { runId: e.s.runId, started: true };
+    return { runId: e.s.runId, started: true, eagerWorkflowTask: eagerWorkflowTask ?? undefined };
   }
 
   SignalWorkflowExecution(r: any) {
     const e = this.execOf(r.workflowExecution, r.namespace);
     if (!e.running) throw notFound('workflow execution already completed');
+    this.checkBlob(blobSize('payloads', r.input));
     this.signal(e, r);
     this.flush();
     return {};
@@ -1188,6 +1262,8 @@ export class Engine {
     const ns = r.namespace || 'default';
     this.ns(ns);
     checkIdLength(r.workflowId ?? '');
+    this.checkBlob(blobSize('payloads', r.input) + blobSize('payloads', r.signalInput));
+    this.checkMemo(r.memo);
     const curId = this.current.get(`${ns}\0${r.workflowId}`);
     const cur = curId ? this.runs.get(curId) : undefined;
     const sig = { signalName: r.signalName, input: r.signalInput, identity: r.identity, header: r.header };
@@ -1297,6 +1373,29 @@ export class Engine {
       this.touch(e);
     }
 
+    const big = this.oversizedCommand(commands);
+    if (big) {
+      // Like Temporal: WorkflowTaskFailed with the command's cause, then the
+      // workflow fails (buffered events first), and the RPC is INVALID_ARGUMENT.
+      this.cancelTimer(e, 'wft');
+      e.s.wft = null;
+      e.s.sticky = undefined;
+      const failed = this.append(e, ev('WORKFLOW_TASK_FAILED'), {
+        scheduledEventId: w.scheduledId,
+        startedEventId: w.startedId,
+        cause: big.cause,
+        failure: { message: big.message, source: 'Server' },
+        identity: r.identity,
+      });
+      this.flushBuffered(e);
+      this.closeExec(e, S.FAILED, ev('WORKFLOW_EXECUTION_FAILED'), {
+        failure: { message: big.message, source: 'Server', serverFailureInfo: { nonRetryable: true } },
+        retryState: 4,
+        workflowTaskCompletedEventId: failed.eventId,
+      });
+      throw invalid(big.message);
+    }
+
     const isClose = (c: any) => [4, 5, 7, 10].includes(c.commandType);
     if (e.s.buffered.length && commands.some(isClose)) {
       // New events arrived while the worker decided to close: Temporal rejects the
@@ -1323,11 +1422,16 @@ export class Engine {
       identity: r.identity,
       binaryChecksum: r.binaryChecksum,
       workerVersion: r.workerVersionStamp,
+      workerDeploymentName: r.deploymentOptions?.deploymentName || undefined,
+      deploymentVersion: r.deploymentOptions?.buildId
+        ? { buildId: r.deploymentOptions.buildId, deploymentName: r.deploymentOptions.deploymentName }
+        : undefined,
       sdkMetadata: r.sdkMetadata,
       meteringMetadata: r.meteringMetadata,
     }).eventId;
     e.s.lastCompletedStartedId = w.startedId;
     e.s.wft = null;
+    this.trackBuildIds(e, r, completedId);
     const st = r.stickyAttributes;
     e.s.sticky = st?.workerTaskQueue?.name
       ? { queue: st.workerTaskQueue.name, timeoutMs: durMs(st.scheduleToStartTimeout) || 10_000 }
@@ -1369,6 +1473,99 @@ export class Engine {
       if (t) activityTasks.push(t);
     }
     return { activityTasks };
+  }
+
+  /**
+   * Like Temporal's trackBuildIdFromCompletion and addBinaryCheckSumIfNotExists:
+   * the BuildIds search attribute ("unversioned" for a worker without
+   * versioning, plus "unversioned:<id>" / "versioned:<id>" from its version
+   * stamp or deployment options), the BinaryChecksums search attribute, and
+   * one reset point per checksum / build id (at most 20, oldest dropped).
+   */
+  private trackBuildIds(e: Exec, r: any, completedId: number): void {
+    const stamp = r.workerVersionStamp;
+    const dep = r.deploymentOptions;
+    const versioned = !!stamp?.useVersioning || dep?.workerVersioningMode === 2;
+    const buildId: string = stamp?.buildId || dep?.buildId || '';
+    const buildIds: string[] = versioned ? [] : ['unversioned'];
+    if (buildId) buildIds.push(`${versioned ? 'versioned' : 'unversioned'}:${buildId}`);
+    const sa = { ...(e.s.searchAttributes ?? {}) };
+    const addTo = (name: string, values: string[]) => {
+      const cur: string[] = sa[name]?.data ? JSON.parse(Buffer.from(sa[name].data).toString()) : [];
+      const next = [...cur];
+      for (const v of values) if (!next.includes(v)) next.push(v);
+      if (next.length === cur.length) return;
+      sa[name] = {
+        metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('KeywordList') },
+        data: Buffer.from(JSON.stringify(next.slice(-20))),
+      };
+    };
+    addTo('BuildIds', buildIds);
+    const checksum: string = r.binaryChecksum || buildId;
+    if (r.binaryChecksum) addTo('BinaryChecksums', [r.binaryChecksum]);
+    e.s.searchAttributes = sa;
+    if (checksum && !(e.s.resetPoints ?? []).some((p) => p.binaryChecksum === checksum)) {
+      e.s.resetPoints = [
+        ...(e.s.resetPoints ?? []).slice(-19),
+        { binaryChecksum: checksum, firstWorkflowTaskCompletedId: completedId, createTime: this.clock.now() },
+      ];
+    }
+  }
+
+  private blobTooLarge(size: number): boolean {
+    return size > this.limits.blobSizeWarn && size > this.limits.blobSizeError;
+  }
+
+  /** RPC-level check (start, signal): INVALID_ARGUMENT like Temporal's frontend/history. */
+  private checkBlob(size: number): void {
+    if (this.blobTooLarge(size)) throw invalid('Blob data size exceeds limit.');
+  }
+  private checkMemo(memo: any): void {
+    const size = blobSize('map', memo?.fields);
+    if (size > this.limits.memoSizeWarn && size > this.limits.memoSizeError) throw invalid('Memo size exceeds limit.');
+  }
+
+  /**
+   * Temporal's size-limit checks on commands: a command carrying a blob over
+   * the limit fails the workflow task with the command's cause *and* fails the
+   * workflow (non-retryable server failure).
+   */
+  private oversizedCommand(commands: any[]): { cause: number; message: string } | undefined {
+    const checks: Record<number, [string, 'payloads' | 'failure' | 'map', string, number]> = {
+      [cmdType('SCHEDULE_ACTIVITY_TASK')]: ['scheduleActivityTaskCommandAttributes', 'payloads', 'input', 2],
+      [cmdType('COMPLETE_WORKFLOW_EXECUTION')]: ['completeWorkflowExecutionCommandAttributes', 'payloads', 'result', 7],
+      [cmdType('FAIL_WORKFLOW_EXECUTION')]: ['failWorkflowExecutionCommandAttributes', 'failure', 'failure', 8],
+      [cmdType('CANCEL_WORKFLOW_EXECUTION')]: ['cancelWorkflowExecutionCommandAttributes', 'payloads', 'details', 9],
+      [cmdType('RECORD_MARKER')]: ['recordMarkerCommandAttributes', 'map', 'details', 6],
+      [cmdType('CONTINUE_AS_NEW_WORKFLOW_EXECUTION')]: [
+        'continueAsNewWorkflowExecutionCommandAttributes',
+        'payloads',
+        'input',
+        11,
+      ],
+      [cmdType('START_CHILD_WORKFLOW_EXECUTION')]: [
+        'startChildWorkflowExecutionCommandAttributes',
+        'payloads',
+        'input',
+        16,
+      ],
+      [cmdType('SIGNAL_EXTERNAL_WORKFLOW_EXECUTION')]: [
+        'signalExternalWorkflowExecutionCommandAttributes',
+        'payloads',
+        'input',
+        19,
+      ],
+    };
+    for (const c of commands) {
+      const chk = checks[c.commandType];
+      if (!chk) continue;
+      const [field, kind, sub, cause] = chk;
+      if (this.blobTooLarge(blobSize(kind, c[field]?.[sub]))) {
+        const name = field[0].toUpperCase() + field.slice(1);
+        return { cause, message: `${name}.${sub[0].toUpperCase()}${sub.slice(1)} exceeds size limit.` };
+      }
+    }
+    return undefined;
   }
 
   private validateCommands(e: Exec, commands: any[]): { cause: number; message: string } | undefined {
@@ -1965,6 +2162,15 @@ export class Engine {
 
   private actDone(kind: 'completed' | 'failed' | 'canceled', e: Exec, a: ActivityState, r: any): void {
     a.identity = r.identity || a.identity;
+    // Like Temporal's frontend: an oversized result or failure becomes a
+    // non-retryable server failure of the activity.
+    const tooBig = (message: string) => ({ message, source: 'Server', serverFailureInfo: { nonRetryable: true } });
+    if (kind === 'completed' && this.blobTooLarge(blobSize('payloads', r.result))) {
+      kind = 'failed';
+      r = { ...r, failure: tooBig('Complete result exceeds size limit.') };
+    } else if (kind === 'failed' && this.blobTooLarge(blobSize('failure', r.failure))) {
+      r = { ...r, failure: tooBig('Failure exceeds size limit.') };
+    }
     if (kind === 'completed')
       this.closeActivity(e, a, ev('ACTIVITY_TASK_COMPLETED'), { result: r.result, identity: r.identity });
     else if (kind === 'failed') this.activityFailed(e, a, r.failure, r.identity, r.lastHeartbeatDetails);
@@ -2019,7 +2225,7 @@ export class Engine {
     }
     this.touch(e);
     this.flush();
-    return { cancelRequested: a.cancelRequestedId > 0 };
+    return { cancelRequested: a.cancelRequestedId > 0, activityPaused: !!a.paused, activityReset: !!a.reset };
   }
   RecordActivityTaskHeartbeat(r: any) {
     this.ns(r.namespace);
@@ -2029,6 +2235,116 @@ export class Engine {
   RecordActivityTaskHeartbeatById(r: any) {
     const { e, a } = this.activityById(r);
     return this.heartbeat(e, a, r);
+  }
+
+  // ---------------------------------------------------------------- RPC: activity pause / unpause / reset
+  //
+  // Like Temporal: a pause or reset of a *running* attempt only flags it (the
+  // worker learns it from its next heartbeat response: activityPaused /
+  // activityReset, and cancels the attempt); a paused activity gets no new
+  // attempt until it is unpaused; a reset makes the attempt count start again
+  // from 1 (for a running attempt, from its end on).
+
+  /** The activities a Pause/Unpause/ResetActivity request names (by id, by type, or all). */
+  private targetActivities(r: any, all: boolean): { e: Exec; list: ActivityState[] } {
+    const e = this.execOf(r.execution, r.namespace);
+    if (!e.running) throw notFound('workflow execution already completed');
+    const acts = Object.values(e.s.activities);
+    let list: ActivityState[];
+    if (r.id) list = acts.filter((a) => a.activityId === r.id);
+    else if (r.type) list = acts.filter((a) => a.activityType === r.type);
+    else if (all) list = acts;
+    else throw invalid('either activity id or activity type must be provided');
+    if (r.id && !list.length)
+      throw notFound('invalid activityID or activity already timed out or invoking workflow is completed');
+    return { e, list };
+  }
+
+  /**
+   * Makes a not-running activity wait for attempt `next`, dispatched after
+   * `delayMs` unless it is paused (then on unpause).
+   */
+  private pendAttempt(e: Exec, a: ActivityState, next: number, delayMs: number): void {
+    this.cancelTimer(e, `act:${a.scheduledId}:s2s`);
+    this.cancelTimer(e, `act:${a.scheduledId}:retry`);
+    a.state = 'backoff';
+    a.attempt = next - 1;
+    a.retryAt = this.clock.now() + delayMs;
+    if (!a.paused) this.armRetry(e, a);
+  }
+
+  private nextAttempt(a: ActivityState): number {
+    return a.state === 'backoff' ? a.attempt + 1 : a.attempt;
+  }
+
+  PauseActivity(r: any) {
+    const { e, list } = this.targetActivities(r, false);
+    for (const a of list) {
+      if (a.paused) {
+        if (r.id && !(r.requestId && a.paused.requestId === r.requestId))
+          throw new RpcError(grpc.status.FAILED_PRECONDITION, 'activity is already paused');
+        continue;
+      }
+      a.paused = { time: this.clock.now(), identity: r.identity, reason: r.reason, requestId: r.requestId };
+      // A pending attempt is held back; a running one is told by its next heartbeat.
+      if (a.state !== 'started') this.pendAttempt(e, a, this.nextAttempt(a), 0);
+    }
+    this.touch(e);
+    this.flush();
+    return {};
+  }
+
+  UnpauseActivity(r: any) {
+    const { e, list } = this.targetActivities(r, !!r.unpauseAll);
+    const jitter = durMs(r.jitter);
+    for (const a of list) {
+      if (!a.paused) {
+        if (r.id) throw new RpcError(grpc.status.FAILED_PRECONDITION, 'activity is not paused');
+        continue;
+      }
+      a.paused = undefined;
+      if (r.resetHeartbeat) {
+        a.heartbeatDetails = undefined;
+        a.lastHeartbeat = 0;
+      }
+      if (a.state === 'started') {
+        if (r.resetAttempts) a.restartCount = true;
+      } else {
+        this.pendAttempt(
+          e,
+          a,
+          r.resetAttempts ? 1 : this.nextAttempt(a),
+          jitter ? Math.floor(Math.random() * jitter) : 0,
+        );
+      }
+    }
+    this.touch(e);
+    this.flush();
+    return {};
+  }
+
+  ResetActivity(r: any) {
+    const { e, list } = this.targetActivities(r, !!r.matchAll);
+    const jitter = durMs(r.jitter);
+    for (const a of list) {
+      if (a.state === 'started') {
+        // The running attempt is told through its heartbeats; the count starts
+        // again when it ends (its task token stays valid meanwhile).
+        a.reset = true;
+        a.restartCount = true;
+        if (r.resetHeartbeat) a.resetHeartbeat = true;
+        continue;
+      }
+      if (r.resetHeartbeat) {
+        a.heartbeatDetails = undefined;
+        a.lastHeartbeat = 0;
+      }
+      if (a.paused && !r.keepPaused) a.paused = undefined;
+      this.pendAttempt(e, a, 1, jitter ? Math.floor(Math.random() * jitter) : 0);
+    }
+    this.touch(e);
+    this.flush();
+    return {};
   }
 
   // ---------------------------------------------------------------- RPC: cancel / terminate
@@ -2155,6 +2471,17 @@ export class Engine {
       rootExecution: { workflowId: s.rootWorkflowId, runId: s.rootRunId },
       firstRunId: s.firstRunId,
       priority: s.priority,
+      autoResetPoints: s.resetPoints
+        ? {
+            points: s.resetPoints.map((p) => ({
+              binaryChecksum: p.binaryChecksum,
+              runId: s.runId,
+              firstWorkflowTaskCompletedId: p.firstWorkflowTaskCompletedId,
+              createTime: ts(p.createTime),
+              resettable: false,
+            })),
+          }
+        : undefined,
     };
   }
 
@@ -2173,17 +2500,21 @@ export class Engine {
       pendingActivities: Object.values(s.activities).map((a) => ({
         activityId: a.activityId,
         activityType: { name: a.activityType },
-        state: a.cancelRequestedId ? 3 : a.state === 'started' ? 2 : 1,
+        state: a.cancelRequestedId ? 3 : a.paused ? (a.state === 'started' ? 5 : 4) : a.state === 'started' ? 2 : 1,
+        paused: !!a.paused,
+        pauseInfo: a.paused
+          ? { pauseTime: ts(a.paused.time), manual: { identity: a.paused.identity, reason: a.paused.reason } }
+          : undefined,
         heartbeatDetails: a.heartbeatDetails,
         lastHeartbeatTime: a.lastHeartbeat ? ts(a.lastHeartbeat) : undefined,
         lastStartedTime: a.startedTime ? ts(a.startedTime) : undefined,
-        attempt: a.attempt,
+        attempt: Math.max(1, a.attempt),
         maximumAttempts: a.retry.maxAttempts,
         scheduledTime: ts(a.attemptScheduledTime),
         expirationTime: a.s2cMs ? ts(a.scheduledTime + a.s2cMs) : undefined,
         lastFailure: a.lastFailure,
         lastWorkerIdentity: a.identity,
-        nextAttemptScheduleTime: a.state === 'backoff' ? ts(a.retryAt) : undefined,
+        nextAttemptScheduleTime: a.state === 'backoff' && !a.paused ? ts(a.retryAt) : undefined,
       })),
       pendingChildren: Object.values(s.children).map((c) => ({
         workflowId: c.workflowId,
@@ -2237,9 +2568,30 @@ export class Engine {
     return this.ListWorkflowExecutions(r);
   }
   CountWorkflowExecutions(r: any) {
-    if (/group\s+by/i.test(r.query ?? ''))
-      throw invalid('visibility query: GROUP BY is not supported by duban-temporal');
-    return { count: this.listMatching(r.namespace, r.query).length };
+    // Like Temporal: `GROUP BY ExecutionStatus` (the only grouping it allows),
+    // one group per status present, in status order.
+    const m = /^(.*?)\s*\bGROUP\s+BY\s+(\w+)\s*$/is.exec(r.query ?? '');
+    if (!m) return { count: this.listMatching(r.namespace, r.query).length };
+    if (m[2] !== 'ExecutionStatus')
+      throw invalid(`visibility query: 'GROUP BY' clause is only supported for ExecutionStatus`);
+    const all = this.listMatching(r.namespace, m[1]);
+    const byStatus = new Map<number, number>();
+    for (const e of all) byStatus.set(e.s.status, (byStatus.get(e.s.status) ?? 0) + 1);
+    const names = ['', 'Running', 'Completed', 'Failed', 'Canceled', 'Terminated', 'ContinuedAsNew', 'TimedOut'];
+    return {
+      count: all.length,
+      groups: [...byStatus]
+        .sort((a, b) => a[0] - b[0])
+        .map(([st, count]) => ({
+          count,
+          groupValues: [
+            {
+              metadata: { encoding: Buffer.from('json/plain') },
+              data: Buffer.from(JSON.stringify(names[st] ?? String(st))),
+            },
+          ],
+        })),
+    };
   }
 
   DescribeTaskQueue(r: any) {

@@ -53,6 +53,14 @@ export interface ActivityState {
   st2cMs: number;
   hbMs: number;
   retry: RetryPolicy;
+  /** PauseActivity: no new attempt is dispatched until UnpauseActivity (or a reset that unpauses). */
+  paused?: { time: number; identity?: string; reason?: string; requestId?: string };
+  /** ResetActivity on a running attempt: reported by its heartbeats until it ends. */
+  reset?: boolean;
+  /** Reset (or unpause with reset_attempts) of a running attempt: the attempt count starts from 1 when it ends. */
+  restartCount?: boolean;
+  /** ResetActivity with reset_heartbeat on a running attempt: the next attempt starts without details. */
+  resetHeartbeat?: boolean;
 }
 
 export interface ChildState {
@@ -103,6 +111,8 @@ export interface ExecState {
   /** Summary/details given at start (Describe's executionConfig.userMetadata). */
   userMetadata?: any;
   priority?: any;
+  /** Temporal's auto reset points: the first completed task of each binary checksum / build id. */
+  resetPoints?: { binaryChecksum: string; firstWorkflowTaskCompletedId: number; createTime: number }[];
   /** A failed workflow task waiting out its retry backoff (attempt, due time). */
   wftRetry?: { attempt: number; at: number };
 }

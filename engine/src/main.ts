@@ -4,6 +4,7 @@
 // Unknown flags are accepted and ignored so newer SDK versions keep working.
 import { startEngine } from './server.js';
 import { DbLockedError } from './store.js';
+import type { Limits } from './engine.js';
 
 function parse(argv: string[]) {
   const flags = new Map<string, string[]>();
@@ -41,6 +42,21 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const [k, v] = sa.split('=');
     if (k) searchAttributes[k] = v || 'Keyword';
   }
+  // Dynamic config the engine honours (the rest is accepted and ignored):
+  // payload size limits, as `--dynamic-config-value limit.blobSize.error=10240`.
+  const limitKeys: Record<string, keyof Limits> = {
+    'limit.blobSize.error': 'blobSizeError',
+    'limit.blobSize.warn': 'blobSizeWarn',
+    'limit.memoSize.error': 'memoSizeError',
+    'limit.memoSize.warn': 'memoSizeWarn',
+  };
+  const limits: Partial<Limits> = {};
+  for (const dc of flags.get('dynamic-config-value') ?? []) {
+    const eq = dc.indexOf('=');
+    const key = limitKeys[dc.slice(0, eq)];
+    const value = Number(dc.slice(eq + 1).trim());
+    if (eq > 0 && key && Number.isFinite(value)) limits[key] = value;
+  }
   if (positional[0] === 'server' && positional[1] === 'start-dev') {
     opts = {
       port: Number(get('port') ?? 7233),
@@ -49,6 +65,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       timeSkipping: false,
       namespaces: flags.get('namespace') ?? [],
       searchAttributes,
+      limits,
     };
   } else if (positional.length && /^\d+$/.test(positional[0])) {
     const initial = get('initial-time');
@@ -64,6 +81,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       namespaces: [],
       searchAttributes,
       initialTime,
+      limits,
     };
   } else {
     process.stderr.write(

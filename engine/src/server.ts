@@ -1,6 +1,6 @@
 // Server assembly: engine + store + gRPC services on one port.
 import * as grpc from '@grpc/grpc-js';
-import { Engine } from './engine.js';
+import { Engine, type Limits } from './engine.js';
 import { MemoryStore, SqliteStore } from './store.js';
 import { addService, healthService, type Handler } from './grpc.js';
 import { testServiceHandlers } from './testservice.js';
@@ -14,6 +14,8 @@ export interface StartOptions {
   searchAttributes?: Record<string, string>;
   /** Test-server mode: the virtual clock's start (epoch ms). */
   initialTime?: number;
+  /** Payload size limits (`--dynamic-config-value limit.blobSize.error=N` etc.). */
+  limits?: Partial<Limits>;
 }
 
 export interface RunningEngine {
@@ -30,6 +32,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     timeSkipping: !!opts.timeSkipping,
     namespaces: opts.namespaces,
     searchAttributes: opts.searchAttributes,
+    limits: opts.limits,
   });
   if (opts.initialTime !== undefined) engine.clock.startAt(opts.initialTime);
   // grpc-js strips grpc-encoding from the metadata handlers see; surface it for

@@ -29,3 +29,39 @@ export async function heartbeater(): Promise<string> {
   }
   return 'finished without cancel';
 }
+
+export interface PauseResetState {
+  pause?: boolean;
+  unpause?: boolean;
+  reset?: boolean;
+  shouldRetry?: boolean;
+}
+
+/**
+ * Pauses and/or resets itself through the client, then heartbeats until the
+ * engine reports it (the SDK cancels the attempt); returns the cancellation
+ * details, or fails to be retried when `shouldRetry`.
+ */
+export async function pauseResetSelf(state: PauseResetState): Promise<unknown> {
+  const ctx = Context.current();
+  const info = ctx.info;
+  if (info.attempt > 1) return { attempt: info.attempt };
+  const svc = ctx.client.workflowService;
+  const req = {
+    namespace: info.workflowNamespace,
+    execution: { workflowId: info.workflowExecution?.workflowId, runId: info.workflowExecution?.runId },
+    id: info.activityId,
+  };
+  if (state.pause) await svc.pauseActivity(req);
+  if (state.reset) await svc.resetActivity(req);
+  for (;;) {
+    try {
+      ctx.heartbeat();
+      await ctx.sleep(200);
+    } catch (err) {
+      if (!state.shouldRetry) return { ...ctx.cancellationDetails };
+      if (state.unpause) await svc.unpauseActivity(req);
+      throw err;
+    }
+  }
+}

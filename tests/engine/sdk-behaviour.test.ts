@@ -21,8 +21,10 @@ import {
 } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { msToTs } from '@temporalio/common/lib/time';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startHarness, uid, type EngineHarness } from './helpers';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { launcher, startHarness, uid, type EngineHarness } from './helpers';
+import * as activities from './activities';
 import * as wfs from './workflows';
 
 const taskQueue = 'sdk-behaviour';
@@ -318,5 +320,169 @@ describe('update protocol messages (issue 10: where Accepted/Completed land in h
       EventType.EVENT_TYPE_TIMER_STARTED,
     ]);
     await env.client.workflow.getHandle(workflowId).terminate();
+  });
+});
+
+describe('activity pause / unpause / reset (issue 18 item 7)', () => {
+  it('tells a running activity it was paused through its heartbeat (cancellation details)', async () => {
+    const r = await env.client.workflow.execute(wfs.pauseResetWorkflow, {
+      taskQueue,
+      workflowId: uid('pause'),
+      args: [{ pause: true }],
+    });
+    expect(r).toMatchObject({ paused: true, reset: false, cancelRequested: false });
+  });
+
+  it('reports pause and reset together', async () => {
+    const r = await env.client.workflow.execute(wfs.pauseResetWorkflow, {
+      taskQueue,
+      workflowId: uid('pause-reset'),
+      args: [{ pause: true, reset: true }],
+    });
+    expect(r).toMatchObject({ paused: true, reset: true });
+  });
+
+  it('retries a reset attempt (the count starts again from 1) and an attempt unpaused before it failed', async () => {
+    for (const state of [
+      { reset: true, shouldRetry: true },
+      { pause: true, unpause: true, shouldRetry: true },
+    ]) {
+      const r = await env.client.workflow.execute(wfs.pauseResetWorkflow, {
+        taskQueue,
+        workflowId: uid('reset-retry'),
+        args: [state],
+      });
+      expect(r).toEqual({ attempt: 2 });
+    }
+  });
+
+  it('holds back a paused scheduled activity until unpause; reset and errors like Temporal', async () => {
+    const svc = env.client.workflowService;
+    const h = await env.client.workflow.start(wfs.unpolledActivity, { taskQueue, workflowId: uid('unpolled') });
+    const pending = async () => {
+      const d = await svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: h.workflowId } });
+      return d.pendingActivities?.[0];
+    };
+    const activityId = (await eventually(async () => (await pending())?.activityId ?? undefined))!;
+    const req = { namespace: 'default', execution: { workflowId: h.workflowId }, id: activityId, identity: 'me' };
+    await svc.pauseActivity({ ...req, reason: 'looking' });
+    let p = await pending();
+    expect(p?.paused).toBe(true);
+    expect(p?.state).toBe(temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_PAUSED);
+    expect(p?.pauseInfo?.manual?.reason).toBe('looking');
+    await expect(svc.pauseActivity(req)).rejects.toMatchObject({ code: grpcStatus.FAILED_PRECONDITION });
+    await svc.unpauseActivity(req);
+    p = await pending();
+    expect(p?.paused).toBeFalsy();
+    await expect(svc.unpauseActivity(req)).rejects.toMatchObject({ code: grpcStatus.FAILED_PRECONDITION });
+    await svc.resetActivity(req);
+    expect((await pending())?.attempt).toBe(1);
+    await expect(svc.pauseActivity({ ...req, id: 'no-such-activity' })).rejects.toMatchObject({
+      code: grpcStatus.NOT_FOUND,
+    });
+    await h.terminate();
+  });
+});
+
+describe('build ids, eager start, counts by status (issue 18)', () => {
+  it("records the worker's build id in WorkflowTaskCompleted and the BuildIds search attribute", async () => {
+    const h = await env.client.workflow.start(wfs.activityWorkflow, {
+      taskQueue,
+      workflowId: uid('buildid'),
+      args: ['b'],
+    });
+    await h.result();
+    const buildId = harness.worker.options.buildId;
+    const d = await h.describe();
+    expect(d.searchAttributes.BuildIds).toEqual(['unversioned', `unversioned:${buildId}`]);
+    const completed = (await history(h.workflowId)).find(
+      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    );
+    expect(completed?.workflowTaskCompletedEventAttributes?.workerVersion?.buildId).toBe(buildId);
+  });
+
+  it('starts a workflow eagerly for the worker sharing the connection', async () => {
+    const client = new Client({ connection: env.nativeConnection, namespace: 'default' });
+    const h = await client.workflow.start(wfs.activityWorkflow, {
+      taskQueue,
+      workflowId: uid('eager'),
+      args: ['eager'],
+      requestEagerStart: true,
+      workflowTaskTimeout: '1h',
+    });
+    expect(h.eagerlyStarted).toBe(true);
+    expect(await h.result()).toBe('hello eager');
+  });
+
+  it('counts GROUP BY ExecutionStatus like Temporal', async () => {
+    const q = uid('count-queue');
+    const a = await env.client.workflow.start(wfs.waitForever, { taskQueue: q, workflowId: uid('c') });
+    const b = await env.client.workflow.start(wfs.waitForever, { taskQueue: q, workflowId: uid('c') });
+    await env.client.workflow.start(wfs.waitForever, { taskQueue: q, workflowId: uid('c') });
+    await a.terminate();
+    await b.terminate();
+    expect(await env.client.workflow.count(`TaskQueue = '${q}' GROUP BY ExecutionStatus`)).toEqual({
+      count: 3,
+      groups: [
+        { count: 1, groupValues: [['Running']] },
+        { count: 2, groupValues: [['Terminated']] },
+      ],
+    });
+    await expect(env.client.workflow.count(`TaskQueue = '${q}' GROUP BY WorkflowType`)).rejects.toThrow();
+  });
+});
+
+describe('payload size limits (--dynamic-config-value limit.blobSize.*)', () => {
+  let limited: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    limited = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: launcher },
+        extraArgs: [
+          '--dynamic-config-value',
+          'limit.blobSize.error=10240',
+          '--dynamic-config-value',
+          'limit.blobSize.warn=2048',
+        ],
+      },
+    });
+  });
+  afterAll(() => limited?.teardown());
+
+  it('reports the limits in DescribeNamespace and enforces them on start and on commands', async () => {
+    const ns = await limited.client.workflowService.describeNamespace({ namespace: 'default' });
+    expect(Number(ns.namespaceInfo?.limits?.blobSizeLimitError)).toBe(10240);
+    const big = 'x'.repeat(20_000);
+    const startErr = await limited.client.workflow
+      .start(wfs.activityWorkflow, { taskQueue: 'limits', workflowId: uid('big'), args: [big] })
+      .catch((e) => e);
+    expect(startErr?.cause?.code).toBe(grpcStatus.INVALID_ARGUMENT);
+    expect(String(startErr?.cause?.details)).toMatch(/size exceeds limit/);
+    // The worker opts out of SDK core's own check, so the oversized command reaches the engine.
+    const worker = await Worker.create({
+      connection: limited.nativeConnection,
+      taskQueue: 'limits',
+      workflowBundle: harness.workflowBundle,
+      activities,
+      disablePayloadErrorLimit: true,
+    });
+    const h = await limited.client.workflow.start(wfs.bigActivityInput, {
+      taskQueue: 'limits',
+      workflowId: uid('bigcmd'),
+      args: [20_000],
+    });
+    const err = await worker.runUntil(h.result().catch((e) => e));
+    expect(err?.name).toBe('WorkflowFailedError');
+    const events = (
+      await limited.client.workflowService.getWorkflowExecutionHistory({
+        namespace: 'default',
+        execution: { workflowId: h.workflowId },
+      })
+    ).history?.events;
+    const failed = events?.find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    expect(failed?.workflowTaskFailedEventAttributes?.cause).toBe(
+      temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+    );
+    expect(events?.at(-1)?.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED);
   });
 });

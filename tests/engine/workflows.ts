@@ -311,3 +311,22 @@ export async function userMetadataWorkflow(): Promise<string> {
   wf.upsertSearchAttributes({ DubanWhen: [new Date('2026-03-01T00:00:00Z')] });
   return 'ok';
 }
+
+export async function pauseResetWorkflow(state: acts.PauseResetState): Promise<unknown> {
+  const { pauseResetSelf } = wf.proxyActivities<typeof acts>({
+    startToCloseTimeout: '10s',
+    heartbeatTimeout: '2s',
+    retry: { initialInterval: '100ms', maximumAttempts: 2 },
+  });
+  return await pauseResetSelf(state);
+}
+
+/** An activity on a queue nobody polls: it stays scheduled (for pause/unpause/reset checks). */
+export async function unpolledActivity(): Promise<string> {
+  const { echo } = wf.proxyActivities<typeof acts>({ startToCloseTimeout: '10s', taskQueue: 'nobody-polls-this' });
+  return await echo('never');
+}
+
+export async function bigActivityInput(size: number): Promise<string> {
+  return await echo('x'.repeat(size));
+}
