@@ -22,7 +22,7 @@ import type { IsoDate } from './types';
 export type OrderStatus = 'ISSUED' | 'REPLIED' | 'CLOSED';
 
 export interface OrderRules {
-  /** How a number is written: {year} and {n} are replaced; {n} is required. */
+  /** How a number is written: {year} (or {年}) and {n} (or {序号}) are replaced; {n} is required. */
   numberFormat: string;
   /** The reply is due by the end of this many working days after issue. */
   replyWorkingDays: number;
@@ -44,17 +44,17 @@ export function isFormalNotice(level: number): boolean {
 export function orderFormatProblem(format: string): { zh: string; en: string } | null {
   if (!format.trim() || format.length > 40)
     return { zh: '编号格式不能为空，且不超过40个字符', en: 'The number format must be 1–40 characters' };
-  const count = (format.match(/\{n\}/g) ?? []).length;
+  const count = (format.match(/\{(?:n|序号)\}/g) ?? []).length;
   if (count !== 1)
-    return { zh: '编号格式须含且只含一个 {n}（序号）', en: 'The number format must contain {n} exactly once' };
-  const other = format.replace(/\{year\}|\{n\}/g, '');
+    return { zh: '编号格式须含且只含一个 {序号}', en: 'The number format must contain {n} exactly once' };
+  const other = format.replace(/\{(?:year|年|n|序号)\}/g, '');
   if (/[{}]/.test(other))
-    return { zh: '编号格式只能使用 {year} 和 {n} 两个占位符', en: 'Only {year} and {n} may appear in braces' };
+    return { zh: '编号格式只能使用 {年} 和 {序号} 两个占位符', en: 'Only {year} and {n} may appear in braces' };
   return null;
 }
 
 export function formatOrderNumber(format: string, year: number, n: number): string {
-  return format.replace(/\{year\}/g, String(year)).replace(/\{n\}/g, String(n));
+  return format.replace(/\{(?:year|年)\}/g, String(year)).replace(/\{(?:n|序号)\}/g, String(n));
 }
 
 /** The day the reply is due. */

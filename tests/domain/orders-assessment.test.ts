@@ -25,9 +25,10 @@ describe('督办单', () => {
   it('numbers by the plan format and refuses formats without exactly one {n}', () => {
     expect(formatOrderNumber('〔{year}〕{n}号', 2026, 12)).toBe('〔2026〕12号');
     expect(formatOrderNumber('医督〔{year}〕第{n}号', 2027, 1)).toBe('医督〔2027〕第1号');
-    expect(orderFormatProblem('〔{year}〕号')?.zh).toContain('{n}');
-    expect(orderFormatProblem('{n}-{n}')?.zh).toContain('{n}');
-    expect(orderFormatProblem('{month}{n}')?.zh).toContain('{year}');
+    expect(formatOrderNumber('卫督〔{年}〕{序号}号', 2026, 3)).toBe('卫督〔2026〕3号');
+    expect(orderFormatProblem('〔{year}〕号')?.zh).toContain('{序号}');
+    expect(orderFormatProblem('{n}-{序号}')?.zh).toContain('只含一个');
+    expect(orderFormatProblem('{month}{n}')?.zh).toContain('{年}');
     expect(orderFormatProblem('〔{year}〕{n}号')).toBeNull();
   });
 

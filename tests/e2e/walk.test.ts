@@ -234,6 +234,23 @@ describe('the walk: every form, every page, every role, both widths', () => {
     await year.getByRole('button', { name: '载入' }).click();
     await year.getByRole('button', { name: '确认' }).click();
     await expect.poll(() => year.getByRole('status').textContent()).toContain('日历已更新');
+    // The plan's rules: a number format, scoring by points, and a heavier deduction for a 督办单.
+    const rules = page.getByRole('form', { name: '方案规则设置' });
+    expect(await rules.getByLabel('编号格式').inputValue()).toBe('〔{year}〕{n}号');
+    await rules.getByLabel('编号格式').fill('医督〔{年}〕{序号}号');
+    await rules.getByLabel('计分方式').selectOption({ label: '加减分制' });
+    await rules.getByLabel('收到督办单（牵头）').fill('-2');
+    await rules.getByRole('button', { name: '保存规则' }).click();
+    await rules.getByRole('button', { name: '确认' }).click();
+    await expect.poll(() => rules.getByRole('status').textContent()).toContain('方案规则已保存');
+    await page.reload();
+    await expect.poll(() => rules.getByLabel('编号格式').inputValue()).toBe('医督〔{年}〕{序号}号');
+    expect(await rules.getByLabel('收到督办单（牵头）').inputValue()).toBe('-2');
+    // A format without its number is refused in words, and nothing changes.
+    await rules.getByLabel('编号格式').fill('医督〔{年}〕号');
+    await rules.getByRole('button', { name: '保存规则' }).click();
+    await rules.getByRole('button', { name: '确认' }).click();
+    await expect.poll(() => rules.getByRole('alert').textContent()).toContain('编号格式须含且只含一个 {序号}');
     await check(w, 'admin-after-desktop');
     await w.close();
   }, 60_000);
