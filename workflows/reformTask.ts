@@ -67,8 +67,14 @@ const {
 });
 /**
  * The projection is a short, idempotent write to the read model that every
- * command waits for: a local activity runs it in the worker right away,
- * without a round trip through the server's task queue.
+ * command waits for. From 'projection-as-activity' on it is a regular
+ * activity again: as a local activity, its result and an Update that arrived
+ * while it ran could be taken in one order the first time and in the other on
+ * replay (the soak's "Activity machine does not handle TimerCanceled": a
+ * handler scheduled deliverNotice right after its projection resolved, while
+ * the main loop answered the Update's wake-up). A regular activity's result
+ * comes in its own workflow task, in history order both times. Histories
+ * between the two patches keep the local activity.
  */
 const { projectTask: projectTaskLocal } = proxyLocalActivities<DubanActivities>({
   startToCloseTimeout: '30 seconds',
@@ -76,7 +82,11 @@ const { projectTask: projectTaskLocal } = proxyLocalActivities<DubanActivities>(
 });
 /** Histories recorded before the change (tests/fixtures/histories) scheduled it as a normal activity. */
 const projectTask: DubanActivities['projectTask'] = (input) =>
-  patched('projection-as-local-activity') ? projectTaskLocal(input) : projectTaskV1(input);
+  patched('projection-as-activity')
+    ? projectTaskV1(input)
+    : patched('projection-as-local-activity')
+      ? projectTaskLocal(input)
+      : projectTaskV1(input);
 /** Notices may take a while (many recipients, slow SMTP) but heartbeat: a dead worker is noticed in seconds. */
 const { deliverNotice } = proxyActivities<DubanActivities>({
   startToCloseTimeout: '5 minutes',
