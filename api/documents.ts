@@ -20,6 +20,7 @@ import {
 } from 'docx';
 import ExcelJS from 'exceljs';
 import { bulletinSummary, type BulletinDepartment, type BulletinRules } from '../domain/bulletin.ts';
+import { shanghaiDate } from '../domain/calendar.ts';
 import { label } from '../domain/vocabulary.ts';
 import type { AppServices } from './context.ts';
 import { DOC } from './documentText.ts';
@@ -121,8 +122,6 @@ async function issuerOf(services: AppServices, planId: string): Promise<string> 
   return settings.orders?.issuer || plan?.issuer || DOC.defaultIssuer;
 }
 
-const todayShanghai = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
-
 /** 督办通知书 of one 督办单, or null when there is no such order. */
 export async function orderDocument(services: AppServices, orderId: string): Promise<Buffer | null> {
   const o = await services.prisma.supervisionOrder.findUnique({
@@ -135,9 +134,7 @@ export async function orderDocument(services: AppServices, orderId: string): Pro
     orderBy: { sortOrder: 'asc' },
   });
   const issuer = await issuerOf(services, o.planId);
-  const lastReport = o.lastReportAt
-    ? new Date(o.lastReportAt.getTime() + 8 * 3_600_000).toISOString().slice(0, 10)
-    : null;
+  const lastReport = o.lastReportAt ? shanghaiDate(o.lastReportAt) : null;
   return pack([
     ...head(issuer, DOC.orderTitle, o.docNumber),
     para(`${depts.map((d) => d.name).join('、') || DOC.leadDepartment}：`, { indent: false }),
@@ -174,7 +171,7 @@ export async function assignmentDocument(services: AppServices, taskId: string):
   });
   if (!t || !t.assignedAt || !t.leadDepartment) return null;
   const issuer = await issuerOf(services, t.planId);
-  const assignedOn = new Date(t.assignedAt.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const assignedOn = shanghaiDate(t.assignedAt);
   const rows: [string, string][] = [
     [DOC.field.plan, t.plan.title],
     ...(t.section ? ([[DOC.field.section, `${t.section.numbering}${t.section.title}`]] as [string, string][]) : []),
@@ -248,9 +245,7 @@ export async function bulletinDocument(services: AppServices, roundId: string): 
   if (!d) return null;
   const { round, departments, summary, name, ev } = d;
   const issuer = await issuerOf(services, round.planId);
-  const closedOn = round.closedAt
-    ? new Date(round.closedAt.getTime() + 8 * 3_600_000).toISOString().slice(0, 10)
-    : todayShanghai();
+  const closedOn = round.closedAt ? shanghaiDate(round.closedAt) : shanghaiDate(Date.now());
   const lagging = ev.lagging ?? [];
   const byDept = new Map<string, typeof lagging>();
   for (const l of lagging) byDept.set(l.department, [...(byDept.get(l.department) ?? []), l]);

@@ -317,17 +317,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       },
     ].slice(-HISTORY_SUMMARY_SIZE);
     const payload: Parameters<DubanActivities['projectTask']>[0] = {
-      task: {
-        ...snapshot(),
-        health: health(),
-        milestones: state.milestones,
-        title: state.title,
-        planId: state.planId,
-        attempt: workflowInfo().historyLength,
-        ...(state.orders ? { orders: state.orders } : {}),
-        ...(cadenceOn ? { reportCadence: state.cadence ?? null } : {}),
-        order: projectionOrder(),
-      },
+      task: projectedTask(),
       event: { ...event, id: `${state.taskId}:${state.seq}`, at },
       extra,
     };
@@ -939,20 +929,25 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     });
   }
 
+  /** What every projection writes: the task as the workflow holds it now. */
+  function projectedTask(): Parameters<DubanActivities['projectTask']>[0]['task'] {
+    return {
+      ...snapshot(),
+      health: health(),
+      milestones: state.milestones,
+      title: state.title,
+      planId: state.planId,
+      attempt: workflowInfo().historyLength,
+      ...(state.orders ? { orders: state.orders } : {}),
+      ...(cadenceOn ? { reportCadence: state.cadence ?? null } : {}),
+      order: projectionOrder(),
+    };
+  }
+
   /** The current state, for the read model to take whole: no event of its own (a resync). */
   function reprojection(): Parameters<DubanActivities['projectTask']>[0] {
     return {
-      task: {
-        ...snapshot(),
-        health: health(),
-        milestones: state.milestones,
-        title: state.title,
-        planId: state.planId,
-        attempt: workflowInfo().historyLength,
-        ...(state.orders ? { orders: state.orders } : {}),
-        ...(cadenceOn ? { reportCadence: state.cadence ?? null } : {}),
-        order: projectionOrder(),
-      },
+      task: projectedTask(),
       event: { id: `${state.taskId}:${state.seq}`, at: nowIso(), kind: 'RESYNC' },
       resync: true,
     };
