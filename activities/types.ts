@@ -46,6 +46,8 @@ export interface ProjectTaskInput {
       /** 报送频次: the period this report settled, and whether in time. */
       dueOn?: IsoDate;
       onTime?: boolean;
+      /** 佐证材料 attached to this report (Evidence ids; the row's reportId is set). */
+      evidenceIds?: string[];
     };
     extension?: {
       id: string;
@@ -68,6 +70,10 @@ export interface ProjectTaskInput {
       reviewerId?: string;
       reason?: string;
       decidedAt?: string;
+      /** 佐证材料 attached to the request (Evidence ids; the row's closureId is set). */
+      evidenceIds?: string[];
+      /** The office's checklist when it approved (事实清楚, 问题解决, 资料齐全). */
+      checklist?: { factsClear: boolean; problemSolved: boolean; materialsComplete: boolean };
     };
     instruction?: { id: string; authorId: string; text: string };
     order?: { id: string; status: 'REPLIED' | 'CLOSED'; text?: string; by: string };

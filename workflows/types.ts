@@ -28,6 +28,11 @@ export interface Actor {
   role: Role;
   /** Set for DEPARTMENT users. */
   departmentId?: string | null;
+  /**
+   * 代理: the user this actor acts for (a delegation in force, api/). The
+   * timeline and exports show "王五 代 张三"; the workflow records it on the event.
+   */
+  onBehalfOf?: { userId: string; displayName?: string } | null;
 }
 
 export interface IndicatorRef {
@@ -209,6 +214,8 @@ export interface ReportCommand {
   problems?: string;
   nextSteps?: string;
   actuals?: IndicatorActualInput[];
+  /** 佐证材料: ids of Evidence rows the API checked belong to this task and this uploader. */
+  evidenceIds?: string[];
 }
 export interface ExtensionRequestCommand {
   actor: Actor;
@@ -219,10 +226,20 @@ export interface DecisionCommand {
   actor: Actor;
   approve: boolean;
   reason?: string;
+  /** Closure reviews only: 事实清楚, 问题解决, 资料齐全. */
+  checklist?: ClosureChecklist;
 }
 export interface ClosureRequestCommand {
   actor: Actor;
   summary: string;
+  /** 佐证材料 (see ReportCommand.evidenceIds); a plan may require at least one. */
+  evidenceIds?: string[];
+}
+/** The office's checklist at closure review: all three must be ticked to approve. */
+export interface ClosureChecklist {
+  factsClear: boolean;
+  problemSolved: boolean;
+  materialsComplete: boolean;
 }
 export interface EscalateCommand {
   actor: Actor;
