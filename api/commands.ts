@@ -25,6 +25,7 @@ const KNOWN: ErrorCode[] = [
   'EXTENSION_PENDING',
   'NO_PENDING_EXTENSION',
   'NO_PENDING_CLOSURE',
+  'NO_PENDING_REQUEST',
 ];
 
 /** How long a command may wait for its workflow before the user is told the service is unavailable. */

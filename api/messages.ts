@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'EXTENSION_PENDING'
   | 'NO_PENDING_EXTENSION'
   | 'NO_PENDING_CLOSURE'
+  | 'NO_PENDING_REQUEST'
   | 'TEMPORAL_UNAVAILABLE'
   | 'IMPORT_FAILED';
 
@@ -37,6 +38,7 @@ export const MESSAGES: Record<ErrorCode, { zh: string; en: string }> = {
   EXTENSION_PENDING: { zh: '已有延期申请正在审核中。', en: 'An extension request is already awaiting a decision.' },
   NO_PENDING_EXTENSION: { zh: '没有待审核的延期申请。', en: 'There is no extension request to decide.' },
   NO_PENDING_CLOSURE: { zh: '没有待审核的办结申请。', en: 'There is no closure request to review.' },
+  NO_PENDING_REQUEST: { zh: '没有待处理的申请。', en: 'There is no request to decide.' },
   TEMPORAL_UNAVAILABLE: {
     zh: '工作流服务暂不可用，请稍后重试；数据未作更改。',
     en: 'The workflow service is unavailable; nothing was changed. Please retry.',

@@ -25,6 +25,13 @@ export interface AccessTask {
   dueDate?: string | null;
   hasPendingExtension?: boolean;
   hasPendingClosure?: boolean;
+  /** 退单: the lead department said "not ours" and the office has not decided. */
+  hasPendingDispute?: boolean;
+  /** 挂起: a pause is in force, or asked for and not yet decided. */
+  paused?: boolean;
+  hasPendingPause?: boolean;
+  /** 回头看: a closed task still within the plan's reopening period. */
+  reopenable?: boolean;
 }
 
 /** How an actor stands to a task. */
@@ -42,7 +49,13 @@ export type TaskAction =
   | 'CANCEL'
   | 'INSTRUCT'
   | 'REPLY_ORDER'
-  | 'CLOSE_ORDER';
+  | 'CLOSE_ORDER'
+  | 'DISPUTE'
+  | 'DECIDE_DISPUTE'
+  | 'REQUEST_PAUSE'
+  | 'DECIDE_PAUSE'
+  | 'RESUME'
+  | 'REOPEN';
 
 export const TASK_ACTIONS: readonly TaskAction[] = [
   'ASSIGN',
@@ -57,6 +70,12 @@ export const TASK_ACTIONS: readonly TaskAction[] = [
   'INSTRUCT',
   'REPLY_ORDER',
   'CLOSE_ORDER',
+  'DISPUTE',
+  'DECIDE_DISPUTE',
+  'REQUEST_PAUSE',
+  'DECIDE_PAUSE',
+  'RESUME',
+  'REOPEN',
 ];
 
 /** Codes a refusal carries (the API maps them to its error codes 1:1). */
@@ -68,7 +87,8 @@ export type AccessCode =
   | 'INVALID_STATE'
   | 'EXTENSION_PENDING'
   | 'NO_PENDING_EXTENSION'
-  | 'NO_PENDING_CLOSURE';
+  | 'NO_PENDING_CLOSURE'
+  | 'NO_PENDING_REQUEST';
 
 export interface Refusal {
   code: AccessCode;
@@ -149,6 +169,12 @@ export const ACCESS_RULES: readonly AccessRule[] = [
     statuses: ['ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'],
     zh: '销号督办单',
   },
+  { action: 'DISPUTE', who: ['LEAD'], statuses: ['ASSIGNED'], zh: '退单' },
+  { action: 'DECIDE_DISPUTE', who: ['OFFICE', 'ADMIN'], statuses: ['ASSIGNED'], zh: '裁定退单' },
+  { action: 'REQUEST_PAUSE', who: ['LEAD'], statuses: ['IN_PROGRESS'], zh: '申请挂起' },
+  { action: 'DECIDE_PAUSE', who: ['OFFICE', 'ADMIN'], statuses: ['IN_PROGRESS'], zh: '审批挂起' },
+  { action: 'RESUME', who: ['OFFICE', 'ADMIN', 'LEAD'], statuses: ['IN_PROGRESS'], zh: '恢复推进' },
+  { action: 'REOPEN', who: ['OFFICE', 'ADMIN'], statuses: ['CLOSED'], zh: '重新打开（回头看）' },
 ];
 
 const RULES = new Map(ACCESS_RULES.map((r) => [r.action, r]));
@@ -195,6 +221,22 @@ export function refusal(actor: AccessActor | null | undefined, task: AccessTask,
   if (action === 'REVIEW_CLOSURE' && task.hasPendingClosure === false) {
     return { code: 'NO_PENDING_CLOSURE', zh: '没有待审核的办结申请。', en: 'There is no closure request to review.' };
   }
+  const pending = (zh: string, en: string): Refusal => ({ code: 'NO_PENDING_REQUEST', zh, en });
+  const busy = (zh: string, en: string): Refusal => ({ code: 'INVALID_STATE', zh, en });
+  if (action === 'DISPUTE' && task.hasPendingDispute === true)
+    return busy('已提出退单，正在等待办公室裁定。', 'A dispute is already awaiting the office.');
+  if (action === 'DECIDE_DISPUTE' && task.hasPendingDispute === false)
+    return pending('没有待裁定的退单。', 'There is no dispute to decide.');
+  if (action === 'DECIDE_PAUSE' && task.hasPendingPause === false)
+    return pending('没有待审批的挂起申请。', 'There is no pause request to decide.');
+  if (action === 'RESUME' && task.paused === false)
+    return busy('任务没有挂起，无需恢复。', 'The task is not paused.');
+  if (action === 'REQUEST_PAUSE' && (task.paused === true || task.hasPendingPause === true))
+    return busy('任务已挂起或已有挂起申请在审批中。', 'The task is already paused or a pause awaits a decision.');
+  if ((action === 'REQUEST_CLOSURE' || action === 'REQUEST_EXTENSION') && task.paused === true)
+    return busy('任务挂起期间不能申请办结或延期，请先恢复推进。', 'Resume the task before asking to close or extend it.');
+  if (action === 'REOPEN' && task.reopenable === false)
+    return busy('已超过回头看期限，不能重新打开。', 'The reopening period has ended.');
   if (action === 'REQUEST_EXTENSION' && task.hasPendingExtension === true) {
     return {
       code: 'EXTENSION_PENDING',

@@ -12,7 +12,7 @@ export interface ExtensionRefusal {
 }
 
 export function extensionRefusal(
-  input: { today: IsoDate; dueDate: IsoDate | null; approvedSoFar: number },
+  input: { today: IsoDate; dueDate: IsoDate | null; approvedSoFar: number; returnedClosures?: number },
   calendar: WorkingCalendar,
   rules: Partial<ExtensionRules> = {},
 ): ExtensionRefusal | null {
@@ -21,6 +21,12 @@ export function extensionRefusal(
     return {
       zh: `每项任务最多延期 ${r.maxPerTask} 次，本任务已延期 ${input.approvedSoFar} 次。`,
       en: `At most ${r.maxPerTask} extensions per task; this task has had ${input.approvedSoFar}.`,
+    };
+  }
+  if (!r.allowAfterReturn && (input.returnedClosures ?? 0) > 0) {
+    return {
+      zh: '办结申请被退回后的整改不予延期，请在原完成时限内整改到位。',
+      en: 'Rework after a returned closure does not extend the deadline.',
     };
   }
   if (input.dueDate && r.minWorkingDaysBefore > 0) {

@@ -79,9 +79,15 @@ export interface ExtensionRules {
   minWorkingDaysBefore: number;
   /** At most this many approved extensions per task (0: no limit). */
   maxPerTask: number;
+  /** May a task whose closure was returned for rework (整改) still ask for more time? */
+  allowAfterReturn: boolean;
 }
 
-export const DEFAULT_EXTENSION_RULES: ExtensionRules = Object.freeze({ minWorkingDaysBefore: 0, maxPerTask: 0 });
+export const DEFAULT_EXTENSION_RULES: ExtensionRules = Object.freeze({
+  minWorkingDaysBefore: 0,
+  maxPerTask: 0,
+  allowAfterReturn: true,
+});
 
 /**
  * How a task's light is judged (per plan). DEADLINE: green until the warning
