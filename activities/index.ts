@@ -156,6 +156,7 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
           needsAssignment: task.leadDepartmentId === null,
           ...(extra.cancelReason ? { cancelReason: extra.cancelReason } : {}),
           ...(task.reportCadence !== undefined ? { reportCadence: task.reportCadence } : {}),
+          ...(task.responsibility !== undefined ? { responsibility: JSON.stringify(task.responsibility) } : {}),
           projectionSeq: seq,
           projectionAttempt: attempt,
           projectionOrder: order,
@@ -507,6 +508,8 @@ export function createActivities(deps: ActivityDeps): DubanActivities {
       extensionRules: s.extensionRules ?? {},
       schedule: s.schedule ?? {},
       orders: s.orders ?? {},
+      responsibility: s.responsibility ?? {},
+      evidence: s.evidence ?? {},
     };
   }
 

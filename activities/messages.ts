@@ -56,6 +56,16 @@ function kindAdviceZh(n: NoticeToSend): string {
         : '本期进展逾期未报，请立即报送。';
     case 'INSTRUCTION':
       return '领导对该任务作出批示，请认真研究落实并及时反馈。';
+    case 'DISPUTED':
+      return '牵头单位对该任务提出退单，请在规定时限内裁定（改派或维持交办）。';
+    case 'DISPUTE_DECIDED':
+      return '办公室已对退单作出裁定，请查看并尽快签收办理。';
+    case 'DISPUTE_OVERDUE':
+      return '该任务的退单逾期未裁定，请分管领导督促办公室裁定。';
+    case 'PAUSE_ENDED':
+      return '该任务挂起期满，已恢复推进，完成时限已按挂起的工作日顺延。';
+    case 'REOPENED':
+      return '办公室回头看时重新打开了该任务，请按新的完成时限整改落实。';
     default:
       return '请及时办理。';
   }

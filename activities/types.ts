@@ -5,8 +5,16 @@
  */
 import type { OrderRules } from '../domain/orders';
 import type { DayOverride } from '../domain/calendar';
+import type { ResponsibilityRules } from '../domain/responsibility';
 import type { EscalationThresholds, ExtensionRules, Health, IsoDate, Milestone, ScheduleRules } from '../domain/types';
-import type { IndicatorActualInput, NoticeToSend, OpenOrder, TaskEventRecord, TaskSnapshot } from '../workflows/types';
+import type {
+  IndicatorActualInput,
+  NoticeToSend,
+  OpenOrder,
+  ResponsibilityView,
+  TaskEventRecord,
+  TaskSnapshot,
+} from '../workflows/types';
 
 export interface ProjectTaskInput {
   task: TaskSnapshot & {
@@ -20,6 +28,8 @@ export interface ProjectTaskInput {
     reportCadence?: string | null;
     /** The 督办单 the workflow holds open: the register rows follow them. */
     orders?: OpenOrder[];
+    /** 退单, 挂起, 回头看 as the workflow holds them (undefined: not tracked by this workflow). */
+    responsibility?: ResponsibilityView;
     /**
      * Which execution of the workflow projected: fixed-width "run start.history length.task time",
      * compared as text. A later execution wins at any seq; within one, the later seq wins.
@@ -91,6 +101,10 @@ export interface PlanTimingSettings {
   extensionRules?: Partial<ExtensionRules>;
   schedule?: Partial<ScheduleRules>;
   orders?: Partial<OrderRules>;
+  /** 退单, 挂起, 回头看 (domain/responsibility.ts). */
+  responsibility?: Partial<ResponsibilityRules>;
+  /** 佐证材料: whether a closure request must attach evidence. */
+  evidence?: { requiredForClosure?: boolean };
 }
 
 export interface DeliveryResult {

@@ -15,6 +15,8 @@ import {
   type TaskAction,
 } from '../domain/access.ts';
 import type { TaskStatus } from '../domain/types.ts';
+import { shanghaiDate } from '../domain/calendar.ts';
+import type { ResponsibilityView } from '../workflows/types.ts';
 import type { Context, SessionUser } from './context.ts';
 import { DubanError, notFound, unauthenticated } from './errors.ts';
 
@@ -38,6 +40,8 @@ export interface TaskAccessRow {
   dueDate?: string | null;
   cooperators: { departmentId: string }[];
   extensions?: { status: string }[];
+  /** 退单, 挂起, 回头看 as the workflow projected them (JSON). */
+  responsibility?: string;
 }
 
 export const TASK_ACCESS_SELECT = {
@@ -46,6 +50,7 @@ export const TASK_ACCESS_SELECT = {
   dueDate: true,
   cooperators: { select: { departmentId: true } },
   extensions: { where: { status: 'PENDING' }, select: { status: true }, take: 1 },
+  responsibility: true,
 } as const;
 
 export function accessTaskOf(row: TaskAccessRow): AccessTask {
@@ -56,6 +61,28 @@ export function accessTaskOf(row: TaskAccessRow): AccessTask {
     dueDate: row.dueDate ?? null,
     ...(row.extensions ? { hasPendingExtension: row.extensions.some((e) => e.status === 'PENDING') } : {}),
     hasPendingClosure: row.status === 'CLOSURE_REQUESTED',
+    ...responsibilityFacts(row),
+  };
+}
+
+/** The read model's 退单, 挂起 and 回头看 facts (Task.responsibility), as the rule needs them. */
+export function responsibilityOf(row: { responsibility?: string | null }): Partial<ResponsibilityView> {
+  if (!row.responsibility) return {};
+  try {
+    return JSON.parse(row.responsibility) as Partial<ResponsibilityView>;
+  } catch {
+    return {};
+  }
+}
+
+function responsibilityFacts(row: TaskAccessRow): Partial<AccessTask> {
+  if (row.responsibility === undefined) return {};
+  const r = responsibilityOf(row);
+  return {
+    hasPendingDispute: !!r.dispute,
+    paused: !!r.pause,
+    hasPendingPause: !!r.pendingPause,
+    ...(row.status === 'CLOSED' ? { reopenable: !!r.reopenUntil && r.reopenUntil >= shanghaiDate(Date.now()) } : {}),
   };
 }
 

@@ -83,6 +83,11 @@ export const NOTICE_KIND = table({
   REPORT_LATE: { zh: '定期报送催报', en: 'Periodic report overdue' },
   REPORT_DUE: { zh: '季度进展报告催报', en: 'Quarterly report due' },
   INSTRUCTION: { zh: '领导批示', en: 'Instruction from a leader' },
+  DISPUTED: { zh: '退单待裁定', en: 'Ownership disputed' },
+  DISPUTE_DECIDED: { zh: '退单裁定', en: 'Dispute decided' },
+  DISPUTE_OVERDUE: { zh: '退单逾期未裁定', en: 'Dispute not decided in time' },
+  PAUSE_ENDED: { zh: '挂起期满恢复推进', en: 'Pause ended' },
+  REOPENED: { zh: '回头看重新打开', en: 'Task reopened' },
 });
 
 /** A notice's state (Notice: PENDING | SENT | CANCELLED) and a delivery's (Delivery: PENDING | SENT | FAILED). */
@@ -141,6 +146,15 @@ export const EVENT_KIND = table({
   REPORT_DUE: { zh: '季度报告催报', en: 'Quarterly report due' },
   ORDER_REPLIED: { zh: '答复督办单', en: 'Supervision order answered' },
   ORDER_CLOSED: { zh: '督办单销号', en: 'Supervision order closed' },
+  DISPUTED: { zh: '退单', en: 'Ownership disputed' },
+  DISPUTE_REASSIGNED: { zh: '退单改派', en: 'Dispute: reassigned' },
+  DISPUTE_REJECTED: { zh: '退单不予认可（维持交办）', en: 'Dispute: assignment stands' },
+  DISPUTE_OVERDUE: { zh: '退单逾期未裁定，报分管领导', en: 'Dispute undecided: supervisors told' },
+  PAUSE_REQUESTED: { zh: '申请挂起', en: 'Pause requested' },
+  PAUSED: { zh: '同意挂起', en: 'Paused' },
+  PAUSE_REJECTED: { zh: '不同意挂起', en: 'Pause refused' },
+  RESUMED: { zh: '恢复推进', en: 'Resumed' },
+  REOPENED: { zh: '回头看重新打开', en: 'Reopened' },
 });
 
 /** 督办单 (domain/orders.ts). */

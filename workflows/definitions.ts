@@ -8,13 +8,16 @@ import type {
   AssignCommand,
   ClosureRequestCommand,
   DecisionCommand,
+  DisputeDecisionCommand,
   EscalateCommand,
   HistoryEntry,
   ExtensionRequestCommand,
   InstructionCommand,
   OrderCommand,
+  PauseRequestCommand,
   PlannedNotice,
   ReasonCommand,
+  ReopenCommand,
   ReportCommand,
   TaskSnapshot,
   TaskState,
@@ -33,6 +36,15 @@ export const cancelUpdate = defineUpdate<TaskSnapshot, [ReasonCommand]>('cancel'
 export const addInstructionUpdate = defineUpdate<TaskSnapshot, [InstructionCommand]>('addInstruction');
 export const replyOrderUpdate = defineUpdate<TaskSnapshot, [OrderCommand]>('replyOrder');
 export const closeOrderUpdate = defineUpdate<TaskSnapshot, [OrderCommand]>('closeOrder');
+/** 退单 (the lead department) and the office's decision. */
+export const disputeUpdate = defineUpdate<TaskSnapshot, [ReasonCommand]>('dispute');
+export const decideDisputeUpdate = defineUpdate<TaskSnapshot, [DisputeDecisionCommand]>('decideDispute');
+/** 挂起: asked for by the lead department, decided by the office, ended by either (or by its date). */
+export const requestPauseUpdate = defineUpdate<TaskSnapshot, [PauseRequestCommand]>('requestPause');
+export const decidePauseUpdate = defineUpdate<TaskSnapshot, [DecisionCommand]>('decidePause');
+export const resumeUpdate = defineUpdate<TaskSnapshot, [ActorOnly & { reason?: string }]>('resume');
+/** 回头看: the office reopens a closed task within the plan's period. */
+export const reopenUpdate = defineUpdate<TaskSnapshot, [ReopenCommand]>('reopen');
 
 // reformTask: system events.
 /** The working-day calendar changed: reload it and re-plan pending notices. */

@@ -42,6 +42,7 @@ import type { Instant } from '../domain/types';
 import * as defs from './definitions';
 import { reject } from './reject';
 import { registerCommands } from './taskCommands';
+import { registerResponsibility, responsibilityAccess, responsibilityView } from './taskResponsibility';
 import type { TaskRuntime } from './taskRuntime';
 import type {
   Actor,
@@ -214,19 +215,22 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
         )
       : state.milestones;
 
+  const paused = () => !!state.pause;
   const plan = (): EscalationNotice[] =>
-    planEscalation(
-      {
-        assignedOn: state.assignedOn,
-        acknowledgedOn: state.acknowledgedOn,
-        dueDate: state.dueDate,
-        status: state.status,
-        milestones: liveMilestones(),
-        subject: 'TASK',
-      },
-      calendar,
-      { thresholds: state.thresholds, noticeTime: state.noticeTime },
-    );
+    paused()
+      ? []
+      : planEscalation(
+          {
+            assignedOn: state.assignedOn,
+            acknowledgedOn: state.acknowledgedOn,
+            dueDate: state.dueDate,
+            status: state.status,
+            milestones: liveMilestones(),
+            subject: 'TASK',
+          },
+          calendar,
+          { thresholds: state.thresholds, noticeTime: state.noticeTime },
+        );
 
   /**
    * Notices not yet sent. A notice dated before the task was assigned (a
@@ -247,11 +251,13 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   /** 报送频次: periodic reports owed and chased on the ladder. */
   const cadenceOn = patched('report-cadence');
   const cadence = () => (cadenceOn ? parseCadenceCode(state.cadence) : null);
+  /** 退单, 挂起, 回头看 (taskResponsibility.ts). */
+  const respOn = patched('responsibility');
   /** The ladder for the oldest report still owed: the same rules as a deadline (subject REPORT). */
   const reportPlan = (): EscalationNotice[] => {
     const c = cadence();
     const p = state.period;
-    if (!c || !p || (state.status !== 'ASSIGNED' && state.status !== 'IN_PROGRESS')) return [];
+    if (!c || !p || paused() || (state.status !== 'ASSIGNED' && state.status !== 'IN_PROGRESS')) return [];
     return planEscalation({ assignedOn: p.from, dueDate: p.due, status: 'ASSIGNED', subject: 'REPORT' }, calendar, {
       thresholds: state.thresholds,
       noticeTime: state.noticeTime,
@@ -265,13 +271,18 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       dueDate: state.dueDate,
       milestones: liveMilestones(),
       latestProgress: state.progress,
-      ...(scheduleLights ? { assignedOn: state.assignedOn, previous: state.light ?? null } : {}),
+      ...(scheduleLights ? { assignedOn: scheduleStart(), previous: state.light ?? null } : {}),
     },
     {
       warningDaysBefore: state.thresholds.warningDaysBefore,
       ...(scheduleLights && state.schedule ? { schedule: state.schedule } : {}),
     },
   ];
+  /** 序时进度 counts working days from assignment, skipping the days the task was paused. */
+  const scheduleStart = () =>
+    state.assignedOn && state.pausedDays
+      ? calendar.addWorkingDays(state.assignedOn, state.pausedDays)
+      : state.assignedOn;
   const assess = () => {
     const [i, o] = healthArgs();
     return assessHealth(i, Date.now(), calendar, o);
@@ -312,7 +323,13 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     ].slice(-HISTORY_SUMMARY_SIZE);
     const payload: Parameters<DubanActivities['projectTask']>[0] = {
       task: projectedTask(),
-      event: { ...event, id: `${state.taskId}:${state.seq}`, at },
+      event: {
+        ...event,
+        // 代理: the timeline shows "王五 代 张三".
+        ...(event.actor?.onBehalfOf ? { data: { ...(event.data ?? {}), onBehalfOf: event.actor.onBehalfOf } } : {}),
+        id: `${state.taskId}:${state.seq}`,
+        at,
+      },
       extra,
     };
     // The answer is the task as this change left it, whatever commands run meanwhile.
@@ -346,6 +363,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     dueDate: state.dueDate,
     hasPendingExtension: !!state.pendingExtension,
     hasPendingClosure: !!state.pendingClosure,
+    ...(respOn ? responsibilityAccess(state, today()) : {}),
   });
   const requireText = (value: string | undefined, what: string, whatZh: string) => {
     if (typeof value !== 'string' || !value.trim())
@@ -373,6 +391,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     requireText,
     requireDate,
     cadenceOn,
+    respOn,
     cadence,
     sendNotice,
     wake: () => {
@@ -380,6 +399,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     },
   };
   registerCommands(rt);
+  const responsibility = respOn ? registerResponsibility(rt) : null;
 
   setHandler(defs.calendarChangedSignal, () => {
     reloadCalendar = true;
@@ -427,6 +447,10 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     state.extensionRules = s.extensionRules ?? {};
     if (scheduleLights) state.schedule = s.schedule ?? {};
     if (ordersOn) state.orderRules = s.orders ?? {};
+    if (respOn) {
+      state.responsibilityRules = s.responsibility ?? {};
+      state.evidenceRules = s.evidence ?? {};
+    }
   }
 
   /** Send a notice; a formal one (level 2+) becomes a numbered 督办单 the lead department answers. */
@@ -492,6 +516,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
       attempt: workflowInfo().historyLength,
       ...(state.orders ? { orders: state.orders } : {}),
       ...(cadenceOn ? { reportCadence: state.cadence ?? null } : {}),
+      ...(respOn ? { responsibility: responsibilityView(state) } : {}),
       order: projectionOrder(),
     };
   }
@@ -507,105 +532,117 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
 
   // ─── the ladder ──────────────────────────────────────────────────────────
   let lastHealth = health();
-  while (OPEN.includes(state.status)) {
-    if (reloadCalendar) {
-      reloadCalendar = false;
-      state.calendar = await loadCalendar();
-      calendar = createCalendar(state.calendar.overrides, { officialYears: state.calendar.officialYears });
-    }
-    if (reloadSettings) {
-      reloadSettings = false;
-      await applySettings();
+  for (;;) {
+    while (OPEN.includes(state.status)) {
+      if (reloadCalendar) {
+        reloadCalendar = false;
+        state.calendar = await loadCalendar();
+        calendar = createCalendar(state.calendar.overrides, { officialYears: state.calendar.officialYears });
+      }
+      if (reloadSettings) {
+        reloadSettings = false;
+        await applySettings();
+      }
+
+      if (resync) {
+        resync = false;
+        // Same seq, a later workflow task: it wins over a phantom of a lost one and removes it.
+        const payload = reprojection();
+        const run = projecting.then(() => projectTask(payload));
+        projecting = run.catch(() => undefined);
+        await run;
+      }
+
+      const later = responsibility ? await responsibility.tick(Date.now()) : [];
+      const now = Date.now();
+      const pending = unsent();
+      const due = pending.filter((n) => instantMs(n.fireAt) <= now);
+      for (const n of due) {
+        const key = noticeKey(state.taskId, n);
+        const report = isReportNotice(n);
+        await sendNotice({
+          key,
+          taskId: state.taskId,
+          planId: state.planId,
+          kind: report ? (n.level === 0 ? 'REPORT_REMINDER' : 'REPORT_LATE') : n.kind,
+          level: n.level,
+          fireAt: n.fireAt,
+          recipients: n.recipients,
+          departmentIds: state.leadDepartmentId ? [state.leadDepartmentId] : [],
+          title: state.title,
+          dueDate: report ? state.dueDate : (n.dueDate ?? n.milestone?.dueDate ?? null),
+          ...(report ? { reportDue: n.milestone!.dueDate } : {}),
+        });
+        state.sentNotices.push(key);
+        const kind = report ? 'REPORT_NOTICE' : n.milestone ? 'MILESTONE_NOTICE' : 'NOTICE';
+        if (!n.milestone && n.level > state.escalationLevel) state.escalationLevel = n.level;
+        await commit({ kind, data: { notice: n.kind, level: n.level, key } });
+      }
+      if (scheduleLights) await weeklyLook(lastHealth);
+      // A paused task's light stands still, as its clock does.
+      const judged: ReturnType<typeof assess> = paused()
+        ? { health: lastHealth, reason: state.light?.reason ?? 'ON_TRACK' }
+        : assess();
+      const h = judged.health;
+      if (h !== lastHealth && due.length === 0) {
+        await commit({
+          kind: 'HEALTH',
+          data: {
+            from: lastHealth,
+            to: h,
+            ...(scheduleLights
+              ? {
+                  reason: judged.reason,
+                  progress: state.progress,
+                  expected: ('expected' in judged && judged.expected) ?? null,
+                }
+              : {}),
+          },
+        });
+      }
+      if (scheduleLights) {
+        state.light =
+          state.light?.health === h
+            ? { ...state.light, reason: judged.reason }
+            : { health: h, reason: judged.reason, since: today() };
+      }
+      lastHealth = h;
+
+      if (
+        workflowInfo().historyLength > (input.historyLimit ?? MAX_HISTORY_EVENTS) ||
+        workflowInfo().continueAsNewSuggested
+      ) {
+        await condition(allHandlersFinished);
+        return continueAsNew<typeof reformTask>({ ...input, carried: state });
+      }
+
+      // Sleep until the next notice or the next change of light (end of the due day), or a change.
+      const wakeups = [...later, ...unsent().map((n) => instantMs(n.fireAt))];
+      if (state.dueDate && state.status !== 'DRAFT' && !paused()) wakeups.push(instantMs(endOfDay(state.dueDate)));
+      if (scheduleMode() && state.status !== 'DRAFT' && !paused()) {
+        // 序时进度: wake when the light would change as working days pass, and at the next week while yellow.
+        const [i, o] = healthArgs();
+        const change = nextHealthChange(i, Date.now(), calendar, o);
+        if (change !== null) wakeups.push(change);
+        if (lastHealth === 'YELLOW') wakeups.push(instantMs(endOfDay(addCalendarDays(weekStart(today()), 6))));
+      }
+      const next = wakeups.filter((t) => t > Date.now()).sort((a, b) => a - b)[0];
+      const seen = dirty;
+      await condition(() => dirty !== seen, next === undefined ? undefined : next - Date.now());
     }
 
-    if (resync) {
-      resync = false;
-      // Same seq, a later workflow task: it wins over a phantom of a lost one and removes it.
+    await condition(allHandlersFinished);
+    if (patched('final-projection')) {
+      // A closed workflow takes no resync, so its read model must hold the final state before it
+      // returns: projected once more by a regular activity, which runs only after this workflow
+      // task is committed and retries until it has written. Its order is the latest of the run.
       const payload = reprojection();
-      const run = projecting.then(() => projectTask(payload));
+      const run = projecting.then(() => projectTaskV1(payload));
       projecting = run.catch(() => undefined);
       await run;
     }
-
-    const now = Date.now();
-    const pending = unsent();
-    const due = pending.filter((n) => instantMs(n.fireAt) <= now);
-    for (const n of due) {
-      const key = noticeKey(state.taskId, n);
-      const report = isReportNotice(n);
-      await sendNotice({
-        key,
-        taskId: state.taskId,
-        planId: state.planId,
-        kind: report ? (n.level === 0 ? 'REPORT_REMINDER' : 'REPORT_LATE') : n.kind,
-        level: n.level,
-        fireAt: n.fireAt,
-        recipients: n.recipients,
-        departmentIds: state.leadDepartmentId ? [state.leadDepartmentId] : [],
-        title: state.title,
-        dueDate: report ? state.dueDate : (n.dueDate ?? n.milestone?.dueDate ?? null),
-        ...(report ? { reportDue: n.milestone!.dueDate } : {}),
-      });
-      state.sentNotices.push(key);
-      const kind = report ? 'REPORT_NOTICE' : n.milestone ? 'MILESTONE_NOTICE' : 'NOTICE';
-      if (!n.milestone && n.level > state.escalationLevel) state.escalationLevel = n.level;
-      await commit({ kind, data: { notice: n.kind, level: n.level, key } });
-    }
-    if (scheduleLights) await weeklyLook(lastHealth);
-    const judged = assess();
-    const h = judged.health;
-    if (h !== lastHealth && due.length === 0) {
-      await commit({
-        kind: 'HEALTH',
-        data: {
-          from: lastHealth,
-          to: h,
-          ...(scheduleLights
-            ? { reason: judged.reason, progress: state.progress, expected: judged.expected ?? null }
-            : {}),
-        },
-      });
-    }
-    if (scheduleLights) {
-      state.light =
-        state.light?.health === h
-          ? { ...state.light, reason: judged.reason }
-          : { health: h, reason: judged.reason, since: today() };
-    }
-    lastHealth = h;
-
-    if (
-      workflowInfo().historyLength > (input.historyLimit ?? MAX_HISTORY_EVENTS) ||
-      workflowInfo().continueAsNewSuggested
-    ) {
-      await condition(allHandlersFinished);
-      return continueAsNew<typeof reformTask>({ ...input, carried: state });
-    }
-
-    // Sleep until the next notice or the next change of light (end of the due day), or a change.
-    const wakeups = unsent().map((n) => instantMs(n.fireAt));
-    if (state.dueDate && state.status !== 'DRAFT') wakeups.push(instantMs(endOfDay(state.dueDate)));
-    if (scheduleMode() && state.status !== 'DRAFT') {
-      // 序时进度: wake when the light would change as working days pass, and at the next week while yellow.
-      const [i, o] = healthArgs();
-      const change = nextHealthChange(i, Date.now(), calendar, o);
-      if (change !== null) wakeups.push(change);
-      if (lastHealth === 'YELLOW') wakeups.push(instantMs(endOfDay(addCalendarDays(weekStart(today()), 6))));
-    }
-    const next = wakeups.filter((t) => t > Date.now()).sort((a, b) => a - b)[0];
-    const seen = dirty;
-    await condition(() => dirty !== seen, next === undefined ? undefined : next - Date.now());
-  }
-
-  await condition(allHandlersFinished);
-  if (patched('final-projection')) {
-    // A closed workflow takes no resync, so its read model must hold the final state before it
-    // returns: projected once more by a regular activity, which runs only after this workflow
-    // task is committed and retries until it has written. Its order is the latest of the run.
-    const payload = reprojection();
-    const run = projecting.then(() => projectTaskV1(payload));
-    projecting = run.catch(() => undefined);
-    await run;
+    // 回头看: a closed task waits out its reopening period, then the workflow ends.
+    if (!responsibility || !(await responsibility.reopenWindow())) break;
   }
   return snapshot();
 }

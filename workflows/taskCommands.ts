@@ -8,10 +8,18 @@ import { condition, patched, uuid4 } from '@temporalio/workflow';
 import { compareDates, shanghaiDate } from '../domain/calendar';
 import { cadenceProblem, firstPeriod, settle } from '../domain/cadence';
 import { extensionRefusal } from '../domain/extension';
+import { reopenUntil } from '../domain/responsibility';
 import * as defs from './definitions';
 import { reject } from './reject';
 import type { TaskRuntime } from './taskRuntime';
 import type { OrderCommand, TaskStatus } from './types';
+
+/** Evidence ids as the API sends them: a short list of non-empty strings (the API checked each row). */
+function requireEvidenceIds(ids: unknown): void {
+  if (ids === undefined || ids === null) return;
+  if (!Array.isArray(ids) || ids.length > 50 || ids.some((x) => typeof x !== 'string' || !x))
+    reject('INVALID_INPUT', 'Evidence must be a list of uploaded files.', '佐证材料应为已上传文件的列表。');
+}
 
 export function registerCommands(rt: TaskRuntime): void {
   const { state, onUpdate, transition, today, commit, requireAllowed, requireText, requireDate, cadence, nowIso } = rt;
@@ -28,6 +36,8 @@ export function registerCommands(rt: TaskRuntime): void {
       if (cmd.dueDate !== undefined) state.dueDate = cmd.dueDate;
       if (cmd.milestones) state.milestones = cmd.milestones;
       let change = {};
+      // 改派 settles a pending dispute (退单) as well.
+      if (leadChanged && state.dispute) state.dispute = null;
       if (wasDraft || (leadChanged && state.status !== 'CLOSURE_REQUESTED')) {
         // A new lead department must acknowledge afresh.
         change = transition('ASSIGNED');
@@ -127,7 +137,15 @@ export function registerCommands(rt: TaskRuntime): void {
     async (cmd) => {
       if (!rt.checksAtChange()) await condition(rt.isReady);
       state.acknowledgedOn = today();
-      return commit({ kind: 'ACKNOWLEDGED', actor: cmd.actor, ...transition('IN_PROGRESS') });
+      // Signing for a disputed task withdraws the dispute.
+      const withdrawn = state.dispute?.id;
+      if (withdrawn) state.dispute = null;
+      return commit({
+        kind: 'ACKNOWLEDGED',
+        actor: cmd.actor,
+        ...transition('IN_PROGRESS'),
+        ...(withdrawn ? { data: { disputeWithdrawn: withdrawn } } : {}),
+      });
     },
     {
       validator: (cmd) => {
@@ -174,6 +192,7 @@ export function registerCommands(rt: TaskRuntime): void {
             problems: cmd.problems,
             nextSteps: cmd.nextSteps,
             actuals: cmd.actuals ?? [],
+            ...(cmd.evidenceIds?.length ? { evidenceIds: cmd.evidenceIds } : {}),
             ...due,
           },
         },
@@ -191,6 +210,7 @@ export function registerCommands(rt: TaskRuntime): void {
           reject('INVALID_INPUT', 'Progress must be between 0 and 100.', '进度必须在 0 到 100 之间。');
         }
         requireText(cmd.narrative, 'Narrative', '进展情况');
+        requireEvidenceIds(cmd.evidenceIds);
         const known = new Set(state.indicators.map((i) => i.id));
         for (const a of cmd.actuals ?? []) {
           if (!known.has(a.indicatorId)) {
@@ -229,7 +249,12 @@ export function registerCommands(rt: TaskRuntime): void {
       validator: (cmd) => {
         requireAllowed(cmd.actor, 'REQUEST_EXTENSION');
         const late = extensionRefusal(
-          { today: today(), dueDate: state.dueDate, approvedSoFar: state.extensionsApproved ?? 0 },
+          {
+            today: today(),
+            dueDate: state.dueDate,
+            approvedSoFar: state.extensionsApproved ?? 0,
+            returnedClosures: state.returnedClosures ?? 0,
+          },
           rt.calendar(),
           state.extensionRules,
         );
@@ -291,7 +316,13 @@ export function registerCommands(rt: TaskRuntime): void {
     defs.requestClosureUpdate,
     async (cmd) => {
       if (!rt.checksAtChange()) await condition(rt.isReady);
-      state.pendingClosure = { id: uuid4(), requestedBy: cmd.actor.userId, summary: cmd.summary, at: nowIso() };
+      state.pendingClosure = {
+        id: uuid4(),
+        requestedBy: cmd.actor.userId,
+        summary: cmd.summary,
+        at: nowIso(),
+        ...(cmd.evidenceIds?.length ? { evidenceIds: cmd.evidenceIds } : {}),
+      };
       return commit(
         { kind: 'CLOSURE_REQUESTED', actor: cmd.actor, ...transition('CLOSURE_REQUESTED'), reason: cmd.summary },
         { closure: { ...state.pendingClosure, status: 'PENDING' } },
@@ -301,6 +332,13 @@ export function registerCommands(rt: TaskRuntime): void {
       validator: (cmd) => {
         requireAllowed(cmd.actor, 'REQUEST_CLOSURE');
         requireText(cmd.summary, 'Summary of the work done', '办结情况说明');
+        requireEvidenceIds(cmd.evidenceIds);
+        if (rt.respOn && state.evidenceRules?.requiredForClosure && !cmd.evidenceIds?.length)
+          reject(
+            'INVALID_INPUT',
+            'This plan requires evidence with a closure request.',
+            '本方案要求申请办结时附佐证材料，请上传后再提交。',
+          );
       },
     },
   );
@@ -313,6 +351,12 @@ export function registerCommands(rt: TaskRuntime): void {
       state.pendingClosure = null;
       const change = transition(cmd.approve ? 'CLOSED' : 'IN_PROGRESS');
       if (cmd.approve) state.progress = 100;
+      if (!cmd.approve) state.returnedClosures = (state.returnedClosures ?? 0) + 1;
+      if (cmd.approve && rt.respOn) {
+        // 回头看: the reopening period starts at closure.
+        state.closedOn = today();
+        state.reopenUntil = reopenUntil(state.closedOn, state.responsibilityRules ?? {});
+      }
       return commit(
         { kind: cmd.approve ? 'CLOSED' : 'CLOSURE_RETURNED', actor: cmd.actor, reason: cmd.reason, ...change },
         {
@@ -322,6 +366,7 @@ export function registerCommands(rt: TaskRuntime): void {
             reviewerId: cmd.actor.userId,
             reason: cmd.reason,
             decidedAt: nowIso(),
+            ...(cmd.approve && cmd.checklist ? { checklist: cmd.checklist } : {}),
           },
         },
       );
@@ -330,6 +375,13 @@ export function registerCommands(rt: TaskRuntime): void {
       validator: (cmd) => {
         requireAllowed(cmd.actor, 'REVIEW_CLOSURE');
         if (!cmd.approve) requireText(cmd.reason, 'Reason for returning', '退回理由');
+        const c = cmd.checklist;
+        if (cmd.approve && rt.respOn && !(c?.factsClear && c.problemSolved && c.materialsComplete))
+          reject(
+            'INVALID_INPUT',
+            'Tick all three checks (facts clear, problem solved, materials complete) before approving.',
+            '请逐项确认“事实清楚、问题解决、资料齐全”后再审核通过。',
+          );
       },
     },
   );

@@ -31,6 +31,8 @@ export interface TaskRuntime {
   requireText(value: string | undefined, what: string, whatZh: string): void;
   requireDate(value: string | null | undefined, what: string, whatZh: string): void;
   cadenceOn: boolean;
+  /** 退单, 挂起, 回头看 and 佐证材料 ('responsibility'). */
+  respOn: boolean;
   cadence(): ReturnType<typeof parseCadenceCode> | null;
   sendNotice(n: NoticeToSend): Promise<void>;
   /** Wake the main loop to re-plan (a timer of a new kind became due, a pause ended). */

@@ -7,6 +7,7 @@ import type { DayOverride } from '../domain/calendar';
 import type { PreviousLight } from '../domain/health';
 import type { OrderRules } from '../domain/orders';
 import type { ReportPeriod } from '../domain/cadence';
+import type { ResponsibilityRules } from '../domain/responsibility';
 import type {
   EscalationThresholds,
   ExtensionRules,
@@ -79,6 +80,46 @@ export interface PendingClosure {
   requestedBy: string;
   summary: string;
   at: Instant;
+  evidenceIds?: string[];
+}
+
+/** 退单: the lead department said "not ours"; the office decides by `decideBy` or supervisors hear of it. */
+export interface TaskDispute {
+  id: string;
+  by: string;
+  departmentId: string | null;
+  reason: string;
+  at: Instant;
+  raisedOn: IsoDate;
+  decideBy: IsoDate;
+  escalated?: boolean;
+}
+
+/** 挂起: asked for (pendingPause) and in force (pause); `until` is the day work resumes by itself. */
+export interface PauseRequest {
+  id: string;
+  requestedBy: string;
+  reason: string;
+  until: IsoDate | null;
+  at: Instant;
+}
+export interface PauseInForce {
+  id: string;
+  since: IsoDate;
+  until: IsoDate | null;
+  reason: string;
+  approvedBy: string;
+}
+
+/** What the read model shows of 退单, 挂起 and 回头看 (Task.responsibility, JSON). */
+export interface ResponsibilityView {
+  dispute: TaskDispute | null;
+  pendingPause: PauseRequest | null;
+  pause: PauseInForce | null;
+  pausedWorkingDays: number;
+  closedOn: IsoDate | null;
+  reopenUntil: IsoDate | null;
+  reopened: number;
 }
 
 /** Everything the task workflow knows; carried across continue-as-new. */
@@ -113,6 +154,19 @@ export interface TaskState {
   orderRules?: Partial<OrderRules>;
   /** Extensions approved so far (the plan may cap them). */
   extensionsApproved?: number;
+  /** Closure requests returned for rework (the plan may refuse extensions after one). */
+  returnedClosures?: number;
+  /** 退单, 挂起, 回头看 (workflows/taskResponsibility.ts) and their plan rules. */
+  dispute?: TaskDispute | null;
+  pendingPause?: PauseRequest | null;
+  pause?: PauseInForce | null;
+  /** Working days paused so far: the deadline moved by them, expected progress skips them. */
+  pausedDays?: number;
+  closedOn?: IsoDate | null;
+  reopenUntil?: IsoDate | null;
+  reopened?: number;
+  responsibilityRules?: Partial<ResponsibilityRules>;
+  evidenceRules?: { requiredForClosure?: boolean };
   pendingExtension: PendingExtension | null;
   pendingClosure: PendingClosure | null;
   /** Keys of ladder notices already sent (never sent twice). */
@@ -156,7 +210,19 @@ export interface NoticeToSend {
   taskId?: string;
   roundId?: string;
   planId: string;
-  kind: NoticeKind | 'MANUAL' | 'LAGGING' | 'REPORT_DUE' | 'INSTRUCTION' | 'REPORT_REMINDER' | 'REPORT_LATE';
+  kind:
+    | NoticeKind
+    | 'MANUAL'
+    | 'LAGGING'
+    | 'REPORT_DUE'
+    | 'INSTRUCTION'
+    | 'REPORT_REMINDER'
+    | 'REPORT_LATE'
+    | 'DISPUTED'
+    | 'DISPUTE_DECIDED'
+    | 'DISPUTE_OVERDUE'
+    | 'PAUSE_ENDED'
+    | 'REOPENED';
   level: 0 | 1 | 2 | 3;
   fireAt: Instant;
   recipients: NoticeRecipient[];
@@ -253,6 +319,26 @@ export interface ReasonCommand {
 export interface InstructionCommand {
   actor: Actor;
   text: string;
+}
+/** 退单: the office reassigns (to `leadDepartmentId`) or insists, always with a reason. */
+export interface DisputeDecisionCommand {
+  actor: Actor;
+  reassign: boolean;
+  leadDepartmentId?: string;
+  cooperatingDepartmentIds?: string[];
+  reason: string;
+}
+/** 挂起: the lead department asks, with a reason and optionally the day work resumes by itself. */
+export interface PauseRequestCommand {
+  actor: Actor;
+  reason: string;
+  until?: IsoDate | null;
+}
+/** 回头看: the office reopens a closed task with a reason and a new deadline. */
+export interface ReopenCommand {
+  actor: Actor;
+  reason: string;
+  dueDate: IsoDate;
 }
 /** Answer (lead department) or close (office) a 督办单. */
 export interface OrderCommand {

@@ -362,6 +362,24 @@ const ThresholdsInput = builder.inputType('PlanSettingsInput', {
       validate: z.number().int().min(0, 'RANGE:0-100').max(100, 'RANGE:0-100'),
     }),
     criticiseMissingReports: t.boolean({ required: false }),
+    extensionMinWorkingDaysBefore: t.int({
+      required: false,
+      validate: z.number().int().min(0, 'RANGE:0-60').max(60, 'RANGE:0-60'),
+    }),
+    extensionMaxPerTask: t.int({
+      required: false,
+      validate: z.number().int().min(0, 'RANGE:0-20').max(20, 'RANGE:0-20'),
+    }),
+    extensionAllowAfterReturn: t.boolean({ required: false }),
+    disputeDecideWorkingDays: t.int({
+      required: false,
+      validate: z.number().int().min(1, 'RANGE:1-30').max(30, 'RANGE:1-30'),
+    }),
+    reopenWindowDays: t.int({
+      required: false,
+      validate: z.number().int().min(0, 'RANGE:0-730').max(730, 'RANGE:0-730'),
+    }),
+    maxPauseDays: t.int({ required: false, validate: z.number().int().min(1, 'RANGE:1-730').max(730, 'RANGE:1-730') }),
   }),
 });
 
@@ -394,6 +412,12 @@ builder.mutationField('updatePlanSettings', (t) =>
         praiseMinScore,
         criticiseOverdue,
         criticiseMissingReports,
+        extensionMinWorkingDaysBefore,
+        extensionMaxPerTask,
+        extensionAllowAfterReturn,
+        disputeDecideWorkingDays,
+        reopenWindowDays,
+        maxPauseDays,
         ...thresholds
       } = settings;
       const given = (o: Record<string, unknown>) =>
@@ -435,8 +459,22 @@ builder.mutationField('updatePlanSettings', (t) =>
         ...(current.bulletin ?? {}),
         ...given({ praiseMinScore, criticiseOverdue, criticiseMissingReports }),
       };
+      const extensionRules = {
+        ...(current.extensionRules ?? {}),
+        ...given({
+          minWorkingDaysBefore: extensionMinWorkingDaysBefore,
+          maxPerTask: extensionMaxPerTask,
+          allowAfterReturn: extensionAllowAfterReturn,
+        }),
+      };
+      const responsibility = {
+        ...(current.responsibility ?? {}),
+        ...given({ disputeDecideWorkingDays, reopenWindowDays, maxPauseDays }),
+      };
       const next = {
         ...current,
+        ...(Object.keys(extensionRules).length ? { extensionRules } : {}),
+        ...(Object.keys(responsibility).length ? { responsibility } : {}),
         ...(Object.keys(orders).length ? { orders } : {}),
         ...(Object.keys(assessment).length ? { assessment } : {}),
         ...(Object.keys(bulletin).length ? { bulletin } : {}),

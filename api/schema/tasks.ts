@@ -6,7 +6,16 @@ import type { PlannedNotice, TaskStatus } from '../../workflows/types.ts';
 import type { Health } from '../../domain/types.ts';
 import { builder, nonEmpty } from '../builder.ts';
 import { runTaskUpdate } from '../commands.ts';
-import { accessActor, accessTaskOf, canSeeTaskRow, taskIdOf, taskScope, TASK_ACCESS_SELECT } from '../access.ts';
+import {
+  accessActor,
+  accessTaskOf,
+  canSeeTaskRow,
+  responsibilityOf,
+  taskIdOf,
+  taskScope,
+  TASK_ACCESS_SELECT,
+} from '../access.ts';
+import { ResponsibilityRef } from './responsibilityTypes.ts';
 import { allowedActions, TASK_ACTIONS } from '../../domain/access.ts';
 import { isPlausibleDate, shanghaiDate } from '../../domain/calendar.ts';
 import { expectedProgress } from '../../domain/health.ts';
@@ -19,8 +28,8 @@ import { PlannedNoticeRef } from './objects.ts';
 
 /** Dates go through the one domain parser (an impossible day such as 2026-02-30 is refused). */
 export const isoDate = z.string().refine((s) => isPlausibleDate(s), 'DATE');
-const text = (max: number) => z.string().trim().min(1, 'REQUIRED').max(max, `MAX:${max}`);
-const maxLen = (max: number) => z.string().max(max, `MAX:${max}`);
+export const text = (max: number) => z.string().trim().min(1, 'REQUIRED').max(max, `MAX:${max}`);
+export const maxLen = (max: number) => z.string().max(max, `MAX:${max}`);
 
 export const TaskStatusEnum = builder.enumType('TaskStatus', {
   values: ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED', 'CLOSED', 'CANCELLED'] as const,
@@ -68,6 +77,12 @@ export const Task = builder.prismaNode('Task', {
     reportCadence: t.exposeString('reportCadence', {
       nullable: true,
       description: '报送频次: WEEKLY:d (weekday 1–7) or MONTHLY:d (day 1–31); null = with the quarterly round.',
+    }),
+    responsibility: t.field({
+      type: ResponsibilityRef,
+      description: '退单, 挂起 and 回头看 as the workflow holds them.',
+      select: { responsibility: true },
+      resolve: (task) => responsibilityOf(task),
     }),
     reportCadenceLabel: t.string({
       select: { reportCadence: true },
@@ -241,7 +256,7 @@ builder.queryFields((t) => ({
 }));
 
 /** A task mutation: validate input, run the workflow Update, return the fresh read-model row. */
-function taskMutation(
+export function taskMutation(
   name: string,
   opts: {
     args: (t: any) => Record<string, any>;
