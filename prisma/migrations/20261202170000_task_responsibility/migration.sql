@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Task" ADD COLUMN "responsibility" TEXT NOT NULL DEFAULT '{}';
