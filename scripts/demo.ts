@@ -168,7 +168,14 @@ async function playTheYearSoFar(
       });
       if (story.closure === 'approved') {
         await h.executeUpdate(reviewClosureUpdate, {
-          args: [{ actor: who.office, approve: true, reason: '经核实，同意销号。' }],
+          args: [
+            {
+              actor: who.office,
+              approve: true,
+              reason: '经核实，同意销号。',
+              checklist: { factsClear: true, problemSolved: true, materialsComplete: true },
+            },
+          ],
         });
       }
     }

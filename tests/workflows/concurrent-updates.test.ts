@@ -112,7 +112,16 @@ describe('two commands accepted in one workflow task', () => {
     const answers = await together(
       [0, 1].map(
         (k) => () =>
-          h.executeUpdate(defs.reviewClosureUpdate, { args: [{ actor: office, approve: true, reason: `同意${k}` }] }),
+          h.executeUpdate(defs.reviewClosureUpdate, {
+            args: [
+              {
+                actor: office,
+                approve: true,
+                reason: `同意${k}`,
+                checklist: { factsClear: true, problemSolved: true, materialsComplete: true },
+              },
+            ],
+          }),
       ),
     );
     expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(1);

@@ -256,7 +256,11 @@ describe('督办单: numbered, answered, closed', () => {
     // Task B gets a manual order, then closes on time (20 March, due 31 March).
     await handle(taskB()).executeUpdate(defs.escalateUpdate, { args: [{ actor: office, level: 2, reason: '请加快' }] });
     await handle(taskB()).executeUpdate(defs.requestClosureUpdate, { args: [{ actor: lead, summary: '已完成' }] });
-    await handle(taskB()).executeUpdate(defs.reviewClosureUpdate, { args: [{ actor: office, approve: true }] });
+    await handle(taskB()).executeUpdate(defs.reviewClosureUpdate, {
+      args: [
+        { actor: office, approve: true, checklist: { factsClear: true, problemSolved: true, materialsComplete: true } },
+      ],
+    });
     const b = (await orders()).filter((o) => o.taskId === taskB());
     expect(b.map((o) => [o.docNumber, o.status])).toEqual([['医督〔2026〕3号', 'CLOSED']]);
     await sleepUntil('2026-03-27T10:00:00'); // LEVEL3 for task A

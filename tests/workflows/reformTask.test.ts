@@ -297,7 +297,9 @@ describe('reformTask and planSupervision through 2026', () => {
     expect(returned.status).toBe('IN_PROGRESS');
     await handle(1).executeUpdate(defs.requestClosureUpdate, { args: [{ actor: dept(1), summary: '配套细则已补充' }] });
     const approved = await handle(1).executeUpdate(defs.reviewClosureUpdate, {
-      args: [{ actor: office, approve: true }],
+      args: [
+        { actor: office, approve: true, checklist: { factsClear: true, problemSolved: true, materialsComplete: true } },
+      ],
     });
     expect(approved.status).toBe('CLOSED');
     const count = (await notices(1)).length;
