@@ -97,6 +97,22 @@ export interface TaskFull {
   lightHistory: { id: string; at: string; data: string }[];
   assignmentDocumentUrl: string | null;
   reportCadence: string | null;
+  /** 退单, 挂起, 回头看 (Task.responsibility). */
+  responsibility: {
+    dispute: {
+      reason: string;
+      departmentId: string | null;
+      raisedOn: string;
+      decideBy: string;
+      escalated: boolean;
+    } | null;
+    pendingPause: { reason: string; until: string | null } | null;
+    pause: { reason: string; since: string; until: string | null } | null;
+    pausedWorkingDays: number;
+    closedOn: string | null;
+    reopenUntil: string | null;
+    reopened: number;
+  } | null;
   orders: {
     id: string;
     docNumber: string;
@@ -143,6 +159,8 @@ export const TASK_FIELDS = `taskId allowedActions title text path status health 
   timeline { id at kind actorId actorRole fromStatus toStatus reason data }
   expectedProgress lightHistory { id at data }
   assignmentDocumentUrl reportCadence
+  responsibility { dispute { reason departmentId raisedOn decideBy escalated } pendingPause { reason until }
+    pause { reason since until } pausedWorkingDays closedOn reopenUntil reopened }
   orders { id docNumber kind status reason dueDate daysOverdue progress issuedOn replyBy reply repliedAt repliedBy { displayName } documentUrl }`;
 
 /** What a command returns: the page reloads itself afterwards. */
