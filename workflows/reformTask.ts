@@ -594,7 +594,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
               ? {
                   reason: judged.reason,
                   progress: state.progress,
-                  expected: ('expected' in judged && judged.expected) ?? null,
+                  expected: judged.expected ?? null,
                 }
               : {}),
           },
