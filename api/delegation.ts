@@ -66,3 +66,44 @@ export function onBehalfOfData(data: string | null | undefined): { userId: strin
     return null;
   }
 }
+
+/** "王五 代 张三": who acted, for whom. */
+export const actingLabel = (actor: string, onBehalfOf: string): string => `${actor} 代 ${onBehalfOf}`;
+
+/**
+ * For reports (task, submittedAt) submitted by someone acting for a colleague
+ * (their timeline event carries data.onBehalfOf), "王五 代 张三", keyed
+ * `${taskId}@${submittedAt ms}`: exports print it beside the report.
+ */
+export async function reportActingLabels(
+  prisma: PrismaClient,
+  reports: readonly { taskId: string; submittedAt: Date }[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!reports.length) return out;
+  const events = await prisma.taskEvent.findMany({
+    where: {
+      taskId: { in: [...new Set(reports.map((r) => r.taskId))] },
+      at: { in: reports.map((r) => r.submittedAt) },
+      kind: { in: ['REPORTED', 'CONTRIBUTED'] },
+      data: { contains: 'onBehalfOf' },
+    },
+    select: { taskId: true, at: true, actorId: true, data: true },
+  });
+  const actorIds = [...new Set(events.map((e) => e.actorId).filter((id): id is string => !!id))];
+  const of = events.map((e) => onBehalfOfData(e.data));
+  const people = await prisma.user.findMany({
+    where: { id: { in: [...actorIds, ...of.flatMap((o) => (o ? [o.userId] : []))] } },
+    select: { id: true, displayName: true },
+  });
+  const name = new Map(people.map((p) => [p.id, p.displayName]));
+  events.forEach((e, i) => {
+    const o = of[i];
+    if (!o || !e.actorId) return;
+    out.set(
+      `${e.taskId}@${e.at.getTime()}`,
+      actingLabel(name.get(e.actorId) ?? e.actorId, name.get(o.userId) ?? o.displayName ?? o.userId),
+    );
+  });
+  return out;
+}

@@ -6,6 +6,7 @@
  * and after, 王五 sees nothing of it. Bad ranges are refused, Chinese first,
  * and store nothing. "Today" is the real Asia/Shanghai day (the API's clock).
  */
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
@@ -236,6 +237,28 @@ describe('代理: naming a colleague to act for you', () => {
     });
   });
 
+  it('reads data.onBehalfOf as "王五 代 张三" in the timeline field and the ledger (the read side alone)', async () => {
+    // As the workflow records it (data.onBehalfOf), written here so the read side is checked on its own.
+    const event = await prisma.taskEvent.findFirstOrThrow({ where: { taskId, kind: 'REPORTED' } });
+    const data = { ...(JSON.parse(event.data) as object), onBehalfOf: { userId: ids.zhangsan, displayName: '张三' } };
+    await prisma.taskEvent.update({ where: { id: event.id }, data: { data: JSON.stringify(data) } });
+    const r = await gql(
+      `query($t: ID!) { task(id: $t) { timeline { kind actor { displayName } onBehalfOf { displayName } } } }`,
+      { t: taskId },
+      'wangwu',
+    );
+    expect(r.data.task.timeline.find((e: { kind: string }) => e.kind === 'REPORTED')).toMatchObject({
+      actor: { displayName: '王五' },
+      onBehalfOf: { displayName: '张三' },
+    });
+    const res = await fetch(`${server.url}/export/ledger.xlsx?planId=${saved.planId}`, {
+      headers: { authorization: `Bearer ${tokens.office}` },
+    });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as any);
+    expect(String(wb.getWorksheet('任务台账')!.getRow(2).getCell(9).value)).toBe('代张三报送进展（王五 代 张三 报送）');
+  });
+
   it('after the range the colleague sees nothing of it and may no longer act', async () => {
     await prisma.delegation.updateMany({
       where: { fromUserId: ids.zhangsan, cancelledAt: null },
@@ -253,7 +276,11 @@ describe('代理: naming a colleague to act for you', () => {
       __typename: 'MutationCreateDelegationSuccess',
       data: { inForce: true, fromUser: { displayName: '张三' }, toUser: { displayName: '李四' } },
     });
-    const all = await gql('{ delegations(active: true) { fromUser { displayName } toUser { displayName } } }', {}, 'office');
+    const all = await gql(
+      '{ delegations(active: true) { fromUser { displayName } toUser { displayName } } }',
+      {},
+      'office',
+    );
     expect(all.data.delegations).toEqual([{ fromUser: { displayName: '张三' }, toUser: { displayName: '李四' } }]);
     // Same department: 李四 already sees the task; nothing else changes.
     expect((await sees('lisi')).actingFor).toEqual([{ displayName: '张三', endsOn: day(3) }]);
