@@ -55,24 +55,25 @@ beforeAll(async () => {
   [app, browser] = await Promise.all([startAppProcess({}, 'app-delegation'), launchBrowser()]);
   const office = await token('office');
   const admin = await token('admin');
+  const dept = async (name: string) =>
+    (
+      await gql<{ createDepartment: { data: { id: string } } }>(
+        admin,
+        `mutation ($n: String!) { createDepartment(name: $n) { ... on MutationCreateDepartmentSuccess { data { id } } } }`,
+        { n: name },
+      )
+    ).createDepartment.data.id;
+  const health = await dept('县卫健局');
+  const finance = await dept('县财政局');
   const imported = await gql<{ importPlan: { data: { plan: { id: string } } } }>(
     office,
     `mutation ($text: String!) { importPlan(text: $text) { ... on MutationImportPlanSuccess { data { plan { id } } } ... on DubanError { code message } } }`,
     { text: PLAN },
   );
   const planId = imported.importPlan.data.plan.id;
-  const finance = await gql<{ createDepartment: { data: { id: string } } }>(
-    admin,
-    `mutation { createDepartment(name: "县财政局") { ... on MutationCreateDepartmentSuccess { data { id } } } }`,
-  );
-  const { departments } = await gql<{ departments: { id: string; name: string }[] }>(
-    admin,
-    '{ departments { id name } }',
-  );
-  const health = departments.find((d) => d.name === '县卫健局')!.id;
   for (const [u, n, d] of [
     ['zhangsan', '张三', health],
-    ['wangwu', '王五', finance.createDepartment.data.id],
+    ['wangwu', '王五', finance],
   ]) {
     await gql(
       admin,
