@@ -153,5 +153,16 @@ describe('代理 on a phone', () => {
     await shot(w.page, 'banner-1440');
     expect(w.errors).toEqual([]);
     await w.context.close();
+
+    // The office sees every arrangement on its dashboard, with the form to name one for anyone away.
+    const o = await newUserPage(browser, DESKTOP);
+    await signIn(o.page, app.url, 'office');
+    await o.page.goto(`${app.url}/dashboard`);
+    const officePanel = o.page.getByTestId('delegation-panel');
+    await officePanel.getByText(`王五 代 张三：${today} 至 ${until}`).waitFor({ timeout: 15_000 });
+    await officePanel.getByRole('form', { name: '指定代理人' }).getByLabel('被代理人').waitFor();
+    await shot(o.page, 'office-1440', '[data-testid=delegation-panel]');
+    expect(o.errors).toEqual([]);
+    await o.context.close();
   }, 180_000);
 });
