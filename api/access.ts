@@ -21,7 +21,11 @@ import type { Context, SessionUser } from './context.ts';
 import { DubanError, notFound, unauthenticated } from './errors.ts';
 
 export function accessActor(user: SessionUser | null): AccessActor | null {
-  return user ? { userId: user.id, role: user.role, departmentId: user.departmentId } : null;
+  if (!user) return null;
+  const actor: AccessActor = { userId: user.id, role: user.role, departmentId: user.departmentId };
+  // 代理: the departments of the colleagues this user acts for today (api/delegation.ts).
+  const acting = (user.actingFor ?? []).map((a) => a.departmentId).filter((d) => d !== user.departmentId);
+  return acting.length ? { ...actor, actingForDepartmentIds: [...new Set(acting)] } : actor;
 }
 
 /** The tasks the signed-in user may see, as a where clause; nobody signed in sees none. */

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { Role, SessionUser } from './context.ts';
+import { actingForOf } from './delegation.ts';
 
 const scrypt = promisify(crypto.scrypt) as (
   pw: string,
@@ -76,6 +77,7 @@ export async function userFromToken(
     username: session.user.username,
     role: session.user.role as Role,
     departmentId: session.user.departmentId,
+    actingFor: session.user.role === 'DEPARTMENT' ? await actingForOf(prisma, session.user.id, now) : [],
   };
 }
 

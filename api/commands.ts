@@ -12,6 +12,7 @@ import type { TaskAction } from '../domain/access.ts';
 import type { TaskSnapshot, Actor } from '../workflows/types.ts';
 import { requireTaskAction, visibleTaskRow } from './access.ts';
 import type { Context } from './context.ts';
+import { actorForTask } from './delegation.ts';
 import { DubanError, unauthenticated } from './errors.ts';
 import type { ErrorCode } from './messages.ts';
 
@@ -82,9 +83,11 @@ export async function runTaskUpdate<Arg extends { actor: Actor }>(
   update: UpdateDefinition<TaskSnapshot, [Arg]>,
   arg: Omit<Arg, 'actor'>,
 ): Promise<TaskSnapshot> {
-  const actor = actorOf(ctx);
+  actorOf(ctx);
   const task = await visibleTaskRow(ctx, rawTaskId);
   requireTaskAction(ctx, task, action);
+  // 代理: on a task of a department the user acts for, the workflow hears the delegator's department.
+  const actor = actorForTask(ctx, task, action);
   // While the supervised engine is down, say so at once instead of waiting for a timeout.
   if (!ctx.temporal || !task.workflowId || ctx.parts?.().engine === 'down' || ctx.parts?.().engine === 'starting') {
     throw new DubanError('TEMPORAL_UNAVAILABLE');

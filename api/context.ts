@@ -13,6 +13,17 @@ export interface SessionUser {
   username: string;
   role: Role;
   departmentId: string | null;
+  /** 代理: the colleagues this user acts for today (api/delegation.ts), their departments among them. */
+  actingFor?: ActingFor[];
+}
+
+/** A delegation in force today, as the request sees it. */
+export interface ActingFor {
+  delegationId: string;
+  userId: string;
+  displayName: string;
+  departmentId: string;
+  endsOn: string;
 }
 
 /** What the server hands every request; built once at startup. */

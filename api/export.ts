@@ -4,6 +4,7 @@
  * department staff get only their own tasks in the ledger.
  */
 import { taskScope } from './access.ts';
+import { reportActingLabels } from './delegation.ts';
 import ExcelJS from 'exceljs';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { AppServices, SessionUser } from './context.ts';
@@ -46,6 +47,11 @@ export async function ledgerWorkbook(
       _count: { select: { notices: true } },
     },
   });
+  // 代理: a latest report submitted for a colleague says so ("王五 代 张三").
+  const acting = await reportActingLabels(
+    services.prisma,
+    tasks.flatMap((t) => (t.reports[0] ? [t.reports[0]] : [])),
+  );
   const wb = new ExcelJS.Workbook();
   wb.creator = 'Duban 督办';
   const sheet = wb.addWorksheet('任务台账');
@@ -73,7 +79,7 @@ export async function ledgerWorkbook(
       status: label('TASK_STATUS', t.status),
       health: light === 'NONE' ? '' : label('HEALTH', light),
       progress: t.progress / 100,
-      latest: t.reports[0]?.narrative ?? '',
+      latest: latestOf(t.reports[0], acting),
       notices: t._count.notices,
       note: [
         t.cancelReason,
@@ -90,6 +96,16 @@ export async function ledgerWorkbook(
   }
   styleHeader(sheet, 11);
   return wb;
+}
+
+/** The latest report's text, and who submitted it for whom when someone acted for a colleague. */
+function latestOf(
+  r: { taskId: string; submittedAt: Date; narrative: string } | undefined,
+  acting: Map<string, string>,
+): string {
+  if (!r) return '';
+  const by = acting.get(`${r.taskId}@${r.submittedAt.getTime()}`);
+  return by ? `${r.narrative}（${by} 报送）` : r.narrative;
 }
 
 export async function roundWorkbook(services: AppServices, roundId: string): Promise<ExcelJS.Workbook | null> {

@@ -127,6 +127,8 @@ export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
   acknowledged: { zh: '签收日期', en: 'acknowledged date' },
   days: { zh: '日期', en: 'days' },
   kind: { zh: '类型', en: 'kind' },
+  startsOn: { zh: '代理开始日期', en: 'acting-for start date' },
+  endsOn: { zh: '代理截止日期', en: 'acting-for end date' },
 };
 
 /** Validator message codes (REQUIRED, MAX:n, RANGE:a-b, DATE) as sentences in both languages. */

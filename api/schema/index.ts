@@ -12,6 +12,7 @@ import './rounds.ts';
 import './notifications.ts';
 import './dashboard.ts';
 import './admin.ts';
+import './delegations.ts';
 
 export const schema = builder.toSchema();
 export const printedSchema = (): string => printSchema(lexicographicSortSchema(schema));

@@ -481,6 +481,13 @@ function calls(): Call[] {
     ]),
     node: [t1, t2, t3].map((t) => ({ field: 'node', args: { id: global(t) }, about: t })),
     nodes: [{ field: 'nodes', args: { ids: [t1, t2, t3].map(global) } }],
+    actingFor: [{ field: 'actingFor', args: {} }],
+    myDelegations: [{ field: 'myDelegations', args: {} }],
+    delegations: [
+      { field: 'delegations', args: {} },
+      { field: 'delegations', args: { active: true } },
+    ],
+    delegationColleagues: [{ field: 'delegationColleagues', args: {} }],
     previewEscalation: [
       ...[t1, t2, t3].map((t) => ({ field: 'previewEscalation', args: { taskId: t }, about: t })),
       { field: 'previewEscalation', args: { taskId: global(t1) }, about: t1 },

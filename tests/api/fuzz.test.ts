@@ -191,6 +191,7 @@ async function readModel() {
       prisma.auditLog.count(),
       prisma.session.count(),
       prisma.supervisionRound.count(),
+      prisma.delegation.count({ where: { cancelledAt: null } }),
     ]),
     prisma.task.findMany({ select: { id: true, status: true, projectionSeq: true, title: true, text: true } }),
   ]);
@@ -350,6 +351,18 @@ const BASES: Record<string, Base> = {
   openRound: { role: 'office', args: () => ({ planId: saved.planId, quarter: '2026-Q4' }) },
   closeRound: { role: 'office', args: () => ({ roundId: 'no-such-round' }) },
   markNotificationRead: { role: 'lead', args: () => ({ id: 'notification-lead' }) },
+  // 代理: the lead names its own user (others may not name them: FORBIDDEN); an unknown delegation is NOT_FOUND.
+  createDelegation: {
+    role: 'lead',
+    args: () => ({
+      fromUserId: users.lead!.id,
+      toUserId: users.coop!.id,
+      startsOn: '2030-01-02',
+      endsOn: '2030-01-09',
+      reason: '出差',
+    }),
+  },
+  cancelDelegation: { role: 'lead', args: () => ({ id: 'no-such-delegation' }) },
   createUser: {
     role: 'admin',
     args: () => ({

@@ -139,6 +139,9 @@ export interface TaskFull {
     toStatus: string | null;
     reason: string | null;
     data: string;
+    actor?: { displayName: string } | null;
+    /** 代理: whom the actor acted for ("王五 代 张三"). */
+    onBehalfOf?: { displayName: string } | null;
   }[];
 }
 
@@ -156,7 +159,7 @@ export const TASK_FIELDS = `taskId allowedActions title text path status health 
   closureReviews { id summary status reason createdAt decidedAt }
   instructions { id authorId text createdAt }
   noticesSent { id kind level fireAt sentAt status recipients reason }
-  timeline { id at kind actorId actorRole fromStatus toStatus reason data }
+  timeline { id at kind actorId actorRole fromStatus toStatus reason data actor { displayName } onBehalfOf { displayName } }
   expectedProgress lightHistory { id at data }
   assignmentDocumentUrl reportCadence
   responsibility { dispute { reason departmentId raisedOn decideBy escalated } pendingPause { reason until }
