@@ -4,6 +4,7 @@ import { isPlausibleDate } from '../../domain/calendar.ts';
 import { DEFAULT_SCHEDULE_RULES } from '../../domain/types.ts';
 import { assessmentRulesProblem } from '../../domain/assessment.ts';
 import { orderFormatProblem } from '../../domain/orders.ts';
+import { evidenceSettingsFields, mergeEvidenceSettings } from './evidenceSettings.ts';
 import { calendarChangedSignal, settingsChangedSignal } from '../../workflows/definitions.ts';
 import { builder, nonEmpty } from '../builder.ts';
 import { hashPassword } from '../auth.ts';
@@ -362,6 +363,7 @@ const ThresholdsInput = builder.inputType('PlanSettingsInput', {
       validate: z.number().int().min(0, 'RANGE:0-100').max(100, 'RANGE:0-100'),
     }),
     criticiseMissingReports: t.boolean({ required: false }),
+    ...evidenceSettingsFields(t),
   }),
 });
 
@@ -394,6 +396,10 @@ builder.mutationField('updatePlanSettings', (t) =>
         praiseMinScore,
         criticiseOverdue,
         criticiseMissingReports,
+        evidenceMaxFileMB,
+        evidenceMaxFiles,
+        evidenceTypes,
+        evidenceRequiredForClosure,
         ...thresholds
       } = settings;
       const given = (o: Record<string, unknown>) =>
@@ -435,8 +441,15 @@ builder.mutationField('updatePlanSettings', (t) =>
         ...(current.bulletin ?? {}),
         ...given({ praiseMinScore, criticiseOverdue, criticiseMissingReports }),
       };
+      const evidence = mergeEvidenceSettings(current.evidence, {
+        evidenceMaxFileMB,
+        evidenceMaxFiles,
+        evidenceTypes,
+        evidenceRequiredForClosure,
+      });
       const next = {
         ...current,
+        ...(evidence ? { evidence } : {}),
         ...(Object.keys(orders).length ? { orders } : {}),
         ...(Object.keys(assessment).length ? { assessment } : {}),
         ...(Object.keys(bulletin).length ? { bulletin } : {}),

@@ -6,6 +6,7 @@ import './objects.ts';
 import './health.ts';
 import './auth.ts';
 import './tasks.ts';
+import './evidence.ts';
 import './plans.ts';
 import './rounds.ts';
 import './notifications.ts';
