@@ -129,6 +129,14 @@ export const FIELD_LABELS: Record<string, { zh: string; en: string }> = {
   kind: { zh: '类型', en: 'kind' },
   startsOn: { zh: '代理开始日期', en: 'acting-for start date' },
   endsOn: { zh: '代理截止日期', en: 'acting-for end date' },
+  checklist: { zh: '审核清单', en: 'review checklist' },
+  factsClear: { zh: '事实清楚', en: 'facts are clear' },
+  problemSolved: { zh: '问题解决', en: 'problem solved' },
+  materialsComplete: { zh: '资料齐全', en: 'materials complete' },
+  evidenceMaxFileMB: { zh: '单个佐证文件大小上限（MB）', en: 'largest evidence file (MB)' },
+  evidenceMaxFiles: { zh: '每次佐证文件数上限', en: 'evidence files per report or request' },
+  evidenceTypes: { zh: '允许的佐证文件类型', en: 'accepted evidence file types' },
+  evidenceRequiredForClosure: { zh: '办结须附佐证材料', en: 'closure requires evidence' },
 };
 
 /** Validator message codes (REQUIRED, MAX:n, RANGE:a-b, DATE) as sentences in both languages. */

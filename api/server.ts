@@ -21,6 +21,7 @@ import { canSeeTaskRow, TASK_ACCESS_SELECT } from './access.ts';
 import { assignmentDocument, bulletinDocument, bulletinWorkbook, orderDocument } from './documents.ts';
 import type { AppServices, Context } from './context.ts';
 import { schema } from './schema/index.ts';
+import { isEvidenceRoute, serveEvidence } from './evidence.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const WEB_DIST = path.resolve(here, '..', 'web', 'dist');
@@ -399,6 +400,14 @@ export async function startServer(
   const server = http.createServer((req, res) => {
     if ((req.url ?? '').startsWith('/graphql')) {
       void yoga.handle(req, res, { req });
+      return;
+    }
+    if (isEvidenceRoute(req.url)) {
+      void serveEvidence(req, res, services).catch((err) => {
+        console.error('[evidence]', err);
+        if (!res.headersSent)
+          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('服务器内部错误 / Internal error');
+      });
       return;
     }
     if ((req.url ?? '').startsWith('/export/')) {

@@ -3,6 +3,7 @@
 
 import { DEFAULT_ASSESSMENT_RULES, assessmentRules, type AssessmentRules } from './assessment';
 import { DEFAULT_ORDER_RULES, type OrderRules } from './orders';
+import { DEFAULT_EVIDENCE_RULES, evidenceRules, type EvidenceRules } from './evidence';
 
 /** A calendar day in Asia/Shanghai, 'YYYY-MM-DD'. */
 export type IsoDate = string;
@@ -127,6 +128,8 @@ export interface PlanSettings {
   orders: OrderRules;
   /** How a round scores departments (domain/assessment.ts). */
   assessment: AssessmentRules;
+  /** 佐证材料: file size, count and types, and whether closure needs evidence (domain/evidence.ts). */
+  evidence: EvidenceRules;
 }
 
 export const DEFAULT_PLAN_SETTINGS: PlanSettings = Object.freeze({
@@ -138,13 +141,18 @@ export const DEFAULT_PLAN_SETTINGS: PlanSettings = Object.freeze({
   schedule: DEFAULT_SCHEDULE_RULES,
   orders: DEFAULT_ORDER_RULES,
   assessment: DEFAULT_ASSESSMENT_RULES,
+  evidence: DEFAULT_EVIDENCE_RULES,
 });
 
 /** Merge partial settings over the defaults. */
 export function planSettings(
   partial: Partial<
-    Omit<PlanSettings, 'thresholds' | 'scoreWeights' | 'extensionRules' | 'schedule' | 'orders' | 'assessment'>
+    Omit<
+      PlanSettings,
+      'thresholds' | 'scoreWeights' | 'extensionRules' | 'schedule' | 'orders' | 'assessment' | 'evidence'
+    >
   > & {
+    evidence?: Partial<EvidenceRules>;
     orders?: Partial<OrderRules>;
     assessment?: Parameters<typeof assessmentRules>[0];
     thresholds?: Partial<EscalationThresholds>;
@@ -162,6 +170,7 @@ export function planSettings(
     schedule: { ...DEFAULT_SCHEDULE_RULES, ...(partial.schedule ?? {}) },
     orders: { ...DEFAULT_ORDER_RULES, ...(partial.orders ?? {}) },
     assessment: assessmentRules(partial.assessment ?? {}),
+    evidence: evidenceRules(partial.evidence),
   };
 }
 

@@ -4,6 +4,7 @@ import { isPlausibleDate } from '../../domain/calendar.ts';
 import { DEFAULT_SCHEDULE_RULES } from '../../domain/types.ts';
 import { assessmentRulesProblem } from '../../domain/assessment.ts';
 import { orderFormatProblem } from '../../domain/orders.ts';
+import { evidenceSettingsFields, mergeEvidenceSettings } from './evidenceSettings.ts';
 import { calendarChangedSignal, settingsChangedSignal } from '../../workflows/definitions.ts';
 import { builder, nonEmpty } from '../builder.ts';
 import { hashPassword } from '../auth.ts';
@@ -380,6 +381,7 @@ const ThresholdsInput = builder.inputType('PlanSettingsInput', {
       validate: z.number().int().min(0, 'RANGE:0-730').max(730, 'RANGE:0-730'),
     }),
     maxPauseDays: t.int({ required: false, validate: z.number().int().min(1, 'RANGE:1-730').max(730, 'RANGE:1-730') }),
+    ...evidenceSettingsFields(t),
   }),
 });
 
@@ -418,6 +420,10 @@ builder.mutationField('updatePlanSettings', (t) =>
         disputeDecideWorkingDays,
         reopenWindowDays,
         maxPauseDays,
+        evidenceMaxFileMB,
+        evidenceMaxFiles,
+        evidenceTypes,
+        evidenceRequiredForClosure,
         ...thresholds
       } = settings;
       const given = (o: Record<string, unknown>) =>
@@ -471,8 +477,15 @@ builder.mutationField('updatePlanSettings', (t) =>
         ...(current.responsibility ?? {}),
         ...given({ disputeDecideWorkingDays, reopenWindowDays, maxPauseDays }),
       };
+      const evidence = mergeEvidenceSettings(current.evidence, {
+        evidenceMaxFileMB,
+        evidenceMaxFiles,
+        evidenceTypes,
+        evidenceRequiredForClosure,
+      });
       const next = {
         ...current,
+        ...(evidence ? { evidence } : {}),
         ...(Object.keys(extensionRules).length ? { extensionRules } : {}),
         ...(Object.keys(responsibility).length ? { responsibility } : {}),
         ...(Object.keys(orders).length ? { orders } : {}),

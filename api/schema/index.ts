@@ -7,6 +7,7 @@ import './health.ts';
 import './auth.ts';
 import './tasks.ts';
 import './responsibility.ts';
+import './evidence.ts';
 import './plans.ts';
 import './rounds.ts';
 import './notifications.ts';

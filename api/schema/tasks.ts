@@ -25,6 +25,7 @@ import type { Context } from '../context.ts';
 import { DubanError, invalidInput, notFound } from '../errors.ts';
 import { ERRORS } from './errors.ts';
 import { PlannedNoticeRef } from './objects.ts';
+import { ClosureChecklistInput, requireAttachableEvidence } from './evidence.ts';
 
 /** Dates go through the one domain parser (an impossible day such as 2026-02-30 is refused). */
 export const isoDate = z.string().refine((s) => isPlausibleDate(s), 'DATE');
@@ -344,9 +345,12 @@ taskMutation('submitProgressReport', {
     problems: t.arg.string({ required: false, validate: maxLen(2000) }),
     nextSteps: t.arg.string({ required: false, validate: maxLen(2000) }),
     indicatorValues: t.arg({ type: [IndicatorValueInput], required: false }),
+    evidenceIds: t.arg.idList({ required: false, description: '佐证材料 uploaded for this report (optional).' }),
   }),
-  run: (ctx, a) =>
-    runTaskUpdate(ctx, String(a.taskId), 'REPORT', defs.submitReportUpdate, {
+  run: async (ctx, a) => {
+    const evidenceIds = await requireAttachableEvidence(ctx, String(a.taskId), a.evidenceIds, 'REPORT');
+    return runTaskUpdate(ctx, String(a.taskId), 'REPORT', defs.submitReportUpdate, {
+      ...(evidenceIds.length ? { evidenceIds } : {}),
       progress: a.progress,
       narrative: a.narrative,
       ...(a.problems ? { problems: a.problems } : {}),
@@ -355,7 +359,8 @@ taskMutation('submitProgressReport', {
         indicatorId: String(v.indicatorId),
         value: v.value,
       })),
-    }),
+    });
+  },
 });
 
 taskMutation('requestExtension', {
@@ -408,9 +413,17 @@ builder.mutationField('decideExtension', (t) =>
 
 taskMutation('requestClosure', {
   description: '办结申请 (lead department).',
-  args: (t) => ({ summary: t.arg.string({ validate: text(5000) }) }),
-  run: (ctx, a) =>
-    runTaskUpdate(ctx, String(a.taskId), 'REQUEST_CLOSURE', defs.requestClosureUpdate, { summary: a.summary }),
+  args: (t) => ({
+    summary: t.arg.string({ validate: text(5000) }),
+    evidenceIds: t.arg.idList({ required: false, description: '佐证材料 (a plan may require at least one).' }),
+  }),
+  run: async (ctx, a) => {
+    const evidenceIds = await requireAttachableEvidence(ctx, String(a.taskId), a.evidenceIds, 'REQUEST_CLOSURE');
+    return runTaskUpdate(ctx, String(a.taskId), 'REQUEST_CLOSURE', defs.requestClosureUpdate, {
+      summary: a.summary,
+      ...(evidenceIds.length ? { evidenceIds } : {}),
+    });
+  },
 });
 
 taskMutation('reviewClosure', {
@@ -418,11 +431,17 @@ taskMutation('reviewClosure', {
   args: (t) => ({
     approve: t.arg.boolean(),
     comment: t.arg.string({ required: false, validate: maxLen(1000) }),
+    checklist: t.arg({
+      type: ClosureChecklistInput,
+      required: false,
+      description: '事实清楚, 问题解决, 资料齐全: all three for an approval.',
+    }),
   }),
   run: (ctx, a) =>
     runTaskUpdate(ctx, String(a.taskId), 'REVIEW_CLOSURE', defs.reviewClosureUpdate, {
       approve: a.approve,
       ...(a.comment ? { reason: a.comment } : {}),
+      ...(a.checklist ? { checklist: a.checklist } : {}),
     }),
 });
 

@@ -307,6 +307,24 @@ beforeAll(async () => {
         createdAt: at,
       },
     });
+    for (const [kind, attach] of [
+      ['report', { reportId: report.id }],
+      ['closure', { closureId: `closure-${i}` }],
+    ] as const) {
+      await prisma.evidence.create({
+        data: {
+          id: `evidence-${kind}-${i}`,
+          taskId: task.id,
+          sha256: '0'.repeat(64),
+          name: `${kind}.pdf`,
+          mime: 'application/pdf',
+          size: 10,
+          uploaderId: author.id,
+          uploaderDepartmentId: s.lead ?? L!.id,
+          ...attach,
+        },
+      });
+    }
     await prisma.instruction.create({
       data: { id: `instruction-${i}`, taskId: task.id, authorId: users.supervisor!.id, text: '批示', createdAt: at },
     });

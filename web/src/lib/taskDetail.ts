@@ -20,8 +20,19 @@ export interface PlannedNotice {
   recipients: string[];
   milestone: string | null;
 }
+/** 佐证材料 as the board shows them (download links). */
+export interface EvidenceFile {
+  id: string;
+  name: string;
+  size: number;
+  mime: string;
+  url: string;
+}
+export const EVIDENCE = 'evidence { id name size mime url }';
+
 export interface Report {
   id: string;
+  evidence?: EvidenceFile[];
   kind: string;
   progress: number;
   narrative: string;
@@ -65,7 +76,7 @@ export interface TaskFull {
   closedAt: string | null;
   cancelReason: string | null;
   updatedAt: string;
-  plan: { id: string; title: string };
+  plan: { id: string; title: string; settings?: string };
   section: { title: string; numbering: string } | null;
   leadDepartment: Dept | null;
   cooperatingDepartments: Dept[];
@@ -85,6 +96,7 @@ export interface TaskFull {
   }[];
   closureReviews: {
     id: string;
+    evidence?: EvidenceFile[];
     summary: string;
     status: string;
     reason: string | null;
@@ -146,17 +158,17 @@ export interface TaskFull {
 }
 
 const REPORT =
-  'id kind progress narrative problems nextSteps submittedAt onTime authorId department { id name } actuals { id value }';
+  'id kind progress narrative problems nextSteps submittedAt onTime authorId department { id name } actuals { id value } evidence { id name size mime url }';
 
 export const TASK_FIELDS = `taskId allowedActions title text path status health escalationLevel dueDate deadlineText recurrence progress needsAssignment
   assignedAt acknowledgedAt closedAt cancelReason updatedAt
-  plan { id title } section { title numbering }
+  plan { id title settings } section { title numbering }
   leadDepartment { id name } cooperatingDepartments { id name }
   milestones { id text dueDate doneAt }
   indicators { id text metric comparator targetValue unit latestActual }
   reports { ${REPORT} } latestReport { ${REPORT} }
   extensionRequests { id requestedDueDate currentDueDate reason status decisionReason createdAt decidedAt }
-  closureReviews { id summary status reason createdAt decidedAt }
+  closureReviews { id summary status reason createdAt decidedAt ${EVIDENCE} }
   instructions { id authorId text createdAt }
   noticesSent { id kind level fireAt sentAt status recipients reason }
   timeline { id at kind actorId actorRole fromStatus toStatus reason data actor { displayName } onBehalfOf { displayName } }
