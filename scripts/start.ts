@@ -26,7 +26,7 @@ const [
   import('../api/server.ts'),
   import('./worker.ts'),
   import('./demo.ts'),
-  import('../activities/plans.ts'),
+  import('../services/plans.ts'),
   import('./stuck.ts'),
 ]);
 // This process owns its signals: the SDK must not start draining the worker behind our back.
