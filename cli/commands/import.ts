@@ -289,7 +289,7 @@ async function startWorkflows(
   title: string,
   startPlanWorkflows: typeof import('../../services/plans.ts').startPlanWorkflows,
 ): Promise<void> {
-  const { connectTemporal } = await import('../../scripts/runtime.ts');
+  const { connectTemporal } = await import('../../runtime/temporal.ts');
   const log = (line: string) => void err(`[duban] ${line}`);
   let effective = config;
   const port = config.temporal.engine.port;

@@ -11,7 +11,7 @@ import type { DayOverride } from '../domain/calendar.ts';
 import type { EscalationThresholds } from '../domain/types.ts';
 import * as defs from '../workflows/definitions.ts';
 import type { Actor, NoticeToSend } from '../workflows/types.ts';
-import { ENGINE_BIN } from './runtime.ts';
+import { ENGINE_BIN } from './temporal.ts';
 import { WORKFLOWS_PATH } from './worker.ts';
 
 export interface SimulationInput {
