@@ -1,6 +1,6 @@
 /** What workflows read from the database: the working-day calendar (overrides) and a plan's settings. */
 import type { PrismaClient } from '../prisma/client.ts';
-import { DEFAULT_PLAN_SETTINGS } from '../domain/types.ts';
+import { DEFAULT_REPORT_DUE_WORKING_DAYS } from '../domain/types.ts';
 
 export function createSettingsReads(prisma: PrismaClient) {
   async function loadCalendar() {
@@ -24,7 +24,7 @@ export function createSettingsReads(prisma: PrismaClient) {
     return {
       thresholds: s.thresholds ?? {},
       noticeTime: s.noticeTime,
-      reportDueWorkingDays: s.reportDueWorkingDays ?? DEFAULT_PLAN_SETTINGS.reportDueWorkingDays,
+      reportDueWorkingDays: s.reportDueWorkingDays ?? DEFAULT_REPORT_DUE_WORKING_DAYS,
       extensionRules: s.extensionRules ?? {},
       schedule: s.schedule ?? {},
       orders: s.orders ?? {},

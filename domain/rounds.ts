@@ -34,6 +34,7 @@ import {
 import { compareDates, instantMs, lastDayOfMonth, shanghaiInstant, endOfDay, type WorkingCalendar } from './calendar';
 import {
   DEFAULT_NOTICE_TIME,
+  DEFAULT_REPORT_DUE_WORKING_DAYS,
   DEFAULT_SCORE_WEIGHTS,
   type Comparator,
   type Health,
@@ -108,7 +109,10 @@ export function roundSchedule(
 ): RoundSchedule {
   const periodEnd = quarterLastDay(q);
   const opensOn = calendar.nextWorkingDayAfter(periodEnd);
-  const reportDueOn = calendar.addWorkingDays(periodEnd, options.reportDueWorkingDays ?? 5);
+  const reportDueOn = calendar.addWorkingDays(
+    periodEnd,
+    options.reportDueWorkingDays ?? DEFAULT_REPORT_DUE_WORKING_DAYS,
+  );
   return {
     quarter: q,
     label: quarterLabel(q),

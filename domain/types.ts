@@ -108,6 +108,9 @@ export const DEFAULT_SCHEDULE_RULES: ScheduleRules = Object.freeze({
   escalateAfterYellowWeeks: 2,
 });
 
+/** Quarterly report due this many working days after the quarter's last day, unless the plan says. */
+export const DEFAULT_REPORT_DUE_WORKING_DAYS = 5;
+
 /** Per-plan settings (ADMIN edits them). */
 export interface PlanSettings {
   thresholds: EscalationThresholds;
@@ -125,7 +128,7 @@ export interface PlanSettings {
 
 export const DEFAULT_PLAN_SETTINGS: PlanSettings = Object.freeze({
   thresholds: DEFAULT_THRESHOLDS,
-  reportDueWorkingDays: 5,
+  reportDueWorkingDays: DEFAULT_REPORT_DUE_WORKING_DAYS,
   noticeTime: DEFAULT_NOTICE_TIME,
   scoreWeights: DEFAULT_SCORE_WEIGHTS,
   extensionRules: DEFAULT_EXTENSION_RULES,
