@@ -106,8 +106,18 @@ export interface ParseWarning {
 }
 
 /** What a table column means (header mapping by meaning; the office may correct it). */
-export type ColumnField =
-  'seq' | 'section' | 'task' | 'detail' | 'lead' | 'cooperating' | 'deadline' | 'target' | 'ignore';
+export const COLUMN_FIELDS = [
+  'seq',
+  'section',
+  'task',
+  'detail',
+  'lead',
+  'cooperating',
+  'deadline',
+  'target',
+  'ignore',
+] as const;
+export type ColumnField = (typeof COLUMN_FIELDS)[number];
 
 export interface ColumnMapping {
   /** The header cells as written. */
