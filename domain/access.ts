@@ -78,7 +78,7 @@ export interface Refusal {
 
 const OPEN: readonly TaskStatus[] = ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'];
 
-export const STATUS_LABEL_ZH: Record<TaskStatus, string> = {
+const STATUS_LABEL_ZH: Record<TaskStatus, string> = {
   DRAFT: '待交办',
   ASSIGNED: '已交办',
   IN_PROGRESS: '推进中',

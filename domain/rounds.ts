@@ -31,7 +31,7 @@ import {
   type ScoreLine,
   type WeightedComponent,
 } from './assessment';
-import { compareDates, instantMs, lastDayOfMonth, shanghaiInstant, endOfDay, type WorkingCalendar } from './calendar';
+import { instantMs, lastDayOfMonth, shanghaiInstant, endOfDay, type WorkingCalendar } from './calendar';
 import {
   DEFAULT_NOTICE_TIME,
   DEFAULT_REPORT_DUE_WORKING_DAYS,
@@ -77,7 +77,7 @@ export function previousQuarter(q: Quarter): Quarter {
 }
 
 /** '2026Q3' */
-export function quarterLabel(q: Quarter): string {
+function quarterLabel(q: Quarter): string {
   return `${q.year}Q${q.quarter}`;
 }
 
@@ -354,8 +354,3 @@ export function evaluateRound(input: {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
-
-/** True when `date` falls inside the quarter. */
-export function inQuarter(date: IsoDate, q: Quarter): boolean {
-  return compareDates(date, quarterFirstDay(q)) >= 0 && compareDates(date, quarterLastDay(q)) <= 0;
-}

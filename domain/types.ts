@@ -11,12 +11,6 @@ export type Instant = string;
 
 export type TaskStatus = 'DRAFT' | 'ASSIGNED' | 'IN_PROGRESS' | 'CLOSURE_REQUESTED' | 'CLOSED' | 'CANCELLED';
 
-export const OPEN_STATUSES: readonly TaskStatus[] = ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'];
-
-export function isOpenStatus(status: TaskStatus): boolean {
-  return status !== 'CLOSED' && status !== 'CANCELLED';
-}
-
 /** Traffic light (红黄绿灯); BLUE (蓝灯) is ahead of schedule, only under 序时进度. */
 export type Health = 'GREEN' | 'YELLOW' | 'RED' | 'BLUE';
 

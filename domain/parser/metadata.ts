@@ -6,7 +6,7 @@ import { halfWidthDigits } from './deadlines';
 import { isDepartmentName } from './responsibility';
 import type { ParsedPlan } from './types';
 
-export const DOC_NUMBER_RE = /[\u4e00-\u9fa5]{1,8}[〔[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*\d+\s*号/;
+const DOC_NUMBER_RE = /[\u4e00-\u9fa5]{1,8}[〔[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*\d+\s*号/;
 
 export function findDocNumber(header: string[]): string | null {
   for (const l of header) {

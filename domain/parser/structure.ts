@@ -26,7 +26,7 @@ const HEADING: Array<{ level: Level; re: RegExp }> = [
   { level: 4, re: /^([（(][0-9０-９]{1,2}[)）])\s*(.*)$/ },
 ];
 
-export const PREAMBLE_RE = /指导思想|基本原则|总体要求|总体目标|工作目标|主要目标|发展目标|目标任务|总体思路|适用范围/;
+const PREAMBLE_RE = /指导思想|基本原则|总体要求|总体目标|工作目标|主要目标|发展目标|目标任务|总体思路|适用范围/;
 export const SAFEGUARD_RE = /保障|工作要求|组织领导|组织实施/;
 export const ANNEX_RE = /^附\s*件/;
 const NOISE_RE = /^(?:[—\-－]\s*\d+\s*[—\-－]|扫一扫|已阅|打印|关闭|分享到)/;
