@@ -1,6 +1,7 @@
 /**
  * `duban` entry point (`npm run cli -- …`, or bin/duban.js once installed).
- * Subcommands live in cli/commands/ and are registered in cli/program.ts.
+ * cli/ holds the command line only: subcommands live in cli/commands/ and are
+ * registered in cli/program.ts; what they do is in services/ and runtime/.
  */
 import { main } from './program.ts';
 

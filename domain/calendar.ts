@@ -74,7 +74,7 @@ const DAY_MS = 86_400_000;
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000; // China has no DST: UTC+8 all year.
 
 /** Throws unless `date` is a real 'YYYY-MM-DD' day. */
-export function assertIsoDate(date: string): void {
+function assertIsoDate(date: string): void {
   const m = DATE_RE.exec(date);
   if (!m) throw new RangeError(`invalid date '${date}', expected YYYY-MM-DD`);
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -95,7 +95,7 @@ export function isIsoDate(date: unknown): date is IsoDate {
 }
 
 /** The years a user-given date may fall in: anything else is a typo (0206-01-01, 20260-…). */
-export const PLAUSIBLE_YEARS = Object.freeze({ from: 2000, to: 2100 });
+const PLAUSIBLE_YEARS = Object.freeze({ from: 2000, to: 2100 });
 
 /**
  * The one parser for dates people type: a real 'YYYY-MM-DD' day within
@@ -155,10 +155,7 @@ export function endOfDay(date: IsoDate): Instant {
 
 /** The Asia/Shanghai calendar day of an instant (ISO string, epoch ms or Date). */
 export function shanghaiDate(instant: Instant | number | Date): IsoDate {
-  const ms =
-    typeof instant === 'number' ? instant : typeof instant === 'string' ? Date.parse(instant) : instant.getTime();
-  if (Number.isNaN(ms)) throw new RangeError(`invalid instant '${String(instant)}'`);
-  return new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
+  return new Date(toMs(instant) + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
 }
 
 function toMs(instant: Instant | number | Date): number {
@@ -166,11 +163,6 @@ function toMs(instant: Instant | number | Date): number {
     typeof instant === 'number' ? instant : typeof instant === 'string' ? Date.parse(instant) : instant.getTime();
   if (Number.isNaN(ms)) throw new RangeError(`invalid instant '${String(instant)}'`);
   return ms;
-}
-
-/** a < b for instants given as ISO strings, epoch ms or Dates. */
-export function instantBefore(a: Instant | number | Date, b: Instant | number | Date): boolean {
-  return toMs(a) < toMs(b);
 }
 
 export function instantMs(instant: Instant | number | Date): number {
@@ -243,6 +235,3 @@ export function createCalendar(overrides: readonly DayOverride[] = [], options: 
     overrides: frozen,
   };
 }
-
-/** The calendar with the bundled official data and no overrides. */
-export const defaultCalendar: WorkingCalendar = createCalendar();

@@ -73,7 +73,7 @@ export interface EscalationOptions {
   noticeTime?: string;
 }
 
-export const RECIPIENTS: Readonly<Record<NoticeKind, readonly NoticeRecipient[]>> = Object.freeze({
+const RECIPIENTS: Readonly<Record<NoticeKind, readonly NoticeRecipient[]>> = Object.freeze({
   ACK_REMINDER: ['LEAD_DEPARTMENT'],
   WARNING: ['LEAD_DEPARTMENT'],
   LEVEL1: ['LEAD_DEPARTMENT'],

@@ -1,5 +1,6 @@
-// Public API of the Duban domain: pure, deterministic code that is safe to
-// import from Temporal workflow code (no Node built-ins, no clock, no randomness).
+// domain/: the rules, pure and deterministic, safe to import from Temporal
+// workflow code (no Node built-ins, no clock, no randomness); no I/O of any
+// kind lives here (that is activities/, services/, api/).
 
 export * from './types';
 export * from './calendar';

@@ -19,8 +19,6 @@
 import { compareDates, toDayNumber, type WorkingCalendar } from './calendar';
 import type { IsoDate } from './types';
 
-export type OrderStatus = 'ISSUED' | 'REPLIED' | 'CLOSED';
-
 export interface OrderRules {
   /** How a number is written: {year} (or {年}) and {n} (or {序号}) are replaced; {n} is required. */
   numberFormat: string;

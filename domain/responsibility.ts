@@ -85,12 +85,7 @@ export function pausedWorkingDays(span: { since: IsoDate }, end: IsoDate, calend
  * Move a date by the paused working days: a date on or after the pause began
  * moves by `days` working days; one before it stays (it was already due).
  */
-export function shiftForPause(
-  date: IsoDate,
-  since: IsoDate,
-  days: number,
-  calendar: WorkingCalendar,
-): IsoDate {
+export function shiftForPause(date: IsoDate, since: IsoDate, days: number, calendar: WorkingCalendar): IsoDate {
   if (days <= 0 || compareDates(date, since) < 0) return date;
   return calendar.addWorkingDays(date, days);
 }
@@ -124,7 +119,8 @@ export function reopenProblem(
   rules: Partial<ResponsibilityRules> = {},
 ): Refusal | null {
   const last = input.closedOn ? reopenUntil(input.closedOn, rules) : null;
-  if (!last) return { zh: '本方案不允许重新打开已办结的任务。', en: 'This plan does not allow reopening closed tasks.' };
+  if (!last)
+    return { zh: '本方案不允许重新打开已办结的任务。', en: 'This plan does not allow reopening closed tasks.' };
   if (compareDates(input.today, last) > 0) {
     return {
       zh: `办结已超过 ${responsibilityRules(rules).reopenWindowDays} 天（可重新打开至 ${last}），不能再重新打开。`,
@@ -132,7 +128,8 @@ export function reopenProblem(
     };
   }
   if (!input.reason?.trim()) return { zh: '重新打开的理由不能为空。', en: 'A reason for reopening is required.' };
-  if (!input.dueDate) return { zh: '请为重新打开的任务设定新的完成时限。', en: 'Set a new deadline for the reopened task.' };
+  if (!input.dueDate)
+    return { zh: '请为重新打开的任务设定新的完成时限。', en: 'Set a new deadline for the reopened task.' };
   if (compareDates(input.dueDate, input.today) <= 0) {
     return {
       zh: `新的完成时限 ${input.dueDate} 应晚于今天。`,

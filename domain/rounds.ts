@@ -31,9 +31,10 @@ import {
   type ScoreLine,
   type WeightedComponent,
 } from './assessment';
-import { compareDates, instantMs, lastDayOfMonth, shanghaiInstant, endOfDay, type WorkingCalendar } from './calendar';
+import { instantMs, lastDayOfMonth, shanghaiInstant, endOfDay, type WorkingCalendar } from './calendar';
 import {
   DEFAULT_NOTICE_TIME,
+  DEFAULT_REPORT_DUE_WORKING_DAYS,
   DEFAULT_SCORE_WEIGHTS,
   type Comparator,
   type Health,
@@ -76,7 +77,7 @@ export function previousQuarter(q: Quarter): Quarter {
 }
 
 /** '2026Q3' */
-export function quarterLabel(q: Quarter): string {
+function quarterLabel(q: Quarter): string {
   return `${q.year}Q${q.quarter}`;
 }
 
@@ -108,7 +109,10 @@ export function roundSchedule(
 ): RoundSchedule {
   const periodEnd = quarterLastDay(q);
   const opensOn = calendar.nextWorkingDayAfter(periodEnd);
-  const reportDueOn = calendar.addWorkingDays(periodEnd, options.reportDueWorkingDays ?? 5);
+  const reportDueOn = calendar.addWorkingDays(
+    periodEnd,
+    options.reportDueWorkingDays ?? DEFAULT_REPORT_DUE_WORKING_DAYS,
+  );
   return {
     quarter: q,
     label: quarterLabel(q),
@@ -350,8 +354,3 @@ export function evaluateRound(input: {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
-
-/** True when `date` falls inside the quarter. */
-export function inQuarter(date: IsoDate, q: Quarter): boolean {
-  return compareDates(date, quarterFirstDay(q)) >= 0 && compareDates(date, quarterLastDay(q)) <= 0;
-}

@@ -12,12 +12,6 @@ export type Instant = string;
 
 export type TaskStatus = 'DRAFT' | 'ASSIGNED' | 'IN_PROGRESS' | 'CLOSURE_REQUESTED' | 'CLOSED' | 'CANCELLED';
 
-export const OPEN_STATUSES: readonly TaskStatus[] = ['DRAFT', 'ASSIGNED', 'IN_PROGRESS', 'CLOSURE_REQUESTED'];
-
-export function isOpenStatus(status: TaskStatus): boolean {
-  return status !== 'CLOSED' && status !== 'CANCELLED';
-}
-
 /** Traffic light (红黄绿灯); BLUE (蓝灯) is ahead of schedule, only under 序时进度. */
 export type Health = 'GREEN' | 'YELLOW' | 'RED' | 'BLUE';
 
@@ -115,6 +109,9 @@ export const DEFAULT_SCHEDULE_RULES: ScheduleRules = Object.freeze({
   escalateAfterYellowWeeks: 2,
 });
 
+/** Quarterly report due this many working days after the quarter's last day, unless the plan says. */
+export const DEFAULT_REPORT_DUE_WORKING_DAYS = 5;
+
 /** Per-plan settings (ADMIN edits them). */
 export interface PlanSettings {
   thresholds: EscalationThresholds;
@@ -134,7 +131,7 @@ export interface PlanSettings {
 
 export const DEFAULT_PLAN_SETTINGS: PlanSettings = Object.freeze({
   thresholds: DEFAULT_THRESHOLDS,
-  reportDueWorkingDays: 5,
+  reportDueWorkingDays: DEFAULT_REPORT_DUE_WORKING_DAYS,
   noticeTime: DEFAULT_NOTICE_TIME,
   scoreWeights: DEFAULT_SCORE_WEIGHTS,
   extensionRules: DEFAULT_EXTENSION_RULES,

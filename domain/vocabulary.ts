@@ -258,7 +258,7 @@ export const VOCABULARY = Object.freeze({
 export type VocabularyName = keyof typeof VOCABULARY;
 
 /** What a code nobody labelled reads as: never the raw code. */
-export const UNKNOWN: Label = Object.freeze({ zh: '其他', en: 'Other' });
+const UNKNOWN: Label = Object.freeze({ zh: '其他', en: 'Other' });
 
 /** The label of `code` in `vocabulary`, or undefined when it has none. */
 export function lookup(vocabulary: VocabularyName, code: string | number | null | undefined): Label | undefined {

@@ -4,7 +4,8 @@
  * HTTP server (GraphQL at /graphql, the board at /), then print the URL.
  */
 import { loadConfig } from '../temporal.config.ts';
-import { buildWebIfStale, connectTemporal } from './runtime.ts';
+import { connectTemporal } from '../runtime/temporal.ts';
+import { buildWebIfStale } from '../runtime/web.ts';
 
 const log = (line: string) => console.log(`[duban] ${line}`);
 const config = loadConfig();
@@ -24,10 +25,10 @@ const [
   import('@temporalio/worker'),
   import('../prisma/client.ts'),
   import('../api/server.ts'),
-  import('./worker.ts'),
-  import('./demo.ts'),
-  import('../activities/plans.ts'),
-  import('./stuck.ts'),
+  import('../runtime/worker.ts'),
+  import('../runtime/demo.ts'),
+  import('../services/plans.ts'),
+  import('../runtime/stuck.ts'),
 ]);
 // This process owns its signals: the SDK must not start draining the worker behind our back.
 Runtime.install({ shutdownSignals: [] });

@@ -1,7 +1,7 @@
 /** Administration: users, departments (merging aliases), calendar overrides, plan settings. */
 import { z } from 'zod';
 import { isPlausibleDate } from '../../domain/calendar.ts';
-import { DEFAULT_SCHEDULE_RULES } from '../../domain/types.ts';
+import { DEFAULT_SCHEDULE_RULES, DEFAULT_THRESHOLDS } from '../../domain/types.ts';
 import { assessmentRulesProblem } from '../../domain/assessment.ts';
 import { orderFormatProblem } from '../../domain/orders.ts';
 import { evidenceSettingsFields, mergeEvidenceSettings } from './evidenceSettings.ts';
@@ -496,11 +496,8 @@ builder.mutationField('updatePlanSettings', (t) =>
         ...(reportDueWorkingDays ? { reportDueWorkingDays } : {}),
         ...(noticeTime ? { noticeTime } : {}),
       };
-      const t1 = next.thresholds;
-      if (
-        (t1.level1DaysOverdue ?? 1) > (t1.level2DaysOverdue ?? 3) ||
-        (t1.level2DaysOverdue ?? 3) > (t1.level3DaysOverdue ?? 10)
-      ) {
+      const t1 = { ...DEFAULT_THRESHOLDS, ...next.thresholds };
+      if (t1.level1DaysOverdue > t1.level2DaysOverdue || t1.level2DaysOverdue > t1.level3DaysOverdue) {
         throw invalidInput('督办等级的天数必须逐级递增。', 'Escalation levels must not decrease.');
       }
       const updated = await ctx.prisma.plan.update({

@@ -5,10 +5,9 @@ import {
   ImportError,
   parsePlanSource,
   readPlanDocument,
-  todayInShanghai,
   MAX_PLAN_BYTES,
   type PlanSource,
-} from '../../activities/import.ts';
+} from '../../services/import.ts';
 import {
   duplicateError,
   findDuplicatePlan,
@@ -16,7 +15,8 @@ import {
   savePlan,
   startPlanWorkflows,
   titleRequiredError,
-} from '../../activities/plans.ts';
+} from '../../services/plans.ts';
+import { shanghaiDate } from '../../domain/calendar.ts';
 import { taskWorkflowId } from '../../workflows/definitions.ts';
 import { builder, nonEmpty } from '../builder.ts';
 import { actorOf } from '../commands.ts';
@@ -321,7 +321,7 @@ builder.mutationField('importPlan', (t) =>
         parsed = args.corrected
           ? parseCorrected(args.corrected)
           : parsePlanSource(source, args.fileName ?? undefined, {
-              today: todayInShanghai(),
+              today: shanghaiDate(new Date()),
               ...(args.documentIndex != null ? { documentIndex: args.documentIndex } : {}),
               ...(args.columns ? { columns: parseColumns(args.columns) } : {}),
             });

@@ -16,11 +16,11 @@ import {
   MAX_PLAN_BYTES,
   parsePlanSource,
   readPlanDocument,
-  todayInShanghai,
   type PlanSource,
-} from '../../activities/import.ts';
-import type { SavedPlan } from '../../activities/plans.ts';
+} from '../../services/import.ts';
+import type { SavedPlan } from '../../services/plans.ts';
 import { COLUMN_FIELD_ZH, type ColumnField, type ParsedPlan, type ParsedTask } from '../../domain/parser/index.ts';
+import { shanghaiDate } from '../../domain/calendar.ts';
 import type { DubanConfig } from '../../temporal.config.ts';
 import { err, errorMessage, out } from '../io.ts';
 
@@ -122,7 +122,7 @@ export async function loadPlanFile(
   if (doc !== undefined && !(Number.isInteger(doc) && doc >= 0))
     throw new ImportError(`--document 应为正整数：${opts.document}`, `--document must be a positive integer`);
   const parsed = parsePlanSource(source, fileName, {
-    today: opts.today ?? todayInShanghai(),
+    today: opts.today ?? shanghaiDate(new Date()),
     ...(doc !== undefined ? { documentIndex: doc } : {}),
     ...(opts.columns ? { columns: columnsOf(opts.columns) } : {}),
   });
@@ -209,7 +209,7 @@ async function writePlan(parsed: ParsedPlan, source: PlanSource, opts: ImportOpt
     return 2;
   }
   const { createPrisma, prepareDatabase } = await import('../../prisma/client.ts');
-  const { savePlan, startPlanWorkflows } = await import('../../activities/plans.ts');
+  const { savePlan, startPlanWorkflows } = await import('../../services/plans.ts');
 
   try {
     await prepareDatabase(config.databaseUrl);
@@ -287,9 +287,9 @@ async function startWorkflows(
   config: DubanConfig,
   saved: SavedPlan,
   title: string,
-  startPlanWorkflows: typeof import('../../activities/plans.ts').startPlanWorkflows,
+  startPlanWorkflows: typeof import('../../services/plans.ts').startPlanWorkflows,
 ): Promise<void> {
-  const { connectTemporal } = await import('../../scripts/runtime.ts');
+  const { connectTemporal } = await import('../../runtime/temporal.ts');
   const log = (line: string) => void err(`[duban] ${line}`);
   let effective = config;
   const port = config.temporal.engine.port;

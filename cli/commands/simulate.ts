@@ -11,8 +11,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
-import { ImportError, parsePlanText, readPlanDocument } from '../../activities/import.ts';
-import { simulateScenario, simulateTask, type SimulationInput } from '../../scripts/simulate.ts';
+import { ImportError, parsePlanText, readPlanDocument } from '../../services/import.ts';
+import { simulateScenario, simulateTask, type SimulationInput } from '../../runtime/simulate.ts';
 import { errorMessage, out } from '../io.ts';
 
 interface SimulateOptions {

@@ -84,7 +84,7 @@ export function findDeadlines(text: string, ctx: DeadlineContext = {}): Deadline
 }
 
 /** Absolute deadline phrases (with a year) in `text`, in order. */
-export function findAbsoluteDeadlines(text: string): DeadlineMatch[] {
+function findAbsoluteDeadlines(text: string): DeadlineMatch[] {
   const out: DeadlineMatch[] = [];
   for (const m of text.matchAll(ABSOLUTE_RE)) {
     const index = m.index ?? 0;

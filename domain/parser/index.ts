@@ -1,9 +1,9 @@
 // Plan importer: the published text of an implementation plan (实施方案) →
 // tasks with lead/cooperating departments, deadlines, targets, recurrence.
-// Text only; reading .docx/.xlsx/.csv happens in activities/ (mammoth,
+// Text only; reading .docx/.xlsx/.csv happens in services/import.ts (mammoth,
 // exceljs); tables arrive as blocks (table.ts: task tables, 台账, 附件分工表).
 //
-// Structure. Headings nest 一、 > (一) > 1. > (1) (any bracket width). Items
+// Structure (structure.ts). Headings nest 一、 > (一) > 1. > (1) (any bracket width). Items
 // numbered (1)…(n) or 1.…n. inside running paragraphs, several per paragraph
 // and possibly straight through sections, are split out (splitInline). Tasks
 // are the leaves of the plan's sections, except:
@@ -15,6 +15,7 @@
 //   - a section without sub-headings is a task only when it names one.
 // Everything after 附件 is an annex (member lists), not body text. A file
 // holding several documents (a compilation) is split; the one read is said.
+// Metadata (title, issuer, 文号, date): metadata.ts.
 //
 // Responsibility: see responsibility.ts, plus what plans write once for all:
 // "列在首位的为牵头单位" / "排在第一位的为牵头部门，下同" (first listed leads),
@@ -29,15 +30,16 @@
 // Warnings are Chinese (message) with English second (messageEn).
 
 import { cadenceCode, findReportCadence } from '../cadence';
-import type { WorkingCalendar } from '../calendar';
-import type { IsoDate } from '../types';
+import { findDeadlines, findRecurrences, findRelativeDeadlines, halfWidthDigits } from './deadlines';
 import {
-  findDeadlines,
-  findRecurrences,
-  findRelativeDeadlines,
-  halfWidthDigits,
-  type DeadlineContext,
-} from './deadlines';
+  annexDepartments,
+  findDocNumber,
+  findIssuedOn,
+  findIssuers,
+  findTitle,
+  metadataWarnings,
+  splitDocuments,
+} from './metadata';
 import {
   FIRST_IS_LEAD_RE,
   findResponsibility,
@@ -45,8 +47,25 @@ import {
   splitDepartments,
   type Responsibility,
 } from './responsibility';
+import {
+  ANNEX_RE,
+  SAFEGUARD_RE,
+  buildTree,
+  cleanLines,
+  contentOf,
+  descendants,
+  headingOf,
+  isGoalSection,
+  leaves,
+  pathOf,
+  splitInline,
+  splitRunIn,
+  type InlineCounters,
+  type Node,
+} from './structure';
 import { sentences, targetsInClause, targetsInSentence } from './targets';
-import type { Evidence, ParsedDeadline, ParsedPlan, ParsedTarget, ParsedTask, ParseWarning } from './types';
+import { dedupeDeadlines, finishTasks, taskTargets } from './tasks';
+import type { Evidence, ParsedPlan, ParsedTarget, ParsedTask, ParseOptions, ParseWarning } from './types';
 
 export * from './types';
 export { findDeadlines, findRelativeDeadlines, findRecurrences, halfWidthDigits, parseNumeral } from './deadlines';
@@ -60,120 +79,6 @@ export {
 } from './responsibility';
 export { targetsInClause, targetsInSentence, tidyClause, metricOf } from './targets';
 export { parseDocument, mapColumns, findHeader, COLUMN_FIELD_ZH, type Block, type DocumentOptions } from './table';
-
-export interface ParseOptions {
-  /** File name, copied to `doc`. */
-  docName?: string;
-  /** Base date for relative deadlines (在5个工作日内), e.g. the assignment day. */
-  baseDate?: IsoDate;
-  /** Calendar for working-day relative deadlines. */
-  calendar?: WorkingCalendar;
-  /** Include each task's full text as `body` (default false). */
-  includeBody?: boolean;
-  /** The import day (YYYY-MM-DD): deadlines before it are flagged `past`. */
-  today?: IsoDate;
-  /** For a file holding several documents: which one to read (default: the one with most tasks). */
-  documentIndex?: number;
-}
-
-type Level = 1 | 2 | 3 | 4;
-
-interface Node {
-  level: Level | 0;
-  label: string;
-  title: string;
-  lines: string[];
-  children: Node[];
-  parent: Node | null;
-  /** Numbered item found inside running text, not on a line of its own. */
-  inline?: boolean;
-}
-
-const CN_NUM = '[一二三四五六七八九十百]+';
-const HEADING: Array<{ level: Level; re: RegExp }> = [
-  { level: 1, re: new RegExp(`^(${CN_NUM}、)\\s*(.*)$`) },
-  { level: 2, re: new RegExp(`^([（(]${CN_NUM}[)）])\\s*(.*)$`) },
-  { level: 3, re: /^([0-9０-９]{1,2}[.．、](?![0-9０-９]))\s*(.*)$/ },
-  { level: 4, re: /^([（(][0-9０-９]{1,2}[)）])\s*(.*)$/ },
-];
-
-const PREAMBLE_RE = /指导思想|基本原则|总体要求|总体目标|工作目标|主要目标|发展目标|目标任务|总体思路|适用范围/;
-const SAFEGUARD_RE = /保障|工作要求|组织领导|组织实施/;
-const ANNEX_RE = /^附\s*件/;
-const NOISE_RE = /^(?:[—\-－]\s*\d+\s*[—\-－]|扫一扫|已阅|打印|关闭|分享到)/;
-
-function headingOf(line: string): { level: Level; marker: string; rest: string } | null {
-  for (const h of HEADING) {
-    const m = h.re.exec(line);
-    if (m) return { level: h.level, marker: m[1], rest: m[2] };
-  }
-  return null;
-}
-
-/** Split a heading's text into its title and run-in body at the first 。. */
-function splitRunIn(rest: string): { title: string; body: string } {
-  const i = rest.indexOf('。');
-  if (i < 0) return { title: rest.trim(), body: '' };
-  return { title: rest.slice(0, i).trim(), body: rest.slice(i + 1).trim() };
-}
-
-function cleanLines(text: string): string[] {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .split('\n')
-    .map((l) => l.replace(/[\u3000\u00a0\t]/g, ' ').trim())
-    .filter((l) => l.length > 0 && !NOISE_RE.test(l));
-}
-
-function buildTree(lines: string[]): Node {
-  const root: Node = { level: 0, label: '', title: '', lines: [], children: [], parent: null };
-  let current = root;
-  for (const line of lines) {
-    const h = headingOf(line);
-    if (!h) {
-      current.lines.push(line);
-      continue;
-    }
-    let parent = current;
-    while (parent.level !== 0 && parent.level >= h.level) parent = parent.parent!;
-    let node: Node;
-    if (h.level === 4) {
-      // (1)(2) items are sentences, not titled headings: the path keeps the number only.
-      node = { level: 4, label: h.marker, title: splitRunIn(h.rest).title, lines: [h.rest], children: [], parent };
-    } else {
-      const { title, body } = splitRunIn(h.rest);
-      node = { level: h.level, label: `${h.marker}${title}`, title, lines: body ? [body] : [], children: [], parent };
-    }
-    parent.children.push(node);
-    current = node;
-  }
-  return root;
-}
-
-function pathOf(node: Node): string[] {
-  const path: string[] = [];
-  for (let n: Node | null = node; n && n.level !== 0; n = n.parent) path.unshift(n.label);
-  return path;
-}
-
-function leaves(node: Node): Node[] {
-  return node.children.length === 0 ? [node] : node.children.flatMap(leaves);
-}
-
-function dedupeDeadlines(ds: ParsedDeadline[]): ParsedDeadline[] {
-  const seen = new Set<string>();
-  return ds.filter((d) => (seen.has(d.text) ? false : (seen.add(d.text), true)));
-}
-
-/** Targets of task text: a target takes the date of a deadline in its own sentence. */
-export function taskTargets(text: string, dctx: DeadlineContext = {}): ParsedTarget[] {
-  const out: ParsedTarget[] = [];
-  for (const s of sentences(text)) {
-    const date = findDeadlines(s.text, dctx)[0]?.date ?? null;
-    out.push(...targetsInSentence(s.text, { date }));
-  }
-  return out;
-}
 
 /**
  * How far a qualitative goal reaches past its first clause (within the sentence):
@@ -244,94 +149,6 @@ function preambleTargets(paragraph: string): ParsedTarget[] {
   return found.map((f) => f.t);
 }
 
-// ------------------------------------------------------------------ metadata
-
-export const DOC_NUMBER_RE = /[\u4e00-\u9fa5]{1,8}[〔[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*\d+\s*号/;
-
-function findDocNumber(header: string[]): string | null {
-  for (const l of header) {
-    const m = /(?:发文字号|文\s*号)\s*[:：]?\s*(\S+号)/.exec(l);
-    if (m && DOC_NUMBER_RE.test(m[1])) return DOC_NUMBER_RE.exec(m[1])![0];
-  }
-  for (const l of header) {
-    if (/《/.test(l)) continue;
-    const m = DOC_NUMBER_RE.exec(l);
-    if (m) return m[0].replace(/\s+/g, '');
-  }
-  return null;
-}
-
-function findIssuers(header: string[]): { issuer: string | null; co: string[] } {
-  for (const l of header) {
-    const m = /发文机关\s*[:：]\s*(\S+)/.exec(l);
-    if (m) return { issuer: m[1], co: [] };
-  }
-  for (const l of header) {
-    const m = /发布机构\s*[:：]?\s*(.+?)\s+(?:文\s*号|发文|主题|$)/.exec(l);
-    if (m) {
-      const names = m[1].split(/\s+/).filter(Boolean);
-      if (names.length) return { issuer: names[0], co: names.slice(1) };
-    }
-  }
-  // Joint issuers before 关于, separated by spaces: "A委员会 B局 C局关于印发…".
-  for (const l of header) {
-    const m = /^(.+?)关于/.exec(l);
-    if (!m || !/\s/.test(m[1].trim())) continue;
-    const names = m[1].trim().split(/\s+/);
-    if (names.length > 1 && names.every((n) => /(?:政府|办公室|办公厅|委员会|局|委|厅|部|院|中心|办)$/.test(n)))
-      return { issuer: names[0], co: names.slice(1) };
-  }
-  for (const l of header) {
-    const m =
-      /^([\u4e00-\u9fa5]{2,30}?(?:人民政府办公室|人民政府办公厅|人民政府|委员会办公室|委员会|办公室|办公厅|厅|局|委))关于/.exec(
-        l,
-      );
-    if (m) return { issuer: m[1], co: [] };
-  }
-  return { issuer: null, co: [] };
-}
-
-const TITLE_END_RE =
-  /(?:实施方案|工作方案|行动方案|方案|实施意见|意见|办法|规划|计划|细则|重点工作任务|工作任务|重点任务|工作要点|任务清单|清单|分解表|台账|任务表)$/;
-
-function findTitle(header: string[]): string | null {
-  for (let i = header.length - 1; i >= 0; i--) {
-    const l = header[i];
-    if (!TITLE_END_RE.test(l) || /[，,。；;：:]/.test(l) || /通知$/.test(l)) continue;
-    let title = l;
-    // A title broken over lines: join short, unpunctuated lines above it.
-    for (let j = i - 1; j >= 0; j--) {
-      const p = header[j];
-      if (p.length > 24 || /[，,。；;：:()（）《》〔〕[\]]/.test(p) || /(?:通知|号|日)$/.test(p) || /\d/.test(p)) break;
-      title = p + title;
-    }
-    return title.replace(/\s+/g, '');
-  }
-  // Only the notice names it: 关于印发…的通知, or the 《…》 it hands out (现将《…》印发 /
-  // 《…》已经…同意). A 《…》 the plan cites (根据 / 贯彻落实《…》) is another document.
-  for (const l of header) {
-    const m = /印发(.+?)的通知/.exec(l);
-    if (m && !/《/.test(m[1])) return m[1].replace(/\s+/g, '');
-  }
-  for (const l of header) {
-    if (/根据|依据|贯彻|落实|按照|参照/.test(l) && !/现将|印发给/.test(l)) continue;
-    if (!/现将|印发|已经|同意/.test(l)) continue;
-    const m = /《([^》]+)》/.exec(l);
-    if (m) return m[1].replace(/\s+/g, '');
-  }
-  return null;
-}
-
-// A committee member list (附件): "张三 市卫健局局长", "市财政局、市医保局" …
-const MEMBER_RE =
-  /(?:^|[\s，,、；;：:（(.．0-9])((?:市|县|省|区|州)[\u4e00-\u9fa5]{1,8}?(?:局|委|办|厅|部))(?=局长|副局长|主任|副主任|部长|副部长|书记|$|[\s，,、；;）)])/g;
-
-export function annexDepartments(line: string): string[] {
-  const out: string[] = [];
-  for (const m of line.matchAll(MEMBER_RE)) if (isDepartmentName(m[1]) && !out.includes(m[1])) out.push(m[1]);
-  return out;
-}
-
 // ------------------------------------------------------------------- parsePlan
 
 /** "以下任务均需各区市政府落实，不再一一列出": a body implied for every task that follows. */
@@ -358,126 +175,6 @@ function trailingResponsibility(text: string): { text: string; resp: TrailingRes
     resp: { lead: [leads[0]], cooperating: [...leads.slice(1), ...coop], span: m[0].trim() },
   };
 }
-
-// Inline items: (1)…(n) or 1.…n. inside running paragraphs.
-const INLINE_RE = /(^|[。；;！？\n）)：:])\s*(?:([（(])([0-9０-９]{1,3})[)）]|([0-9０-９]{1,3})[.．、](?![0-9０-９]))/g;
-
-interface InlineCounters {
-  paren: number;
-  dot: number;
-}
-
-/**
- * Split a leaf's running text into its numbered items. A number is an item
- * when it continues the plan's own count (1, 2, … possibly straight through
- * sections) or restarts at 1; the text before the first item is narrative.
- */
-function splitInline(node: Node, counters: InlineCounters): void {
-  if (node.children.length) {
-    for (const c of [...node.children]) splitInline(c, counters);
-    return;
-  }
-  const text = node.lines.join('\n');
-  const items: Array<{ at: number; start: number; label: string; n: number; style: 'paren' | 'dot' }> = [];
-  let expect: Record<'paren' | 'dot', number> = { paren: counters.paren + 1, dot: counters.dot + 1 };
-  if (node.level === 4) {
-    const own = Number(halfWidthDigits(/[0-9０-９]+/.exec(node.label)?.[0] ?? '0'));
-    expect = { paren: own + 1, dot: counters.dot + 1 };
-  }
-  let style: 'paren' | 'dot' | null = node.level === 4 ? 'paren' : null;
-  for (const m of text.matchAll(INLINE_RE)) {
-    const s: 'paren' | 'dot' = m[2] ? 'paren' : 'dot';
-    if (style && s !== style) continue;
-    const n = Number(halfWidthDigits(m[3] ?? m[4]));
-    const first = items.length === 0;
-    if (n !== expect[s] && !(first && n === 1 && node.level !== 4)) continue;
-    const at = (m.index ?? 0) + m[1].length;
-    const label = m[2] ? `${m[2] === '(' ? '(' : '（'}${m[3]}${m[2] === '(' ? ')' : '）'}` : `${m[4]}.`;
-    items.push({ at, start: (m.index ?? 0) + m[0].length, label, n, style: s });
-    style = s;
-    expect = { ...expect, [s]: n + 1 };
-  }
-  if (!items.length) return;
-  // One lone "1." in a paragraph is a list in passing, not a task list.
-  if (node.level !== 4 && items.length < 2 && items[0].n === 1) return;
-  const st = items[0].style;
-  counters[st] = items[items.length - 1].n;
-  const intro = text.slice(0, items[0].at).trim();
-  const made: Node[] = items.map((it, k) => {
-    const body = text.slice(it.start, k + 1 < items.length ? items[k + 1].at : undefined).trim();
-    return {
-      level: node.level === 4 ? 4 : st === 'paren' ? 4 : 3,
-      label: it.label,
-      title: splitRunIn(body).title,
-      lines: [body],
-      children: [],
-      parent: node.level === 4 ? node.parent : node,
-      inline: true,
-    } as Node;
-  });
-  if (node.level === 4) {
-    node.lines = [intro];
-    node.title = splitRunIn(intro).title;
-    const siblings = node.parent!.children;
-    siblings.splice(siblings.indexOf(node) + 1, 0, ...made);
-  } else {
-    node.lines = intro ? [intro] : [];
-    node.children = made;
-  }
-}
-
-/** A section of goals or principles (总体要求, 主要目标, 基本原则 …), read from its content. */
-function isGoalSection(section: Node, annotated: (n: Node) => boolean): boolean {
-  const all = [section, ...descendants(section)];
-  if (all.some(annotated)) return false;
-  if (PREAMBLE_RE.test(section.title)) return true;
-  const text = all.flatMap((n) => [n.title, ...n.lines]).join('。');
-  const ss = sentences(text).filter((x) => x.text.trim().length > 3);
-  if (!ss.length) return false;
-  const goalLike = ss.filter((x) =>
-    /^(?:坚持|以[^，,。]{1,20}为|到(?:19|20)\d{2}年|力争|确保到|(?:19|20)\d{2}年(?:底)?前?[，,])/.test(x.text.trim()),
-  ).length;
-  return goalLike / ss.length >= 0.5 && section.children.every((c) => c.children.length === 0);
-}
-
-function descendants(n: Node): Node[] {
-  return n.children.flatMap((c) => [c, ...descendants(c)]);
-}
-
-function contentOf(leaf: Node): string {
-  return [leaf.level === 4 || leaf.inline ? '' : leaf.title, ...leaf.lines].filter(Boolean).join('\n');
-}
-
-// A document starts at its own notice or title line followed by its 文号.
-const DOC_START_RE = /关于.+的(?:通知|意见|决定|批复|函)$/;
-
-/** Split a compilation into its documents (line ranges); one range for an ordinary file. */
-export function splitDocuments(lines: string[]): Array<[number, number]> {
-  const starts: number[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    if (/[:：]/.test(l) || /^[0-9０-９]+[.．、]/.test(l) || !DOC_START_RE.test(l)) continue;
-    if (!lines.slice(i + 1, i + 4).some((n) => DOC_NUMBER_RE.test(n) && n.length < 30)) continue;
-    starts.push(i);
-  }
-  if (starts.length < 2) return [[0, lines.length]];
-  return starts.map((s, k) => [s, k + 1 < starts.length ? starts[k + 1] : lines.length]);
-}
-
-function findIssuedOn(header: string[]): string | null {
-  const iso = (y: string, m: string, d: string) => `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
-  for (const l of header) {
-    const m = /成文日期\s*[:：]\s*((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日/.exec(halfWidthDigits(l));
-    if (m) return iso(m[1], m[2], m[3]);
-  }
-  for (const l of header) {
-    const m = /^((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日$/.exec(halfWidthDigits(l.replace(/\s+/g, '')));
-    if (m) return iso(m[1], m[2], m[3]);
-  }
-  return null;
-}
-
-const zhDate = (d: string) => `${Number(d.slice(0, 4))}年${Number(d.slice(5, 7))}月${Number(d.slice(8, 10))}日`;
 
 /** Parse one document's lines. */
 function parseLines(all: string[], options: ParseOptions): ParsedPlan {
@@ -684,59 +381,6 @@ function parseLines(all: string[], options: ParseOptions): ParsedPlan {
   };
   metadataWarnings(plan);
   return plan;
-}
-
-/** Unassigned and past-date warnings, past flags. Shared with table imports. */
-export function finishTasks(tasks: ParsedTask[], warnings: ParseWarning[], options: ParseOptions): void {
-  for (const [i, task] of tasks.entries()) {
-    const n = () => i + 1;
-    if (task.lead.length === 0) {
-      task.unassigned = true;
-      warnings.push({
-        code: 'UNASSIGNED_TASK',
-        message: task.cooperating.length
-          ? `第${n()}项「${task.title}」未写明牵头单位（${task.cooperating.join('、')}仅为配合），请指定牵头单位。`
-          : `第${n()}项「${task.title}」原文未写明责任单位，未自动指定，请办公室指派。`,
-        messageEn: task.cooperating.length
-          ? `Task ${n()}: no lead department named (only ${task.cooperating.join(', ')} cooperating); assign one.`
-          : `Task ${n()}: the text names no responsible department; none was guessed, assign one.`,
-        path: task.path,
-      });
-    }
-    if (options.today) {
-      const past = task.deadlines.filter((d) => d.date && d.date < options.today!);
-      for (const d of past) d.past = true;
-      if (past.length) {
-        const dates = past.map((d) => d.date!).join('、');
-        warnings.push({
-          code: 'PAST_DEADLINE',
-          message: `第${n()}项「${task.title}」的时限 ${dates} 早于导入日（${zhDate(options.today)}），已标记为过期：不会据此生成逾期催办，交办时请重新确定时限。`,
-          messageEn: `Task ${n()}: deadline ${dates} is before the import day; marked past, no overdue notices will come of it. Set a new deadline on assignment.`,
-          path: task.path,
-        });
-        task.evidence?.push({ field: 'deadline', text: dates, reason: '时限早于导入日，已过期' });
-      }
-    }
-  }
-}
-
-export function metadataWarnings(plan: ParsedPlan): void {
-  const w = plan.warnings;
-  if (!plan.tasks.length) w.push({ code: 'NO_TASKS', message: '未识别出任何任务。', messageEn: 'No task found.' });
-  if (plan.tasks.length && plan.tasks.every((t) => t.lead.length === 0))
-    w.push({
-      code: 'NO_DEPARTMENTS',
-      message: '方案未按任务写明责任单位：所有任务均待办公室指派，系统未自动指定任何单位。',
-      messageEn: 'The plan names no department per task: every task awaits assignment; none was guessed.',
-    });
-  if (!plan.title)
-    w.push({
-      code: 'NO_TITLE',
-      message: '未找到方案标题，请在导入前填写。',
-      messageEn: 'Plan title not found; enter it before importing.',
-    });
-  if (!plan.doc_number)
-    w.push({ code: 'NO_DOC_NUMBER', message: '未找到文号。', messageEn: 'Document number not found.' });
 }
 
 export function parsePlan(text: string, options: ParseOptions = {}): ParsedPlan {

@@ -145,7 +145,7 @@ export function findAnnotation(text: string): { lead: string[]; cooperating: str
 }
 
 /** findAnnotation, with the annotation as written (the source span shown in the preview). */
-export function findAnnotationSpan(text: string): { lead: string[]; cooperating: string[]; span: string } | null {
+function findAnnotationSpan(text: string): { lead: string[]; cooperating: string[]; span: string } | null {
   const groups = bracketGroups(text);
   for (let i = groups.length - 1; i >= 0; i--) {
     const a = parseAnnotation(groups[i].inner);

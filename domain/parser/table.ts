@@ -1,7 +1,7 @@
 // Plans whose tasks are a table: a .docx task table (序号 / 主要任务 / 具体内容及
 // 目标 / 牵头单位 / 配合单位 / 完成时限), an .xlsx or .csv 台账, or a plan whose
 // responsibilities sit in an appendix 分工表 (附件：任务分工表). Reading the file
-// happens in activities/ (mammoth, exceljs); here the document arrives as
+// happens in services/import.ts (mammoth, exceljs); here the document arrives as
 // blocks: paragraphs and tables of cell text.
 //
 // Column headers vary ("责任单位", "主责部门", "责任处室" …): each is mapped by
@@ -10,7 +10,10 @@
 
 import { cadenceCode, findReportCadence } from '../cadence';
 import { findDeadlines, findRecurrences, findRelativeDeadlines } from './deadlines';
-import { finishTasks, metadataWarnings, parsePlan, taskTargets, type ParseOptions } from './index';
+import { parsePlan } from './index';
+import { metadataWarnings } from './metadata';
+import { finishTasks, taskTargets } from './tasks';
+import type { ParseOptions } from './types';
 import { splitDepartments } from './responsibility';
 import type { ColumnField, Evidence, ParsedPlan, ParsedTask } from './types';
 

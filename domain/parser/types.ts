@@ -2,6 +2,7 @@
 // (shared/seeds/*.expected.json) exactly, so snake_case is deliberate here;
 // fields marked "extra" are additions the seeds do not carry.
 
+import type { WorkingCalendar } from '../calendar';
 import type { Comparator, IsoDate, Recurrence } from '../types';
 
 export interface ParsedDeadline {
@@ -105,8 +106,18 @@ export interface ParseWarning {
 }
 
 /** What a table column means (header mapping by meaning; the office may correct it). */
-export type ColumnField =
-  'seq' | 'section' | 'task' | 'detail' | 'lead' | 'cooperating' | 'deadline' | 'target' | 'ignore';
+export const COLUMN_FIELDS = [
+  'seq',
+  'section',
+  'task',
+  'detail',
+  'lead',
+  'cooperating',
+  'deadline',
+  'target',
+  'ignore',
+] as const;
+export type ColumnField = (typeof COLUMN_FIELDS)[number];
 
 export interface ColumnMapping {
   /** The header cells as written. */
@@ -146,4 +157,20 @@ export interface ParsedPlan {
   document?: number;
   /** extra */
   warnings: ParseWarning[];
+}
+
+/** Options of parsePlan (and of table imports, DocumentOptions). */
+export interface ParseOptions {
+  /** File name, copied to `doc`. */
+  docName?: string;
+  /** Base date for relative deadlines (在5个工作日内), e.g. the assignment day. */
+  baseDate?: IsoDate;
+  /** Calendar for working-day relative deadlines. */
+  calendar?: WorkingCalendar;
+  /** Include each task's full text as `body` (default false). */
+  includeBody?: boolean;
+  /** The import day (YYYY-MM-DD): deadlines before it are flagged `past`. */
+  today?: IsoDate;
+  /** For a file holding several documents: which one to read (default: the one with most tasks). */
+  documentIndex?: number;
 }

@@ -23,7 +23,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { ACCESS_RULES, refusal, type AccessActor, type TaskAction } from '../../domain/access.ts';
 import type { Role, TaskStatus } from '../../domain/types.ts';
-import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
+import { savePlan, startPlanWorkflows, type SavedPlan } from '../../services/plans.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { schema } from '../../api/schema/index.ts';
 import { FIELD_LABELS } from '../../api/messages.ts';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
-import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
+import { savePlan, startPlanWorkflows, type SavedPlan } from '../../services/plans.ts';
 import { startServer, type RunningServer } from '../../api/server.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { ENGINE_BIN, freshDatabase, seedOrg, workflowBundle, type Org, postGraphQL } from '../support/harness.ts';

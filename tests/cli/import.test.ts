@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrisma } from '../../prisma/client.ts';
-import { connectTemporal, freePort } from '../../scripts/runtime.ts';
+import { connectTemporal, freePort } from '../../runtime/temporal.ts';
 import { loadConfig } from '../../temporal.config.ts';
 import { planWorkflowId, taskWorkflowId } from '../../workflows/definitions.ts';
 import { buildDocx } from '../import/docx.ts';

@@ -17,9 +17,10 @@ import { loadConfig } from '../../temporal.config.ts';
 import { createPrisma, prepareDatabase, type PrismaClient } from '../../prisma/client.ts';
 import { startServer } from '../../api/server.ts';
 import { hashPassword } from '../../api/auth.ts';
-import { buildWebIfStale, connectTemporal, ENGINE_BIN, freePort } from '../../scripts/runtime.ts';
+import { connectTemporal, ENGINE_BIN, freePort } from '../../runtime/temporal.ts';
+import { buildWebIfStale } from '../../runtime/web.ts';
 import { keepHistories } from '../support/histories.ts';
-import { startWorker } from '../../scripts/worker.ts';
+import { startWorker } from '../../runtime/worker.ts';
 import { startChangeFeed } from '../../api/feed.ts';
 import { createEventBus } from '../../api/events.ts';
 

@@ -6,10 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { Worker, Runtime, DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
+import { engineArgs, freePort } from '../../runtime/temporal.ts';
 import * as activities from './activities';
 import { bundle, launcher, uid } from './helpers';
 import * as wfs from './workflows';
@@ -18,36 +18,10 @@ const dir = mkdtempSync(join(tmpdir(), 'duban-durable-'));
 const db = join(dir, 'engine.db');
 const procs: ChildProcess[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as any).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 async function startEngineProcess(port: number): Promise<ChildProcess> {
-  const p = spawn(
-    launcher,
-    [
-      'server',
-      'start-dev',
-      '--port',
-      String(port),
-      '--ip',
-      '127.0.0.1',
-      '--db-filename',
-      db,
-      '--headless',
-      '--log-level',
-      'error',
-    ],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const p = spawn(launcher, engineArgs({ port, dbFile: db, extra: ['--log-level', 'error'] }), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   procs.push(p);
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('engine did not start')), 10_000);

@@ -22,7 +22,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { createPrisma, prepareDatabase, type PrismaClient } from '../../prisma/client.ts';
-import { ENGINE_BIN, engineArgs, freePort } from '../../scripts/runtime.ts';
+import { ENGINE_BIN, engineArgs, freePort } from '../../runtime/temporal.ts';
 import { loadConfig } from '../../temporal.config.ts';
 import { seedOrg, startSmtp, startWebhookReceiver, workflowBundle } from '../support/harness.ts';
 import { keepHistories } from '../support/histories.ts';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parsePlanSource, parsePlanText, readPlanDocument } from '../../activities/import.ts';
+import { parsePlanSource, parsePlanText, readPlanDocument } from '../../services/import.ts';
 import type { ParsedPlan } from '../../domain/parser/index.ts';
 import { buildDocx } from './docx.ts';
 import { addCounts, metrics, normaliseTitle, score, type Counts, type LabelPlan, type Metrics } from './score.ts';

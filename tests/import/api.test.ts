@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePlanText } from '../../activities/import.ts';
-import { savePlan } from '../../activities/plans.ts';
+import { parsePlanText } from '../../services/import.ts';
+import { savePlan } from '../../services/plans.ts';
 import { startServer, type RunningServer } from '../../api/server.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { freshDatabase, postGraphQL, seedOrg } from '../support/harness.ts';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parsePlanText } from '../../activities/import.ts';
+import { parsePlanText } from '../../services/import.ts';
 import { chineseNumeral, syntheticPlan } from '../../bench/import.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Document, Packer, Paragraph, Table, TableCell, TableRow } from 'docx';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { parsePlanSource, readPlanDocument, sourceHashOf, ImportError } from '../../activities/import.ts';
+import { parsePlanSource, readPlanDocument, sourceHashOf, ImportError } from '../../services/import.ts';
 import { mapColumns, parseDocument, parsePlan } from '../../domain/parser/index.ts';
 
 const plansDir = fileURLToPath(new URL('../fixtures/plans/', import.meta.url));

@@ -1,5 +1,5 @@
 /**
- * Writing an imported plan (activities/plans.ts savePlan) against a real
+ * Writing an imported plan (services/plans.ts savePlan) against a real
  * SQLite database: the title is kept and required, the same document twice
  * is refused unless confirmed as a new version, past dates are marked.
  */
@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImportError, parsePlanText } from '../../activities/import.ts';
-import { savePlan } from '../../activities/plans.ts';
+import { ImportError, parsePlanText } from '../../services/import.ts';
+import { savePlan } from '../../services/plans.ts';
 import { createPrisma, prepareDatabase, type PrismaClient } from '../../prisma/client.ts';
 
 const fixture = (dir: string, name: string) =>

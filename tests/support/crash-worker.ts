@@ -8,7 +8,7 @@ import { createActivities } from '../../activities/index.ts';
 import { createMailer } from '../../activities/mailer.ts';
 import { createPrisma } from '../../prisma/client.ts';
 import { loadConfig } from '../../temporal.config.ts';
-import { WORKFLOWS_PATH } from '../../scripts/worker.ts';
+import { WORKFLOWS_PATH } from '../../runtime/worker.ts';
 
 const [address, dataDir, smtpUrl, taskQueue, mode] = process.argv.slice(2) as [string, string, string, string, string];
 const config = loadConfig({ DATA_DIR: dataDir, SMTP_URL: smtpUrl });

@@ -15,8 +15,8 @@ import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@t
 import { createActivities } from '../../activities/index.ts';
 import { createPrisma, prepareDatabase, type PrismaClient } from '../../prisma/client.ts';
 import { loadConfig, type DubanConfig } from '../../temporal.config.ts';
-import { ENGINE_BIN } from '../../scripts/runtime.ts';
-import { WORKFLOWS_PATH } from '../../scripts/worker.ts';
+import { ENGINE_BIN } from '../../runtime/temporal.ts';
+import { WORKFLOWS_PATH } from '../../runtime/worker.ts';
 import { hashPassword } from '../../api/auth.ts';
 import type { ParsedPlan } from '../../domain/parser/index.ts';
 

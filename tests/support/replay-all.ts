@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { WORKFLOWS_PATH } from '../../scripts/worker.ts';
+import { WORKFLOWS_PATH } from '../../runtime/worker.ts';
 import { HISTORY_DIR_ENV } from './histories.ts';
 
 export function setup(): () => Promise<void> {

@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
+import { savePlan, startPlanWorkflows, type SavedPlan } from '../../services/plans.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import type { DubanConfig } from '../../temporal.config.ts';
 import * as defs from '../../workflows/definitions.ts';

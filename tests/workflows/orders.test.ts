@@ -13,7 +13,7 @@ import mammoth from 'mammoth';
 import ExcelJS from 'exceljs';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { savePlan, startPlanSupervision, startTaskWorkflows, type SavedPlan } from '../../activities/plans.ts';
+import { savePlan, startPlanSupervision, startTaskWorkflows, type SavedPlan } from '../../services/plans.ts';
 import type { ParsedPlan } from '../../domain/parser/index.ts';
 import { lineSum, type ScoreLine } from '../../domain/assessment.ts';
 import type { PrismaClient } from '../../prisma/client.ts';

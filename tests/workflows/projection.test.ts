@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.ts';
 import type { ProjectTaskInput } from '../../activities/types.ts';
-import { savePlan, type SavedPlan } from '../../activities/plans.ts';
+import { savePlan, type SavedPlan } from '../../services/plans.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { freshDatabase, seedOrg, testPlan, type Org } from '../support/harness.ts';
 

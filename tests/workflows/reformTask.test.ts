@@ -9,7 +9,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
+import { savePlan, startPlanWorkflows, type SavedPlan } from '../../services/plans.ts';
 import { createCalendar, shanghaiInstant } from '../../domain/calendar.ts';
 import { planEscalation } from '../../domain/escalation.ts';
 import type { ParsedPlan } from '../../domain/parser/index.ts';

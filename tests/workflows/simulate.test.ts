@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simulateTask } from '../../scripts/simulate.ts';
+import { simulateTask } from '../../runtime/simulate.ts';
 
 describe('what-if simulation (the real workflow in skipped time, notices captured)', () => {
   it('predicts the docs/domain.md example exactly', async () => {

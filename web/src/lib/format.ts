@@ -1,4 +1,6 @@
 /** Dates and times as people in China read them: Asia/Shanghai, YYYY-MM-DD HH:mm. */
+import { isIsoDate, shanghaiDate, toDayNumber } from '../../../domain/calendar';
+
 const TZ = 'Asia/Shanghai';
 
 export function dateTime(iso: string | null | undefined): string {
@@ -18,19 +20,15 @@ export function dateTime(iso: string | null | undefined): string {
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour') === '24' ? '00' : get('hour')}:${get('minute')}`;
 }
 
-/** Today in Asia/Shanghai as YYYY-MM-DD. */
+/** Today in Asia/Shanghai as YYYY-MM-DD (domain/calendar's day). */
 export function today(): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    new Date(),
-  );
+  return shanghaiDate(new Date());
 }
 
 /** Whole days from today to a YYYY-MM-DD date (negative when past). */
 export function daysUntil(date: string | null | undefined): number | null {
   if (!date) return null;
-  const a = Date.parse(`${today()}T00:00:00Z`);
-  const b = Date.parse(`${date}T00:00:00Z`);
-  return Math.round((b - a) / 86_400_000);
+  return isIsoDate(date) ? toDayNumber(date) - toDayNumber(today()) : NaN;
 }
 
 export function percent(x: number | null | undefined): string {

@@ -1,57 +1,8 @@
-/** The importer's parsed plan (ImportPreview.json), as the office corrects it. */
-export interface ParsedTarget {
-  text: string;
-  metric: string | null;
-  comparator: string | null;
-  value: number | null;
-  unit: string | null;
-  date?: string | null;
-}
-export interface ParsedDeadline {
-  text: string;
-  date: string | null;
-  /** Before the import day: shown as 已过期, never chased. */
-  past?: boolean;
-}
-export interface Evidence {
-  field: 'task' | 'lead' | 'cooperating' | 'deadline' | 'target' | 'recurrence';
-  text: string;
-  reason: string;
-}
-export interface ParsedTask {
-  path: string[];
-  title: string;
-  lead: string[];
-  cooperating: string[];
-  deadlines: ParsedDeadline[];
-  targets: ParsedTarget[];
-  recurrence: string | null;
-  evidence?: Evidence[];
-}
-export interface ParsedPlan {
-  title: string | null;
-  issuer: string | null;
-  doc_number: string | null;
-  issued_on?: string | null;
-  departments: string[];
-  tasks: ParsedTask[];
-  plan_targets: ParsedTarget[];
-  warnings: unknown[];
-}
+/** The importer's parsed plan (ImportPreview.json, domain/parser/types.ts), as the office corrects it. */
+import { COLUMN_FIELDS, type ColumnField, type ParsedPlan, type ParsedTask } from '../../../domain/parser/types';
 
-/** Column meanings of a table or 台账, as the importer names them. */
-export const COLUMN_FIELDS = [
-  'seq',
-  'section',
-  'task',
-  'detail',
-  'lead',
-  'cooperating',
-  'deadline',
-  'target',
-  'ignore',
-] as const;
-export type ColumnField = (typeof COLUMN_FIELDS)[number];
+export { COLUMN_FIELDS };
+export type { ColumnField, ParsedPlan, ParsedTask } from '../../../domain/parser/types';
 
 export interface ImportColumn {
   index: number;

@@ -8,10 +8,10 @@ import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@t
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DubanActivities } from '../activities/types.ts';
 import type { DayOverride } from '../domain/calendar.ts';
-import type { EscalationThresholds } from '../domain/types.ts';
+import { DEFAULT_REPORT_DUE_WORKING_DAYS, type EscalationThresholds } from '../domain/types.ts';
 import * as defs from '../workflows/definitions.ts';
 import type { Actor, NoticeToSend } from '../workflows/types.ts';
-import { ENGINE_BIN } from './runtime.ts';
+import { ENGINE_BIN } from './temporal.ts';
 import { WORKFLOWS_PATH } from './worker.ts';
 
 export interface SimulationInput {
@@ -52,7 +52,7 @@ function captureActivities(input: SimulationInput, sent: NoticeToSend[]): DubanA
     loadPlanSettings: async () => ({
       thresholds: input.settings?.thresholds ?? {},
       noticeTime: input.settings?.noticeTime,
-      reportDueWorkingDays: 5,
+      reportDueWorkingDays: DEFAULT_REPORT_DUE_WORKING_DAYS,
     }),
     openRound: async () => ({ roundId: 'simulation-round', taskCount: 1 }),
     roundProgress: async (roundId) => ({ roundId, missing: [] }),

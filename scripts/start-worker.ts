@@ -5,7 +5,7 @@
 import { Connection } from '@temporalio/client';
 import { createPrisma, prepareDatabase } from '../prisma/client.ts';
 import { loadConfig } from '../temporal.config.ts';
-import { startWorker } from './worker.ts';
+import { startWorker } from '../runtime/worker.ts';
 
 const config = loadConfig();
 if (!config.temporal.address) {
