@@ -5,10 +5,9 @@
 // activityReset, and cancels the attempt); a paused activity gets no new
 // attempt until it is unpaused; a reset makes the attempt count start again
 // from 1 (for a running attempt, from its end on).
-import * as grpc from '@grpc/grpc-js';
 import { type Exec, type ActivityState } from './history.js';
 import { durMs } from './proto.js';
-import { RpcError, notFound, invalid } from './grpc.js';
+import { failedPrecondition, notFound, invalid } from './grpc.js';
 import type { Engine } from './engine.js';
 import { armRetry } from './activityTask.js';
 
@@ -49,7 +48,7 @@ export function pauseActivity(eng: Engine, r: any) {
   for (const a of list) {
     if (a.paused) {
       if (r.id && !(r.requestId && a.paused.requestId === r.requestId))
-        throw new RpcError(grpc.status.FAILED_PRECONDITION, 'activity is already paused');
+        throw failedPrecondition('activity is already paused');
       continue;
     }
     a.paused = { time: eng.clock.now(), identity: r.identity, reason: r.reason, requestId: r.requestId };
@@ -66,7 +65,7 @@ export function unpauseActivity(eng: Engine, r: any) {
   const jitter = durMs(r.jitter);
   for (const a of list) {
     if (!a.paused) {
-      if (r.id) throw new RpcError(grpc.status.FAILED_PRECONDITION, 'activity is not paused');
+      if (r.id) throw failedPrecondition('activity is not paused');
       continue;
     }
     a.paused = undefined;

@@ -6,23 +6,27 @@ import { ts } from './proto.js';
 import { notFound } from './grpc.js';
 import type { Engine } from './engine.js';
 import { blobSize, blobTooLarge } from './commandChecks.js';
-import { EventType } from './enums.js';
+import { EventType, RetryState, TimeoutType } from './enums.js';
 import { parseToken, token } from './tokens.js';
 import { scheduleWft } from './workflowTask.js';
 
 export function armActivity(eng: Engine, e: Exec, a: ActivityState): void {
   const k = `act:${a.scheduledId}`;
   if (a.s2cMs)
-    eng.timer(e, `${k}:s2c`, a.scheduledTime + a.s2cMs, () => activityTimeout(eng, e, a.scheduledId, a.attempt, 3));
+    eng.timer(e, `${k}:s2c`, a.scheduledTime + a.s2cMs, () =>
+      activityTimeout(eng, e, a.scheduledId, a.attempt, TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE),
+    );
   if (a.state === 'backoff') {
     eng.timer(e, `${k}:retry`, a.retryAt, () => retryActivity(eng, e, a.scheduledId, a.attempt));
   } else if (a.state === 'scheduled') {
     dispatchActivity(eng, e, a);
   } else {
-    eng.timer(e, `${k}:st2c`, a.startedTime + a.st2cMs, () => activityTimeout(eng, e, a.scheduledId, a.attempt, 1));
+    eng.timer(e, `${k}:st2c`, a.startedTime + a.st2cMs, () =>
+      activityTimeout(eng, e, a.scheduledId, a.attempt, TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE),
+    );
     if (a.hbMs)
       eng.timer(e, `${k}:hb`, Math.max(a.lastHeartbeat, a.startedTime) + a.hbMs, () =>
-        activityTimeout(eng, e, a.scheduledId, a.attempt, 4),
+        activityTimeout(eng, e, a.scheduledId, a.attempt, TimeoutType.TIMEOUT_TYPE_HEARTBEAT),
       );
   }
 }
@@ -31,7 +35,7 @@ export function dispatchActivity(eng: Engine, e: Exec, a: ActivityState): void {
   const attempt = a.attempt;
   if (a.s2sMs)
     eng.timer(e, `act:${a.scheduledId}:s2s`, a.attemptScheduledTime + a.s2sMs, () =>
-      activityTimeout(eng, e, a.scheduledId, attempt, 2),
+      activityTimeout(eng, e, a.scheduledId, attempt, TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START),
     );
   eng.matching.add(`${e.s.ns}|a|${a.taskQueue}`, { start: () => startActivity(eng, e, a.scheduledId, attempt) });
 }
@@ -46,8 +50,13 @@ export function startActivity(eng: Engine, e: Exec, sid: number, attempt: number
   a.requestId = randomUUID();
   const k = `act:${sid}`;
   eng.cancelTimer(e, `${k}:s2s`);
-  eng.timer(e, `${k}:st2c`, now + a.st2cMs, () => activityTimeout(eng, e, sid, attempt, 1));
-  if (a.hbMs) eng.timer(e, `${k}:hb`, now + a.hbMs, () => activityTimeout(eng, e, sid, attempt, 4));
+  eng.timer(e, `${k}:st2c`, now + a.st2cMs, () =>
+    activityTimeout(eng, e, sid, attempt, TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE),
+  );
+  if (a.hbMs)
+    eng.timer(e, `${k}:hb`, now + a.hbMs, () =>
+      activityTimeout(eng, e, sid, attempt, TimeoutType.TIMEOUT_TYPE_HEARTBEAT),
+    );
   eng.touch(e);
   eng.flush();
   const sched = attrsOf(e.events[sid - 1]);
@@ -160,7 +169,9 @@ export function activityFailed(
   if (details) a.heartbeatDetails = details;
   endAttempt(a);
   const deadline = a.s2cMs ? a.scheduledTime + a.s2cMs : 0;
-  const d = a.cancelRequestedId ? { retryState: 7 } : nextRetry(a.retry, a.attempt, failure, now, deadline);
+  const d = a.cancelRequestedId
+    ? { retryState: RetryState.RETRY_STATE_CANCEL_REQUESTED }
+    : nextRetry(a.retry, a.attempt, failure, now, deadline);
   if ('backoffMs' in d) {
     scheduleRetry(eng, e, a, failure, d.backoffMs);
     return;
@@ -177,7 +188,7 @@ export function scheduleRetry(eng: Engine, e: Exec, a: ActivityState, failure: a
   eng.touch(e);
   if (a.s2cMs)
     eng.timer(e, `act:${a.scheduledId}:s2c`, a.scheduledTime + a.s2cMs, () =>
-      activityTimeout(eng, e, a.scheduledId, a.attempt + 1, 3),
+      activityTimeout(eng, e, a.scheduledId, a.attempt + 1, TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE),
     );
   // A paused activity keeps its retry pending until it is unpaused.
   if (!a.paused) armRetry(eng, e, a);
@@ -207,14 +218,18 @@ export function activityTimeout(eng: Engine, e: Exec, sid: number, attempt: numb
   const a = e.s.activities[sid];
   if (!a) return;
   // Schedule-to-close is one deadline for the activity's whole life (all attempts).
-  if (timeoutType !== 3 && a.attempt !== attempt) return;
-  if (timeoutType === 2 && a.state !== 'scheduled') return;
-  if ((timeoutType === 1 || timeoutType === 4) && a.state !== 'started') return;
+  if (timeoutType !== TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE && a.attempt !== attempt) return;
+  if (timeoutType === TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START && a.state !== 'scheduled') return;
+  if (
+    (timeoutType === TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE || timeoutType === TimeoutType.TIMEOUT_TYPE_HEARTBEAT) &&
+    a.state !== 'started'
+  )
+    return;
   const names: Record<number, string> = {
-    1: 'StartToClose',
-    2: 'ScheduleToStart',
-    3: 'ScheduleToClose',
-    4: 'Heartbeat',
+    [TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE]: 'StartToClose',
+    [TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START]: 'ScheduleToStart',
+    [TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE]: 'ScheduleToClose',
+    [TimeoutType.TIMEOUT_TYPE_HEARTBEAT]: 'Heartbeat',
   };
   const failure = {
     message: `activity ${names[timeoutType]} timeout`,
@@ -222,7 +237,7 @@ export function activityTimeout(eng: Engine, e: Exec, sid: number, attempt: numb
     timeoutFailureInfo: { timeoutType, lastHeartbeatDetails: a.heartbeatDetails },
     cause: a.lastFailure,
   };
-  if (timeoutType === 1 || timeoutType === 4) {
+  if (timeoutType === TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE || timeoutType === TimeoutType.TIMEOUT_TYPE_HEARTBEAT) {
     endAttempt(a);
     const deadline = a.s2cMs ? a.scheduledTime + a.s2cMs : 0;
     const d = nextRetry(a.retry, a.attempt, failure, eng.clock.now(), deadline);
@@ -235,7 +250,10 @@ export function activityTimeout(eng: Engine, e: Exec, sid: number, attempt: numb
   }
   closeActivity(eng, e, a, EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT, {
     failure,
-    retryState: timeoutType === 3 ? 3 : 2,
+    retryState:
+      timeoutType === TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE
+        ? RetryState.RETRY_STATE_TIMEOUT
+        : RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE,
   });
 }
 
@@ -324,7 +342,9 @@ export function heartbeat(eng: Engine, e: Exec, a: ActivityState, r: any) {
   if (a.hbMs) {
     const sid = a.scheduledId;
     const attempt = a.attempt;
-    eng.timer(e, `act:${sid}:hb`, a.lastHeartbeat + a.hbMs, () => activityTimeout(eng, e, sid, attempt, 4));
+    eng.timer(e, `act:${sid}:hb`, a.lastHeartbeat + a.hbMs, () =>
+      activityTimeout(eng, e, sid, attempt, TimeoutType.TIMEOUT_TYPE_HEARTBEAT),
+    );
   }
   eng.touch(e);
   eng.flush();

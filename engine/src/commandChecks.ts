@@ -3,7 +3,7 @@ import { type Exec } from './history.js';
 import { durMs, encode, T } from './proto.js';
 import { invalid } from './grpc.js';
 import type { Engine } from './engine.js';
-import { CommandType } from './enums.js';
+import { CommandType, WorkflowTaskFailedCause } from './enums.js';
 
 // Temporal's default limit.maxIDLength.
 const MAX_ID_LENGTH = 1000;
@@ -63,44 +63,49 @@ export function oversizedCommand(eng: Engine, commands: any[]): { cause: number;
       'scheduleActivityTaskCommandAttributes',
       'payloads',
       'input',
-      2,
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
     ],
     [CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION]: [
       'completeWorkflowExecutionCommandAttributes',
       'payloads',
       'result',
-      7,
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_COMPLETE_WORKFLOW_EXECUTION_ATTRIBUTES,
     ],
     [CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION]: [
       'failWorkflowExecutionCommandAttributes',
       'failure',
       'failure',
-      8,
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_FAIL_WORKFLOW_EXECUTION_ATTRIBUTES,
     ],
     [CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION]: [
       'cancelWorkflowExecutionCommandAttributes',
       'payloads',
       'details',
-      9,
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CANCEL_WORKFLOW_EXECUTION_ATTRIBUTES,
     ],
-    [CommandType.COMMAND_TYPE_RECORD_MARKER]: ['recordMarkerCommandAttributes', 'map', 'details', 6],
+    [CommandType.COMMAND_TYPE_RECORD_MARKER]: [
+      'recordMarkerCommandAttributes',
+      'map',
+      'details',
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_RECORD_MARKER_ATTRIBUTES,
+    ],
     [CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION]: [
       'continueAsNewWorkflowExecutionCommandAttributes',
       'payloads',
       'input',
-      11,
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES,
     ],
     [CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION]: [
       'startChildWorkflowExecutionCommandAttributes',
       'payloads',
       'input',
-      16,
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES,
     ],
     [CommandType.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION]: [
       'signalExternalWorkflowExecutionCommandAttributes',
       'payloads',
       'input',
-      19,
+      WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_INPUT_SIZE,
     ],
   };
   for (const c of commands) {
@@ -127,28 +132,45 @@ export function validateCommands(
       case CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK: {
         const x = c.scheduleActivityTaskCommandAttributes ?? {};
         if (!x.activityId || !x.activityType?.name)
-          return { cause: 2, message: 'ScheduleActivityTask needs an activity id and type' };
+          return {
+            cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
+            message: 'ScheduleActivityTask needs an activity id and type',
+          };
         if (!durMs(x.scheduleToCloseTimeout) && !durMs(x.startToCloseTimeout))
           return {
-            cause: 2,
+            cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_ACTIVITY_ATTRIBUTES,
             message: `activity ${x.activityId}: either ScheduleToCloseTimeout or StartToCloseTimeout is required`,
           };
         if (actIds.has(x.activityId))
-          return { cause: 22, message: `activity id ${x.activityId} is already in use by an open activity` };
+          return {
+            cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_SCHEDULE_ACTIVITY_DUPLICATE_ID,
+            message: `activity id ${x.activityId} is already in use by an open activity`,
+          };
         actIds.add(x.activityId);
         break;
       }
       case CommandType.COMMAND_TYPE_START_TIMER: {
         const id = c.startTimerCommandAttributes?.timerId;
-        if (!id) return { cause: 4, message: 'StartTimer needs a timer id' };
-        if (timerIds.has(id)) return { cause: 12, message: `timer id ${id} is already in use` };
+        if (!id)
+          return {
+            cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_TIMER_ATTRIBUTES,
+            message: 'StartTimer needs a timer id',
+          };
+        if (timerIds.has(id))
+          return {
+            cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_START_TIMER_DUPLICATE_ID,
+            message: `timer id ${id} is already in use`,
+          };
         timerIds.add(id);
         break;
       }
       case CommandType.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION: {
         const x = c.startChildWorkflowExecutionCommandAttributes ?? {};
         if (!x.workflowId || !x.workflowType?.name)
-          return { cause: 16, message: 'StartChildWorkflowExecution needs a workflow id and type' };
+          return {
+            cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES,
+            message: 'StartChildWorkflowExecution needs a workflow id and type',
+          };
         break;
       }
       case CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK:
@@ -166,7 +188,7 @@ export function validateCommands(
         break;
       default:
         return {
-          cause: 0,
+          cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED,
           message: `command type ${c.commandType} is not supported by duban-temporal (Nexus operations are outside its scope; see engine/README.md)`,
         };
     }

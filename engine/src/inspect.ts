@@ -6,12 +6,19 @@ import { invalid } from './grpc.js';
 import { compileQuery } from './visibility.js';
 import type { Engine } from './engine.js';
 import { parseToken, token } from './tokens.js';
+import {
+  HistoryEventFilterType,
+  PendingActivityState,
+  PendingWorkflowTaskState,
+  TaskQueueKind,
+  TaskQueueType,
+} from './enums.js';
 
 const HISTORY_WAIT = 30_000;
 
 export async function getWorkflowExecutionHistory(eng: Engine, r: any, call: grpc.ServerUnaryCall<any, any>) {
   const e = eng.execOf(r.execution, r.namespace);
-  const closeOnly = r.historyEventFilterType === 2;
+  const closeOnly = r.historyEventFilterType === HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
   const pageSize = r.maximumPageSize > 0 ? r.maximumPageSize : 1000;
   let from = 1;
   if (r.nextPageToken?.length) from = parseToken(r.nextPageToken).n;
@@ -100,7 +107,7 @@ export function describeWorkflowExecution(eng: Engine, r: any) {
   const s = e.s;
   return {
     executionConfig: {
-      taskQueue: { name: s.taskQueue, kind: 1 },
+      taskQueue: { name: s.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       workflowExecutionTimeout: msDur(s.execTimeoutMs),
       workflowRunTimeout: msDur(s.runTimeoutMs),
       defaultWorkflowTaskTimeout: msDur(s.wftTimeoutMs),
@@ -110,7 +117,15 @@ export function describeWorkflowExecution(eng: Engine, r: any) {
     pendingActivities: Object.values(s.activities).map((a) => ({
       activityId: a.activityId,
       activityType: { name: a.activityType },
-      state: a.cancelRequestedId ? 3 : a.paused ? (a.state === 'started' ? 5 : 4) : a.state === 'started' ? 2 : 1,
+      state: a.cancelRequestedId
+        ? PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
+        : a.paused
+          ? a.state === 'started'
+            ? PendingActivityState.PENDING_ACTIVITY_STATE_PAUSE_REQUESTED
+            : PendingActivityState.PENDING_ACTIVITY_STATE_PAUSED
+          : a.state === 'started'
+            ? PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+            : PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
       paused: !!a.paused,
       pauseInfo: a.paused
         ? { pauseTime: ts(a.paused.time), manual: { identity: a.paused.identity, reason: a.paused.reason } }
@@ -137,7 +152,9 @@ export function describeWorkflowExecution(eng: Engine, r: any) {
     // waits out its retry backoff (so stuck workflows can be listed).
     pendingWorkflowTask: s.wft
       ? {
-          state: s.wft.startedId ? 2 : 1,
+          state: s.wft.startedId
+            ? PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED
+            : PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_SCHEDULED,
           scheduledTime: ts(s.wft.scheduledTime),
           originalScheduledTime: ts(s.wft.scheduledTime),
           startedTime: s.wft.startedId ? ts(s.wft.startedTime) : undefined,
@@ -145,7 +162,7 @@ export function describeWorkflowExecution(eng: Engine, r: any) {
         }
       : s.wftRetry
         ? {
-            state: 1,
+            state: PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_SCHEDULED,
             scheduledTime: ts(s.wftRetry.at),
             originalScheduledTime: ts(s.wftRetry.at),
             attempt: s.wftRetry.attempt,
@@ -208,7 +225,7 @@ export function countWorkflowExecutions(eng: Engine, r: any) {
 
 export function describeTaskQueue(eng: Engine, r: any) {
   const ns = r.namespace || 'default';
-  const kind = r.taskQueueType === 2 ? 'a' : 'w';
+  const kind = r.taskQueueType === TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY ? 'a' : 'w';
   const info = eng.matching.pollerInfo(`${ns}|${kind}|${r.taskQueue?.name}`);
   return {
     pollers: info ? [{ lastAccessTime: ts(info.lastAccessTime), identity: info.identity, ratePerSecond: 100000 }] : [],

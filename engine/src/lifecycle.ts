@@ -6,7 +6,17 @@ import { durMs, msDur } from './proto.js';
 import { RpcError, notFound, invalid } from './grpc.js';
 import type { Engine } from './engine.js';
 import { blobSize, checkBlob, checkIdLength, checkMemo } from './commandChecks.js';
-import { EventType, WorkflowExecutionStatus } from './enums.js';
+import {
+  EventType,
+  ParentClosePolicy,
+  RetryState,
+  StartChildWorkflowExecutionFailedCause,
+  TaskQueueKind,
+  WorkflowExecutionStatus,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowTaskFailedCause,
+} from './enums.js';
 import { UPDATE_ABORTED_BY_CLOSE } from './updates.js';
 import { DEFAULT_WFT_TIMEOUT, firstWft, scheduleWft, startWft } from './workflowTask.js';
 
@@ -87,7 +97,7 @@ export function startExecution(
     parentWorkflowNamespaceId: p ? eng.namespaces.get(p.ns)?.id : undefined,
     parentWorkflowExecution: p ? { workflowId: p.workflowId, runId: p.runId } : undefined,
     parentInitiatedEventId: p?.initiatedId,
-    taskQueue: { name: s.taskQueue, kind: 1 },
+    taskQueue: { name: s.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     input: r.input,
     workflowExecutionTimeout: msDur(execTimeoutMs),
     workflowRunTimeout: msDur(runTimeoutMs),
@@ -142,18 +152,24 @@ export function checkStart(eng: Engine, ns: string, r: any): Exec | undefined {
   if (!cur) return undefined;
   if (cur.running) {
     if (r.requestId && cur.s.startRequestId === r.requestId) return cur;
-    const conflict = r.workflowIdConflictPolicy || 1;
-    if (conflict === 2) return cur; // USE_EXISTING
-    if (conflict === 3 || r.workflowIdReusePolicy === 4) {
+    const conflict = r.workflowIdConflictPolicy || WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL;
+    if (conflict === WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) return cur;
+    if (
+      conflict === WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING ||
+      r.workflowIdReusePolicy === WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING
+    ) {
       terminate(eng, cur, 'terminated by start with TERMINATE_EXISTING conflict policy', undefined, r.identity);
       return undefined;
     }
     throw alreadyStarted(eng, cur);
   }
   if (r.requestId && cur.s.startRequestId === r.requestId) return cur;
-  const reuse = r.workflowIdReusePolicy || 1;
-  if (reuse === 3) throw alreadyStarted(eng, cur);
-  if (reuse === 2 && cur.s.status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED)
+  const reuse = r.workflowIdReusePolicy || WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+  if (reuse === WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE) throw alreadyStarted(eng, cur);
+  if (
+    reuse === WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY &&
+    cur.s.status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED
+  )
     throw alreadyStarted(eng, cur);
   return undefined;
 }
@@ -171,7 +187,7 @@ export function closeExec(eng: Engine, e: Exec, status: number, type: number, at
     eng.append(e, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, {
       scheduledEventId: w.scheduledId,
       startedEventId: w.startedId,
-      cause: 17,
+      cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
     });
   }
   e.s.wft = null;
@@ -201,14 +217,17 @@ export function closeExec(eng: Engine, e: Exec, status: number, type: number, at
   for (const c of Object.values(e.s.children)) {
     const child = eng.runs.get(c.runId);
     if (!child || !child.running) continue;
-    if (c.parentClosePolicy === 2) continue; // ABANDON
-    if (c.parentClosePolicy === 3) requestCancel(eng, child, 'parent closed', undefined);
+    if (c.parentClosePolicy === ParentClosePolicy.PARENT_CLOSE_POLICY_ABANDON) continue;
+    if (c.parentClosePolicy === ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
+      requestCancel(eng, child, 'parent closed', undefined);
     else terminate(eng, child, 'by parent close policy', undefined, 'duban-temporal');
   }
   e.s.children = {};
   // Tell the parent, unless this run continued as new (the next run reports).
   const p = e.s.parent;
-  const retrying = status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED && attrs.retryState === 1;
+  const retrying =
+    status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED &&
+    attrs.retryState === RetryState.RETRY_STATE_IN_PROGRESS;
   if (p && status !== WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW && !retrying) {
     const parent = eng.runs.get(p.runId);
     if (parent && parent.running) {
@@ -279,7 +298,7 @@ export function runTimeout(eng: Engine, e: Exec): void {
     e,
     WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
-    { retryState: execExpired ? 3 : 5 },
+    { retryState: execExpired ? RetryState.RETRY_STATE_TIMEOUT : RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET },
   );
 }
 
@@ -339,17 +358,23 @@ export function signalWithStartWorkflowExecution(eng: Engine, r: any) {
   const curId = eng.current.get(`${ns}\0${r.workflowId}`);
   const cur = curId ? eng.runs.get(curId) : undefined;
   const sig = { signalName: r.signalName, input: r.signalInput, identity: r.identity, header: r.header };
-  if (cur && cur.running && (r.workflowIdConflictPolicy || 2) !== 3) {
+  if (
+    cur &&
+    cur.running &&
+    (r.workflowIdConflictPolicy || WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) !==
+      WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING
+  ) {
     signal(eng, cur, { ...sig, input: r.signalInput, requestId: r.requestId });
     eng.flush();
     return { runId: cur.s.runId, started: false };
   }
   if (cur) {
-    const reuse = r.workflowIdReusePolicy || 1;
+    const reuse = r.workflowIdReusePolicy || WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
     if (cur.running) terminate(eng, cur, 'terminated by signal-with-start', undefined, r.identity);
     else if (
-      reuse === 3 ||
-      (reuse === 2 && cur.s.status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED)
+      reuse === WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE ||
+      (reuse === WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY &&
+        cur.s.status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED)
     )
       throw alreadyStarted(eng, cur);
   }
@@ -371,9 +396,11 @@ export function relinkChild(eng: Engine, old: Exec, n: Exec): void {
 
 /** Workflow retry decision (Temporal: only when the start request had a retry policy). */
 export function workflowRetry(eng: Engine, e: Exec, failure: any): { backoffMs?: number; retryState: number } {
-  if (!e.s.retryPolicy) return { retryState: 5 };
+  if (!e.s.retryPolicy) return { retryState: RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET };
   const d = nextRetry(retryFromProto(e.s.retryPolicy), e.s.attempt, failure, eng.clock.now(), e.s.execDeadline);
-  return 'backoffMs' in d ? { backoffMs: d.backoffMs, retryState: 1 } : { retryState: d.retryState };
+  return 'backoffMs' in d
+    ? { backoffMs: d.backoffMs, retryState: RetryState.RETRY_STATE_IN_PROGRESS }
+    : { retryState: d.retryState };
 }
 
 export function startChild(
@@ -389,7 +416,10 @@ export function startChild(
   let child: Exec;
   try {
     eng.ns(ns);
-    if (checkStart(eng, ns, { ...x, workflowIdConflictPolicy: 1 })) throw new Error('exists');
+    if (
+      checkStart(eng, ns, { ...x, workflowIdConflictPolicy: WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL })
+    )
+      throw new Error('exists');
     child = startExecution(
       eng,
       ns,
@@ -403,7 +433,7 @@ export function startChild(
     eng.addExternal(parent, EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED, {
       ...base,
       workflowId: x.workflowId,
-      cause: 1,
+      cause: StartChildWorkflowExecutionFailedCause.START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS,
       control: x.control,
       workflowTaskCompletedEventId: completedId,
     });
@@ -416,7 +446,7 @@ export function startChild(
     workflowId: child.s.workflowId,
     runId: child.s.runId,
     workflowType: child.s.workflowType,
-    parentClosePolicy: x.parentClosePolicy || 1,
+    parentClosePolicy: x.parentClosePolicy || ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE,
   };
   eng.addExternal(parent, EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED, {
     ...base,

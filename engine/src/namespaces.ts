@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { durMs } from './proto.js';
 import { RpcError, invalid, unimplemented } from './grpc.js';
 import type { Engine } from './engine.js';
-import { saTypeNum } from './enums.js';
+import { ArchivalState, NamespaceState, saTypeNum } from './enums.js';
 
 /** NOT_FOUND with the NamespaceNotFoundFailure detail clients turn into NamespaceNotFoundError. */
 export function namespaceNotFound(name: string): RpcError {
@@ -51,7 +51,7 @@ export function nsInfo(eng: Engine, n: Namespace) {
   return {
     namespaceInfo: {
       name: n.name,
-      state: 1,
+      state: NamespaceState.NAMESPACE_STATE_REGISTERED,
       description: n.description,
       id: n.id,
       capabilities: { syncUpdate: true, asyncUpdate: true, eagerWorkflowStart: true },
@@ -61,8 +61,8 @@ export function nsInfo(eng: Engine, n: Namespace) {
     },
     config: {
       workflowExecutionRetentionTtl: { seconds: n.retentionDays * 86400 },
-      historyArchivalState: 2,
-      visibilityArchivalState: 2,
+      historyArchivalState: ArchivalState.ARCHIVAL_STATE_ENABLED,
+      visibilityArchivalState: ArchivalState.ARCHIVAL_STATE_ENABLED,
     },
     isGlobalNamespace: false,
   };

@@ -3,17 +3,19 @@ import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { RpcError, notFound } from './grpc.js';
 import type { Engine } from './engine.js';
-import { WorkflowExecutionStatus } from './enums.js';
+import { QueryRejectCondition, QueryResultType, TaskQueueKind, WorkflowExecutionStatus } from './enums.js';
 import { parseToken, token } from './tokens.js';
 
 const QUERY_TIMEOUT = 30_000;
 
 export function queryWorkflow(eng: Engine, r: any) {
   const e = eng.execOf(r.execution, r.namespace);
-  const rc = r.queryRejectCondition || 0;
+  const rc = r.queryRejectCondition || QueryRejectCondition.QUERY_REJECT_CONDITION_UNSPECIFIED;
   if (
-    (rc === 2 && !e.running) ||
-    (rc === 3 && e.s.status !== WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED && !e.running)
+    (rc === QueryRejectCondition.QUERY_REJECT_CONDITION_NOT_OPEN && !e.running) ||
+    (rc === QueryRejectCondition.QUERY_REJECT_CONDITION_NOT_COMPLETED_CLEANLY &&
+      e.s.status !== WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED &&
+      !e.running)
   ) {
     return { queryRejected: { status: e.s.status } };
   }
@@ -43,7 +45,7 @@ export function queryWorkflow(eng: Engine, r: any) {
             workflowType: { name: e.s.workflowType },
             history: { events: e.events.slice() },
             query: r.query,
-            workflowExecutionTaskQueue: { name: e.s.taskQueue, kind: 1 },
+            workflowExecutionTaskQueue: { name: e.s.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
             previousStartedEventId: e.s.lastCompletedStartedId,
             startedEventId: e.s.lastCompletedStartedId,
           };
@@ -60,7 +62,7 @@ export function respondQueryTaskCompleted(eng: Engine, r: any) {
   if (!q) throw notFound('query not found or already timed out');
   eng.queries.delete(tok.q);
   clearTimeout(q.timer);
-  if (r.completedType === 1) q.resolve({ queryResult: r.queryResult });
+  if (r.completedType === QueryResultType.QUERY_RESULT_TYPE_ANSWERED) q.resolve({ queryResult: r.queryResult });
   else
     q.reject(
       new RpcError(grpc.status.INVALID_ARGUMENT, r.errorMessage || r.failure?.message || 'query failed', {

@@ -5,7 +5,7 @@ import { type Exec, attrsOf, type Update } from './history.js';
 import { anyPack, anyUnpack } from './proto.js';
 import { RpcError, notFound, invalid } from './grpc.js';
 import type { Engine } from './engine.js';
-import { EventType } from './enums.js';
+import { EventType, UpdateWorkflowExecutionLifecycleStage } from './enums.js';
 import { startWorkflowExecution } from './lifecycle.js';
 import { firstWft, scheduleWft } from './workflowTask.js';
 
@@ -129,7 +129,14 @@ export async function updateWorkflowExecution(eng: Engine, r: any, call: grpc.Se
     } else if (!e.s.wft) scheduleWft(eng, e, 1, { speculative: true });
     eng.flush();
   }
-  return waitUpdate(eng, e, u, r.waitPolicy?.lifecycleStage || 2, call);
+  return waitUpdate(
+    eng,
+    e,
+    u,
+    r.waitPolicy?.lifecycleStage ||
+      UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED,
+    call,
+  );
 }
 
 export async function pollWorkflowExecutionUpdate(eng: Engine, r: any, call: grpc.ServerUnaryCall<any, any>) {
@@ -138,7 +145,14 @@ export async function pollWorkflowExecutionUpdate(eng: Engine, r: any, call: grp
   const u = lookupUpdate(eng, e, ref.updateId);
   if (!u) throw notFound(`update ${ref.updateId} not found`);
   // No wait policy: report the stage reached now (Temporal answers at once).
-  return waitUpdate(eng, e, u, r.waitPolicy?.lifecycleStage || 1, call);
+  return waitUpdate(
+    eng,
+    e,
+    u,
+    r.waitPolicy?.lifecycleStage ||
+      UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED,
+    call,
+  );
 }
 
 /** Updates this run has admitted so far (history and in memory), for the total limit. */
@@ -170,9 +184,11 @@ export function lookupUpdate(eng: Engine, e: Exec, id: string): Update | undefin
 
 export async function waitUpdate(eng: Engine, e: Exec, u: Update, stage: number, call: grpc.ServerUnaryCall<any, any>) {
   const reached = () => {
-    if (u.state === 'completed' || u.state === 'rejected') return 3;
-    if (u.state === 'accepted') return 2;
-    return 1;
+    if (u.state === 'completed' || u.state === 'rejected')
+      return UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED;
+    if (u.state === 'accepted')
+      return UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
+    return UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
   };
   const deadline = Date.now() + UPDATE_WAIT;
   let wake: (() => void) | undefined;
@@ -191,12 +207,16 @@ export async function waitUpdate(eng: Engine, e: Exec, u: Update, stage: number,
   }
   const st = reached();
   if (st < stage && !e.running) {
-    if (st === 1) e.rt.updates.delete(u.id);
+    if (st === UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED)
+      e.rt.updates.delete(u.id);
     throw notFound('workflow execution already completed');
   }
   return {
     updateRef: { workflowExecution: { workflowId: e.s.workflowId, runId: e.s.runId }, updateId: u.id },
-    outcome: st === 3 ? u.outcome : undefined,
+    outcome:
+      st === UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED
+        ? u.outcome
+        : undefined,
     stage: st,
   };
 }

@@ -8,11 +8,27 @@ import type { Engine } from './engine.js';
 import { activityTimeout, startActivity } from './activityTask.js';
 import { oversizedCommand, validateCommands } from './commandChecks.js';
 import { applyCommand } from './commands.js';
-import { EventType, WorkflowExecutionStatus } from './enums.js';
+import {
+  CommandType,
+  EventType,
+  RetryState,
+  TaskQueueKind,
+  TimeoutType,
+  WorkerVersioningMode,
+  WorkflowExecutionStatus,
+  WorkflowTaskFailedCause,
+} from './enums.js';
 import { closeExec } from './lifecycle.js';
 import { parseToken, token } from './tokens.js';
 import { handleMessage } from './updates.js';
 
+/** Commands that close the run: refused (UNHANDLED_COMMAND) while new events wait in the buffer. */
+const closeCommands = new Set<number>([
+  CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+  CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+  CommandType.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
+  CommandType.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+]);
 export const DEFAULT_WFT_TIMEOUT = 10_000;
 /** A sticky queue nobody has polled for this long has lost its worker. */
 const STICKY_POLLER_GONE_MS = 1000;
@@ -45,7 +61,7 @@ export function scheduleWft(
   };
   if (!transient) {
     eng.append(e, EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, {
-      taskQueue: { name: e.s.taskQueue, kind: 1 },
+      taskQueue: { name: e.s.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       startToCloseTimeout: msDur(e.s.wft.timeoutMs),
       attempt,
     });
@@ -106,7 +122,11 @@ export function startWft(eng: Engine, e: Exec, w: any, sticky: boolean): any | n
       makeEvent(
         w.scheduledId,
         EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
-        { taskQueue: { name: e.s.taskQueue, kind: 1 }, startToCloseTimeout: msDur(w.timeoutMs), attempt: w.attempt },
+        {
+          taskQueue: { name: e.s.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          startToCloseTimeout: msDur(w.timeoutMs),
+          attempt: w.attempt,
+        },
         w.scheduledTime,
       ),
       makeEvent(
@@ -150,7 +170,7 @@ export function startWft(eng: Engine, e: Exec, w: any, sticky: boolean): any | n
     startedEventId: w.startedId,
     attempt: w.attempt,
     history: { events: events.concat(transientEvents) },
-    workflowExecutionTaskQueue: { name: e.s.taskQueue, kind: 1 },
+    workflowExecutionTaskQueue: { name: e.s.taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     scheduledTime: ts(w.scheduledTime),
     startedTime: ts(now),
     messages,
@@ -206,13 +226,13 @@ export function failWft(
       eng.append(e, EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, {
         scheduledEventId: w.scheduledId,
         startedEventId: w.startedId,
-        timeoutType: 1,
+        timeoutType: TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
       });
     } else {
       eng.append(e, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, {
         scheduledEventId: w.scheduledId,
         startedEventId: w.startedId,
-        cause: o.cause ?? 0,
+        cause: o.cause ?? WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNSPECIFIED,
         failure: o.failure,
         identity: o.identity,
       });
@@ -359,14 +379,14 @@ export function completeWft(eng: Engine, e: Exec, w: NonNullable<ExecState['wft'
       EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
       {
         failure: { message: big.message, source: 'Server', serverFailureInfo: { nonRetryable: true } },
-        retryState: 4,
+        retryState: RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED,
         workflowTaskCompletedEventId: failed.eventId,
       },
     );
     throw invalid(big.message);
   }
 
-  const isClose = (c: any) => [4, 5, 7, 10].includes(c.commandType);
+  const isClose = (c: any) => closeCommands.has(c.commandType);
   if (e.s.buffered.length && commands.some(isClose)) {
     // New events arrived while the worker decided to close: Temporal rejects the
     // close with UNHANDLED_COMMAND so the workflow sees those events first.
@@ -375,7 +395,7 @@ export function completeWft(eng: Engine, e: Exec, w: NonNullable<ExecState['wft'
     eng.append(e, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, {
       scheduledEventId: w.scheduledId,
       startedEventId: w.startedId,
-      cause: 1,
+      cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
       failure: { message: 'UnhandledCommand', source: 'Server' },
       identity: r.identity,
     });
@@ -412,7 +432,7 @@ export function completeWft(eng: Engine, e: Exec, w: NonNullable<ExecState['wft'
   const handled = new Set<string>();
   for (const c of commands) {
     if (!e.running) break;
-    if (c.commandType === 14) {
+    if (c.commandType === CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE) {
       const id = c.protocolMessageCommandAttributes?.messageId;
       const m = msgById.get(id);
       if (m) {
@@ -437,7 +457,7 @@ export function completeWft(eng: Engine, e: Exec, w: NonNullable<ExecState['wft'
   for (const a of post.eager) {
     if (a.s2cMs)
       eng.timer(e, `act:${a.scheduledId}:s2c`, a.scheduledTime + a.s2cMs, () =>
-        activityTimeout(eng, e, a.scheduledId, a.attempt, 3),
+        activityTimeout(eng, e, a.scheduledId, a.attempt, TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE),
       );
     const t = startActivity(eng, e, a.scheduledId, 1);
     if (t) activityTasks.push(t);
@@ -455,7 +475,8 @@ export function completeWft(eng: Engine, e: Exec, w: NonNullable<ExecState['wft'
 export function trackBuildIds(eng: Engine, e: Exec, r: any, completedId: number): void {
   const stamp = r.workerVersionStamp;
   const dep = r.deploymentOptions;
-  const versioned = !!stamp?.useVersioning || dep?.workerVersioningMode === 2;
+  const versioned =
+    !!stamp?.useVersioning || dep?.workerVersioningMode === WorkerVersioningMode.WORKER_VERSIONING_MODE_VERSIONED;
   const buildId: string = stamp?.buildId || dep?.buildId || '';
   const buildIds: string[] = versioned ? [] : ['unversioned'];
   if (buildId) buildIds.push(`${versioned ? 'versioned' : 'unversioned'}:${buildId}`);
