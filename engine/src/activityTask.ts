@@ -1,4 +1,4 @@
-// Activity tasks: dispatch, start, heartbeats, completion/failure/cancellation (by token and by id), retries and the four timeouts.
+// Activity tasks: dispatch, start, heartbeats, completion (by token or id), retries, the four timeouts.
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { type Exec, attrsOf, retryToProto, nextRetry, type ActivityState } from './history.js';

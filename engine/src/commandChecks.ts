@@ -1,4 +1,4 @@
-// Checks before commands apply: payload size limits (RPC-level and per command), id length, and command validation with the WorkflowTaskFailedCause Temporal uses.
+// Checks before a completion applies: payload size limits, id length, command validation (with causes).
 import { type Exec } from './history.js';
 import { durMs, encode, T } from './proto.js';
 import { invalid } from './grpc.js';

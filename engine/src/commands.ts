@@ -1,4 +1,4 @@
-// Commands of a completed workflow task: one function per command type, dispatched by CommandType; the events they write and what runs after the completion.
+// Commands of a completed workflow task: one function per command type, dispatched by CommandType.
 import { randomUUID } from 'node:crypto';
 import { type Exec, attrsOf, retryFromProto, retryToProto, type ActivityState } from './history.js';
 import { durMs, msDur, num } from './proto.js';

@@ -1,4 +1,4 @@
-// Durability: loading the store at start-up (re-arming open executions) and the group commit that makes every change durable before it is answered.
+// Durability: loading the store (re-arming open executions) and the group commit before every answer.
 import { Exec, type ExecState } from './history.js';
 import { encode, decode, T } from './proto.js';
 import type { Engine } from './engine.js';

@@ -1,4 +1,4 @@
-// Named enums of the Temporal API (temporal.api.enums.v1), typed by @temporalio/proto, plus the search-attribute type names.
+// Named temporal.api.enums.v1 enums, typed by @temporalio/proto, and the search attribute type names.
 //
 // The values come from the json-module root the engine already loads (proto.ts)
 // and are typed as the proto package's own enums, so `EventType.EVENT_TYPE_TIMER_FIRED`

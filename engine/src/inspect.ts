@@ -1,4 +1,4 @@
-// Read-only RPCs: history pages (long poll, reverse), DescribeWorkflowExecution, visibility list/scan/count, DescribeTaskQueue.
+// Read-only RPCs: history pages, DescribeWorkflowExecution, visibility list/scan/count, DescribeTaskQueue.
 import * as grpc from '@grpc/grpc-js';
 import { type Exec } from './history.js';
 import { msDur, ts } from './proto.js';

@@ -1,4 +1,4 @@
-// Execution lifecycle: start (id reuse/conflict policies), signal, signal-with-start, close (parent notification, parent close policies), cancel, terminate, delete, retry and children.
+// Execution lifecycle: start, signal, close, cancel, terminate, delete, workflow retry, children.
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { Exec, retryFromProto, nextRetry, type ExecState } from './history.js';

@@ -1,4 +1,4 @@
-// Namespaces and system info: GetSystemInfo, Describe/Register/ListNamespaces, GetClusterInfo, GetSearchAttributes.
+// Namespaces and system info: GetSystemInfo, Describe/Register/ListNamespaces, cluster info.
 import * as grpc from '@grpc/grpc-js';
 import { durMs } from './proto.js';
 import { RpcError, invalid, unimplemented } from './grpc.js';

@@ -1,4 +1,4 @@
-// Queries: legacy query tasks (strongly consistent: they wait for an outstanding workflow task) and their answers.
+// Queries: legacy query tasks (waiting for an outstanding workflow task) and their answers.
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { RpcError, notFound } from './grpc.js';

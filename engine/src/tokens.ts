@@ -1,4 +1,4 @@
-// Task and page tokens: small JSON blobs (run id, scheduled event id, attempt, request id; page offsets).
+// Task and page tokens: small JSON blobs (run id, scheduled event id, attempt; page offsets).
 import { invalid, notFound } from './grpc.js';
 
 export function token(o: any): Buffer {

@@ -1,4 +1,4 @@
-// Workflow updates: admission (limits), protocol messages from the worker, waiting for a stage, rebuild from history, update-with-start.
+// Workflow updates: admission and limits, protocol messages, waiting for a stage, update-with-start.
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { type Exec, attrsOf, type Update } from './history.js';

@@ -1,4 +1,4 @@
-// Workflow tasks: scheduling (normal, sticky, transient, speculative), starting, failing and timing out, completion (command list and protocol messages), build ids, worker shutdown.
+// Workflow tasks: scheduling (sticky, transient, speculative), start, failure/timeout, completion.
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { type Exec, makeEvent, attrsOf, type ExecState, type ActivityState } from './history.js';
