@@ -4,6 +4,7 @@
 // in-flight updates) live in `ExecRuntime`.
 import { attrField, ts } from './proto.js';
 import type { TimerHandle } from './clock.js';
+import { RetryState, WorkflowExecutionStatus } from './enums.js';
 
 export interface WftState {
   scheduledId: number;
@@ -149,7 +150,7 @@ export class Exec {
     return this.events.length + 1;
   }
   get running(): boolean {
-    return this.s.status === 1;
+    return this.s.status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
   }
 }
 
@@ -206,13 +207,14 @@ export function nextRetry(
   deadline: number,
 ): { backoffMs: number } | { retryState: number } {
   const info = failure?.applicationFailureInfo;
-  if (info?.nonRetryable) return { retryState: 2 };
+  if (info?.nonRetryable) return { retryState: RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE };
   const errType = info?.type ?? (failure?.timeoutFailureInfo ? 'TemporalTimeout' : undefined);
-  if (errType && r.nonRetryable.includes(errType)) return { retryState: 2 };
-  if (r.maxAttempts > 0 && attempt >= r.maxAttempts) return { retryState: 4 };
+  if (errType && r.nonRetryable.includes(errType)) return { retryState: RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE };
+  if (r.maxAttempts > 0 && attempt >= r.maxAttempts)
+    return { retryState: RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED };
   let backoffMs = Math.min(r.initialMs * Math.pow(r.coefficient, attempt - 1), r.maxIntervalMs);
   const explicit = info?.nextRetryDelay;
   if (explicit) backoffMs = Number(explicit.seconds ?? 0) * 1000 + Math.floor(Number(explicit.nanos ?? 0) / 1e6);
-  if (deadline > 0 && now + backoffMs >= deadline) return { retryState: 3 };
+  if (deadline > 0 && now + backoffMs >= deadline) return { retryState: RetryState.RETRY_STATE_TIMEOUT };
   return { backoffMs };
 }

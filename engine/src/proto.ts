@@ -75,25 +75,8 @@ export function tsMs(t: any): number {
   return num(t.seconds) * 1000 + Math.floor(num(t.nanos) / 1e6);
 }
 
-function enumValues(name: string): Record<string, number> {
-  return (root.lookup(`temporal.api.enums.v1.${name}`) as protobuf.Enum).values;
-}
-/** Enum lookup by short name, e.g. ev('WORKFLOW_TASK_SCHEDULED'). */
-function prefixed(name: string, prefix: string): (k: string) => number {
-  const vals = enumValues(name);
-  return (k: string) => {
-    const v = vals[prefix + k];
-    if (v === undefined) throw new Error(`unknown enum ${name}.${k}`);
-    return v;
-  };
-}
-export const EventType = enumValues('EventType');
-export const ev = prefixed('EventType', 'EVENT_TYPE_');
-export const cmdType = prefixed('CommandType', 'COMMAND_TYPE_');
-export const status = prefixed('WorkflowExecutionStatus', 'WORKFLOW_EXECUTION_STATUS_');
-export const wftCause = prefixed('WorkflowTaskFailedCause', 'WORKFLOW_TASK_FAILED_CAUSE_');
-export const timeoutType = prefixed('TimeoutType', 'TIMEOUT_TYPE_');
-export const retryState = prefixed('RetryState', 'RETRY_STATE_');
+// Named enums: enums.ts.
+const EventType = (root.lookup('temporal.api.enums.v1.EventType') as protobuf.Enum).values;
 
 /** Attribute field name on HistoryEvent for an event type number. */
 const attrNameCache = new Map<number, string>();
@@ -111,9 +94,7 @@ export function attrField(eventType: number): string {
 
 export const T = {
   HistoryEvent: () => type('history.v1.HistoryEvent'),
-  History: () => type('history.v1.History'),
   Payloads: () => type('common.v1.Payloads'),
-  Payload: () => type('common.v1.Payload'),
   Failure: () => type('failure.v1.Failure'),
 };
 

@@ -1,6 +1,7 @@
 // Server assembly: engine + store + gRPC services on one port.
 import * as grpc from '@grpc/grpc-js';
-import { Engine, type Limits } from './engine.js';
+import { Engine, workflowServiceHandlers, type Limits } from './engine.js';
+import { saTypeName, saTypeNum } from './enums.js';
 import { MemoryStore, SqliteStore } from './store.js';
 import { addService, healthService, type Handler } from './grpc.js';
 import { testServiceHandlers } from './testservice.js';
@@ -58,19 +59,15 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     'grpc.http2.min_ping_interval_without_data_ms': 1000,
   });
   const handlers: Record<string, Handler> = {};
-  // Every public method whose name starts with an uppercase letter is an RPC.
-  const proto = Object.getPrototypeOf(engine);
-  for (const name of Object.getOwnPropertyNames(proto)) {
-    if (/^[A-Z]/.test(name) && typeof (engine as any)[name] === 'function')
-      handlers[name] = async (req, call) => {
-        try {
-          return await (engine as any)[name](req, call);
-        } finally {
-          // Answer (or fail) only once every accepted change is durable.
-          await engine.committed();
-        }
-      };
-  }
+  for (const [name, h] of Object.entries(workflowServiceHandlers(engine)))
+    handlers[name] = async (req, call) => {
+      try {
+        return await h(req, call);
+      } finally {
+        // Answer (or fail) only once every accepted change is durable.
+        await engine.committed();
+      }
+    };
   addService(server, 'temporal.api.workflowservice.v1.WorkflowService', handlers, (req) => {
     if (typeof req?.namespace === 'string') engine.checkNamespace(req.namespace);
   });
@@ -79,31 +76,12 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
   // environment and apps use; everything else answers UNIMPLEMENTED.
   addService(server, 'temporal.api.operatorservice.v1.OperatorService', {
     AddSearchAttributes: (r: any) => {
-      const names: Record<number, string> = {
-        1: 'Text',
-        2: 'Keyword',
-        3: 'Int',
-        4: 'Double',
-        5: 'Bool',
-        6: 'Datetime',
-        7: 'KeywordList',
-      };
-      for (const [k, v] of Object.entries<number>(r.searchAttributes ?? {}))
-        engine.saTypes.set(k, names[v] ?? 'Keyword');
+      for (const [k, v] of Object.entries<number>(r.searchAttributes ?? {})) engine.saTypes.set(k, saTypeName(v));
       return {};
     },
     ListSearchAttributes: () => {
       const keys: Record<string, number> = {};
-      const nums: Record<string, number> = {
-        Text: 1,
-        Keyword: 2,
-        Int: 3,
-        Double: 4,
-        Bool: 5,
-        Datetime: 6,
-        KeywordList: 7,
-      };
-      for (const [k, v] of engine.saTypes) keys[k] = nums[v] ?? 2;
+      for (const [k, v] of engine.saTypes) keys[k] = saTypeNum(v);
       return { customAttributes: keys, systemAttributes: {}, storageSchema: {} };
     },
   });

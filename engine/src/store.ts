@@ -1,7 +1,8 @@
-// Persistence. Per-execution state lives in memory; every accepted change is
-// written synchronously to SQLite (one transaction per RPC or timer firing)
-// before the RPC answers. Events are stored as encoded protobuf HistoryEvents,
-// mutable state as JSON (binary payloads base64-encoded).
+// Persistence. Per-execution state lives in memory; the engine's group commit
+// (durability.ts) writes every execution changed in one event-loop turn in one
+// SQLite transaction, shared by the RPCs and timer firings of that turn, before
+// any of those RPCs answers. Events are stored as encoded protobuf HistoryEvents,
+// mutable state as JSON (binary payloads through Buffer#toJSON).
 import Database from 'better-sqlite3';
 
 export interface StoredExecution {
