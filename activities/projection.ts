@@ -142,6 +142,18 @@ export function createProjection(prisma: PrismaClient) {
       // A resync keeps its own seq's rows (it has no event of its own) and removes those above.
       const mine = { taskId: task.taskId, seq: resync ? { gt: seq } : { gte: seq } };
       const phantomReports = await tx.progressReport.findMany({ where: mine, select: { id: true } });
+      // 佐证材料 of a report or closure that never happened are free again (attachable to the real one).
+      const phantomClosures = await tx.closureReview.findMany({ where: mine, select: { id: true } });
+      if (phantomReports.length)
+        await tx.evidence.updateMany({
+          where: { reportId: { in: phantomReports.map((r) => r.id) } },
+          data: { reportId: null },
+        });
+      if (phantomClosures.length)
+        await tx.evidence.updateMany({
+          where: { closureId: { in: phantomClosures.map((c) => c.id) } },
+          data: { closureId: null },
+        });
       if (phantomReports.length) {
         await tx.indicatorActual.deleteMany({ where: { reportId: { in: phantomReports.map((r) => r.id) } } });
         await tx.progressReport.deleteMany({ where: mine });
@@ -302,7 +314,17 @@ export function createProjection(prisma: PrismaClient) {
           },
         });
       }
+      if (r?.evidenceIds?.length)
+        await tx.evidence.updateMany({
+          where: { id: { in: r.evidenceIds }, taskId: task.taskId },
+          data: { reportId: r.id },
+        });
       const c = extra.closure?.id ? extra.closure : undefined;
+      if (c?.evidenceIds?.length)
+        await tx.evidence.updateMany({
+          where: { id: { in: c.evidenceIds }, taskId: task.taskId },
+          data: { closureId: c.id },
+        });
       if (c) {
         const data = {
           status: c.status,

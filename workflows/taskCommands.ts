@@ -358,7 +358,13 @@ export function registerCommands(rt: TaskRuntime): void {
         state.reopenUntil = reopenUntil(state.closedOn, state.responsibilityRules ?? {});
       }
       return commit(
-        { kind: cmd.approve ? 'CLOSED' : 'CLOSURE_RETURNED', actor: cmd.actor, reason: cmd.reason, ...change },
+        {
+          kind: cmd.approve ? 'CLOSED' : 'CLOSURE_RETURNED',
+          actor: cmd.actor,
+          reason: cmd.reason,
+          ...change,
+          ...(cmd.approve && cmd.checklist ? { data: { checklist: cmd.checklist } } : {}),
+        },
         {
           closure: {
             ...req,

@@ -151,7 +151,12 @@ beforeAll(async () => {
     await command('lead', 'requestClosure', 'taskId: $t, summary: "已完成"', { t: T[s] });
   }
   for (const s of ['closed', 'lagging'] as const) {
-    await command('office', 'reviewClosure', 'taskId: $t, approve: true', { t: T[s] });
+    await command(
+      'office',
+      'reviewClosure',
+      'taskId: $t, approve: true, checklist: { factsClear: true, problemSolved: true, materialsComplete: true }',
+      { t: T[s] },
+    );
   }
   await command('office', 'cancelTask', 'taskId: $t, reason: "方案调整"', { t: T.cancelled });
   await prisma.calendarOverride.create({ data: { date: '2027-10-08', kind: 'WORKDAY', name: '调休' } });

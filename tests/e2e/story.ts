@@ -239,6 +239,9 @@ export async function runCommandStory(
   mark('closure requested again');
   await office.page.reload();
   await expect.poll(() => statusOf(office.page)).toBe('待审核');
+  // The office ticks 事实清楚, 问题解决, 资料齐全 before it may approve.
+  for (const box of ['事实清楚', '问题解决', '资料齐全'])
+    await office.page.getByRole('form', { name: '审核办结：通过' }).getByLabel(box).check();
   expect(await act(office.page, '审核办结：通过', '审核通过（销号）')).toContain('已审核通过');
   await expect.poll(() => statusOf(office.page)).toBe('已办结');
   const timeline = (await office.page.locator('ol.timeline').textContent()) ?? '';

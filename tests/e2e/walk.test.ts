@@ -385,6 +385,9 @@ describe('the walk: every form, every page, every role, both widths', () => {
     expect(await act(page, `延期申请审批（申请延至 ${extendedTo}）`, '同意延期')).toContain('已同意延期');
     await page.goto(`${app.url}/tasks/${ids['紧密型医共体']}`);
     await page.getByTestId('task-status').waitFor();
+    // The office ticks 事实清楚, 问题解决, 资料齐全 before it may approve.
+    for (const box of ['事实清楚', '问题解决', '资料齐全'])
+      await page.getByRole('form', { name: '审核办结：通过' }).getByLabel(box).check();
     expect(await act(page, '审核办结：通过', '审核通过（销号）')).toContain('已审核通过');
     await check(w, 'task-closed-desktop');
 

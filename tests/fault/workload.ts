@@ -294,7 +294,11 @@ function planCommand(
         kind,
         user: 'office',
         field: 'reviewClosure',
-        query: R('reviewClosure', 'taskId: $t, approve: $a, comment: $m', '$t: ID!, $a: Boolean!, $m: String'),
+        query: R(
+          'reviewClosure',
+          'taskId: $t, approve: $a, comment: $m, checklist: { factsClear: true, problemSolved: true, materialsComplete: true }',
+          '$t: ID!, $a: Boolean!, $m: String',
+        ),
         variables: { t: id, a: random() < 0.3, m: marker },
       };
     case 'escalate':
