@@ -4,6 +4,7 @@ import { assessmentRules, roundAssessmentEvents } from '../domain/assessment.ts'
 import { endOfDay, shanghaiDate, shanghaiInstant } from '../domain/calendar.ts';
 import { parseCadenceCode, periodsInWindow } from '../domain/cadence.ts';
 import { evaluateRound, quarterFirstDay, quarterLastDay } from '../domain/rounds.ts';
+import { roundResponsibility } from '../domain/responsibility.ts';
 import type { Comparator, Health, TaskStatus } from '../domain/types.ts';
 
 const COMPARATORS: Record<string, Comparator> = { GTE: '>=', LTE: '<=', EQ: '=', APPROX: '~', GT: '>', LT: '<' };
@@ -174,6 +175,7 @@ export function createRounds(prisma: PrismaClient) {
         dueDate: t.dueDate,
         progress: t.progress,
       }));
+    const responsibility = await responsibilityOfRound(round.planId, period);
     await prisma.$transaction(async (tx) => {
       const fresh = await tx.supervisionRound.findUniqueOrThrow({ where: { id: roundId } });
       if (fresh.status === 'CLOSED') return; // a closed round never changes
@@ -196,10 +198,65 @@ export function createRounds(prisma: PrismaClient) {
       }
       await tx.supervisionRound.update({
         where: { id: roundId },
-        data: { status: 'CLOSED', closedAt: new Date(), evaluation: JSON.stringify({ ...evaluation, lagging }) },
+        data: {
+          status: 'CLOSED',
+          closedAt: new Date(),
+          evaluation: JSON.stringify({ ...evaluation, lagging, responsibility }),
+        },
       });
     });
     return { departments: evaluation.departments.length };
+  }
+
+  /** 退单, approved 延期 and ended 挂起 of the quarter, frozen with the evaluation (department ids). */
+  async function responsibilityOfRound(planId: string, period: { start: string; end: string }) {
+    const from = new Date(shanghaiInstant(period.start, '00:00'));
+    const to = new Date(endOfDay(period.end));
+    const events = await prisma.taskEvent.findMany({
+      where: {
+        task: { planId },
+        at: { gte: from, lte: to },
+        kind: {
+          in: [
+            'DISPUTED',
+            'DISPUTE_REASSIGNED',
+            'DISPUTE_REJECTED',
+            'DISPUTE_OVERDUE',
+            'ACKNOWLEDGED',
+            'REASSIGNED',
+            'RESUMED',
+          ],
+        },
+      },
+      select: { taskId: true, kind: true, at: true, data: true, task: { select: { title: true } } },
+    });
+    const approved = await prisma.extensionRequest.findMany({
+      where: { task: { planId }, status: 'APPROVED', decidedAt: { gte: from, lte: to } },
+      select: {
+        taskId: true,
+        currentDueDate: true,
+        requestedDueDate: true,
+        decidedAt: true,
+        task: { select: { title: true, leadDepartmentId: true } },
+      },
+    });
+    return roundResponsibility(
+      events.map((e) => ({
+        taskId: e.taskId,
+        title: e.task.title,
+        kind: e.kind,
+        on: shanghaiDate(e.at),
+        data: JSON.parse(e.data) as Record<string, unknown>,
+      })),
+      approved.map((x) => ({
+        taskId: x.taskId,
+        title: x.task.title,
+        department: x.task.leadDepartmentId,
+        from: x.currentDueDate,
+        to: x.requestedDueDate,
+        decidedOn: shanghaiDate(x.decidedAt!),
+      })),
+    );
   }
 
   return { openRound, roundProgress, closeRound };

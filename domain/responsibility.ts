@@ -138,3 +138,98 @@ export function reopenProblem(
   }
   return null;
 }
+
+// ─── in a round's evaluation ────────────────────────────────────────────────
+
+/** A timeline event of a task as the round sees it (TaskEvent rows of the quarter). */
+export interface ResponsibilityEvent {
+  taskId: string;
+  title: string;
+  kind: string;
+  /** Asia/Shanghai day of the event. */
+  on: IsoDate;
+  data: Record<string, unknown>;
+}
+
+export interface ApprovedExtension {
+  taskId: string;
+  title: string;
+  department: string | null;
+  from: IsoDate | null;
+  to: IsoDate;
+  decidedOn: IsoDate;
+}
+
+export type DisputeOutcome = 'REASSIGNED' | 'UPHELD' | 'WITHDRAWN' | 'PENDING';
+
+/** What a closed round keeps of 退单, 延期 and 挂起 (frozen with its evaluation). */
+export interface RoundResponsibility {
+  disputes: {
+    department: string | null;
+    taskId: string;
+    title: string;
+    raisedOn: IsoDate;
+    outcome: DisputeOutcome;
+    escalated: boolean;
+  }[];
+  extensions: ApprovedExtension[];
+  pauses: { taskId: string; title: string; since: IsoDate; until: IsoDate; workingDays: number }[];
+  byDepartment: { department: string; disputes: number; extensions: number }[];
+}
+
+/** Disputes raised, extensions approved and pauses ended in the round's quarter, per department too. */
+export function roundResponsibility(
+  events: readonly ResponsibilityEvent[],
+  extensions: readonly ApprovedExtension[],
+): RoundResponsibility {
+  const sorted = [...events].sort((a, b) => compareDates(a.on, b.on));
+  const disputes: RoundResponsibility['disputes'] = [];
+  const open = new Map<string, RoundResponsibility['disputes'][number]>();
+  const pauses: RoundResponsibility['pauses'] = [];
+  for (const e of sorted) {
+    if (e.kind === 'DISPUTED') {
+      const d = {
+        department: (e.data.departmentId as string | null) ?? null,
+        taskId: e.taskId,
+        title: e.title,
+        raisedOn: e.on,
+        outcome: 'PENDING' as DisputeOutcome,
+        escalated: false,
+      };
+      disputes.push(d);
+      open.set(e.taskId, d);
+      continue;
+    }
+    const d = open.get(e.taskId);
+    if (e.kind === 'DISPUTE_OVERDUE' && d) d.escalated = true;
+    const settled: DisputeOutcome | null =
+      e.kind === 'DISPUTE_REASSIGNED'
+        ? 'REASSIGNED'
+        : e.kind === 'DISPUTE_REJECTED'
+          ? 'UPHELD'
+          : (e.kind === 'ACKNOWLEDGED' && e.data.disputeWithdrawn) || e.kind === 'REASSIGNED'
+            ? 'WITHDRAWN'
+            : null;
+    if (settled && d) {
+      d.outcome = settled;
+      open.delete(e.taskId);
+    }
+    if (e.kind === 'RESUMED' && typeof e.data.workingDays === 'number') {
+      pauses.push({
+        taskId: e.taskId,
+        title: e.title,
+        since: String(e.data.since),
+        until: String(e.data.until),
+        workingDays: e.data.workingDays,
+      });
+    }
+  }
+  const counts = new Map<string, { department: string; disputes: number; extensions: number }>();
+  const row = (dept: string) => {
+    if (!counts.has(dept)) counts.set(dept, { department: dept, disputes: 0, extensions: 0 });
+    return counts.get(dept)!;
+  };
+  for (const d of disputes) if (d.department) row(d.department).disputes += 1;
+  for (const x of extensions) if (x.department) row(x.department).extensions += 1;
+  return { disputes, extensions: [...extensions], pauses, byDepartment: [...counts.values()] };
+}
