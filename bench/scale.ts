@@ -35,7 +35,7 @@ import { msToTs } from '@temporalio/common/lib/time.js';
 import { createSession } from '../api/auth.ts';
 import { savePlan, startPlanSupervision, type SavedPlan } from '../activities/plans.ts';
 import type { ParsedPlan } from '../domain/parser/index.ts';
-import { createPrisma, prepareDatabase, type PrismaClient } from '../prisma/client.ts';
+import { createPrisma, type PrismaClient } from '../prisma/client.ts';
 import { ENGINE_BIN, freePort } from '../scripts/runtime.ts';
 import { workflowBundle } from '../scripts/worker.ts';
 import { assignUpdate, taskWorkflowId } from '../workflows/definitions.ts';
@@ -561,9 +561,8 @@ async function skippedPhase(): Promise<Record<string, unknown>> {
   const port = await freePort();
   const engine = await startTestEngine(port, '2026-04-01T08:00:00+08:00');
   const address = `127.0.0.1:${port}`;
-  // The app migrates the database; the plan is written once it is ready.
+  // The app migrates the database (holding it exclusively meanwhile); the plan is written once it is ready.
   const app = await startApp({ DATA_DIR: dir, TEMPORAL_ADDRESS: address }, 'skipped');
-  await prepareDatabase(`file:${path.join(dir, 'duban.db')}`);
   const prisma = createPrisma(`file:${path.join(dir, 'duban.db')}`);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
