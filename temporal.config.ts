@@ -78,7 +78,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): DubanCo
       worker: {
         maxConcurrentActivityTaskExecutions: int(env, 'WORKER_MAX_ACTIVITIES', 20),
         maxConcurrentWorkflowTaskExecutions: int(env, 'WORKER_MAX_WORKFLOW_TASKS', 20),
-        maxCachedWorkflows: int(env, 'WORKER_MAX_CACHED_WORKFLOWS', 500),
+        // The sticky cache is the worker's memory: about 1.4 MB per cached reformTask (measured by
+        // bench/scale.ts), so 500 cost ~700 MB. Bounded at 100; a task that is not cached is replayed
+        // from its (small, continued-as-new) history, ~50 ms of worker CPU on an idle core.
+        maxCachedWorkflows: int(env, 'WORKER_MAX_CACHED_WORKFLOWS', 100),
       },
     },
     mail: {

@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- [name …]`: run the named benchmarks (default: every
- * bench/<name>.ts but this runner). Each module exports
+ * bench/<name>.ts but this runner and the opt-in ones: `scale` runs the whole
+ * system at 10,000 tasks for the better part of an hour, so it runs only when named). Each module exports
  * `async function run(): Promise<Record<string, unknown>>`; its figures are
  * printed as one JSON object per line on stdout: {"bench": name, ...figures}.
  * A benchmark that is missing or fails prints {"bench": name, "error": …}
@@ -13,6 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const RUNNER = path.basename(fileURLToPath(import.meta.url), '.ts');
+/** Run only when named: `npm run bench -- scale` (or `npm run bench:scale`). */
+const OPT_IN = new Set(['scale']);
 
 function available(): string[] {
   return fs
@@ -37,7 +40,7 @@ async function runOne(name: string): Promise<Record<string, unknown>> {
 }
 
 const names = process.argv.slice(2).filter((a) => a !== '--');
-const selected = names.length ? names : available();
+const selected = names.length ? names : available().filter((n) => !OPT_IN.has(n));
 
 // stdout carries the results only: anything a benchmark logs goes to stderr.
 const print = (line: string) => process.stdout.write(`${line}\n`);
