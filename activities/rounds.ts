@@ -228,7 +228,13 @@ export function createRounds(prisma: PrismaClient) {
           ],
         },
       },
-      select: { taskId: true, kind: true, at: true, data: true, task: { select: { title: true } } },
+      select: {
+        taskId: true,
+        kind: true,
+        at: true,
+        data: true,
+        task: { select: { title: true, leadDepartmentId: true } },
+      },
     });
     const approved = await prisma.extensionRequest.findMany({
       where: { task: { planId }, status: 'APPROVED', decidedAt: { gte: from, lte: to } },
@@ -244,6 +250,7 @@ export function createRounds(prisma: PrismaClient) {
       events.map((e) => ({
         taskId: e.taskId,
         title: e.task.title,
+        department: e.task.leadDepartmentId,
         kind: e.kind,
         on: shanghaiDate(e.at),
         data: JSON.parse(e.data) as Record<string, unknown>,

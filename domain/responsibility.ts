@@ -146,6 +146,8 @@ export interface ResponsibilityEvent {
   taskId: string;
   title: string;
   kind: string;
+  /** The task's lead department when the round closed. */
+  department?: string | null;
   /** Asia/Shanghai day of the event. */
   on: IsoDate;
   data: Record<string, unknown>;
@@ -173,7 +175,14 @@ export interface RoundResponsibility {
     escalated: boolean;
   }[];
   extensions: ApprovedExtension[];
-  pauses: { taskId: string; title: string; since: IsoDate; until: IsoDate; workingDays: number }[];
+  pauses: {
+    taskId: string;
+    title: string;
+    department: string | null;
+    since: IsoDate;
+    until: IsoDate;
+    workingDays: number;
+  }[];
   byDepartment: { department: string; disputes: number; extensions: number }[];
 }
 
@@ -218,6 +227,7 @@ export function roundResponsibility(
       pauses.push({
         taskId: e.taskId,
         title: e.title,
+        department: e.department ?? null,
         since: String(e.data.since),
         until: String(e.data.until),
         workingDays: e.data.workingDays,

@@ -9,6 +9,7 @@ import type { Context } from '../context.ts';
 import { ERRORS } from './errors.ts';
 import type { ScoreLine } from '../../domain/assessment.ts';
 import { label } from '../../domain/vocabulary.ts';
+import { RoundResponsibilityRef, visibleRoundResponsibility } from './roundResponsibility.ts';
 
 const ScoreLineRef = builder.objectRef<ScoreLine>('ScoreLine').implement({
   description: "One line of a department's score: what, how many, points each, total (the lines sum to the score).",
@@ -65,6 +66,12 @@ builder.prismaObject('SupervisionRound', {
             ? 'POINTS'
             : 'WEIGHTED'
           : null,
+    }),
+    responsibility: t.field({
+      type: RoundResponsibilityRef,
+      nullable: true,
+      description: '退单, approved 延期 and ended 挂起 of the quarter (a closed round; a department sees its own).',
+      resolve: (r, _a, ctx) => visibleRoundResponsibility(r.evaluation, ctx),
     }),
     bulletinUrl: t.string({
       nullable: true,

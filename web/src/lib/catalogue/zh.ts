@@ -561,6 +561,17 @@ export const zh = {
   'delegation.bannerHint': '代理期间，{dept}的任务显示在您的任务中，您的操作记录为“您 代 {name}”。',
   'delegation.badge': '代 {name}',
   'timeline.onBehalf': '{actor} 代 {of}',
+  'rounds.responsibility': '退单、延期与挂起',
+  'rounds.disputes': '退单 {n} 件',
+  'rounds.dispute.REASSIGNED': '已改派',
+  'rounds.dispute.UPHELD': '维持交办',
+  'rounds.dispute.WITHDRAWN': '已撤回',
+  'rounds.dispute.PENDING': '待裁定',
+  'rounds.disputeEscalated': '逾期未裁定，已报分管领导',
+  'rounds.extensions': '批准延期 {n} 件',
+  'rounds.extensionLine': '{from} 延至 {to}（{on} 批准）',
+  'rounds.pauses': '挂起 {n} 次',
+  'rounds.pauseLine': '{since} 至 {until}，{n} 个工作日',
 };
 
 export type MessageKey = keyof typeof zh;
