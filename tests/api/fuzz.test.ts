@@ -343,6 +343,28 @@ const BASES: Record<string, Base> = {
     action: 'REVIEW_CLOSURE',
     args: () => ({ taskId: T.requested, approve: false, comment: '材料不全' }),
   },
+  disputeTask: { role: 'lead', action: 'DISPUTE', args: () => ({ taskId: T.assigned, reason: '非本单位职责' }) },
+  decideDispute: {
+    role: 'office',
+    action: 'DECIDE_DISPUTE',
+    args: () => ({ taskId: T.assigned, reassign: false, reason: '方案明确由贵单位牵头' }),
+  },
+  requestPause: {
+    role: 'lead',
+    action: 'REQUEST_PAUSE',
+    args: () => ({ taskId: T.progress, reason: '等待省级审批', until: '2031-01-10' }),
+  },
+  decidePause: {
+    role: 'office',
+    action: 'DECIDE_PAUSE',
+    args: () => ({ taskId: T.progress, approve: false, comment: '不同意' }),
+  },
+  resumeTask: { role: 'office', action: 'RESUME', args: () => ({ taskId: T.progress, comment: '恢复' }) },
+  reopenTask: {
+    role: 'office',
+    action: 'REOPEN',
+    args: () => ({ taskId: T.closed, reason: '回头看发现问题', dueDate: '2031-06-30' }),
+  },
   escalateTask: { role: 'office', action: 'ESCALATE', args: () => ({ taskId: T.progress, reason: '滞后', level: 2 }) },
   cancelTask: { role: 'office', action: 'CANCEL', args: () => ({ taskId: T.progress, reason: '撤销' }) },
   addInstruction: { role: 'supervisor', action: 'INSTRUCT', args: () => ({ taskId: T.progress, text: '请加快' }) },
