@@ -225,11 +225,11 @@ export function refusal(actor: AccessActor | null | undefined, task: AccessTask,
   const busy = (zh: string, en: string): Refusal => ({ code: 'INVALID_STATE', zh, en });
   if (action === 'DISPUTE' && task.hasPendingDispute === true)
     return busy('已提出退单，正在等待办公室裁定。', 'A dispute is already awaiting the office.');
-  if (action === 'DECIDE_DISPUTE' && task.hasPendingDispute === false)
+  if (action === 'DECIDE_DISPUTE' && task.hasPendingDispute !== true)
     return pending('没有待裁定的退单。', 'There is no dispute to decide.');
-  if (action === 'DECIDE_PAUSE' && task.hasPendingPause === false)
+  if (action === 'DECIDE_PAUSE' && task.hasPendingPause !== true)
     return pending('没有待审批的挂起申请。', 'There is no pause request to decide.');
-  if (action === 'RESUME' && task.paused === false) return busy('任务没有挂起，无需恢复。', 'The task is not paused.');
+  if (action === 'RESUME' && task.paused !== true) return busy('任务没有挂起，无需恢复。', 'The task is not paused.');
   if (action === 'REQUEST_PAUSE' && (task.paused === true || task.hasPendingPause === true))
     return busy('任务已挂起或已有挂起申请在审批中。', 'The task is already paused or a pause awaits a decision.');
   if ((action === 'REQUEST_CLOSURE' || action === 'REQUEST_EXTENSION') && task.paused === true)
@@ -237,7 +237,7 @@ export function refusal(actor: AccessActor | null | undefined, task: AccessTask,
       '任务挂起期间不能申请办结或延期，请先恢复推进。',
       'Resume the task before asking to close or extend it.',
     );
-  if (action === 'REOPEN' && task.reopenable === false)
+  if (action === 'REOPEN' && task.reopenable !== true)
     return busy('已超过回头看期限，不能重新打开。', 'The reopening period has ended.');
   if (action === 'REQUEST_EXTENSION' && task.hasPendingExtension === true) {
     return {

@@ -64,6 +64,7 @@ describe('the one access rule', () => {
       'REQUEST_EXTENSION',
       'REQUEST_CLOSURE',
       'REPLY_ORDER',
+      'REQUEST_PAUSE',
     ]);
     expect(allowedActions(dept('coop'), task)).toEqual(['REPORT']);
     expect(allowedActions(dept('other'), task)).toEqual([]);
@@ -77,7 +78,7 @@ describe('the one access rule', () => {
 
   it('prints its role table for api/README.md', () => {
     const md = accessTableMarkdown();
-    expect(md.split('\n')).toHaveLength(2 + 12);
+    expect(md.split('\n')).toHaveLength(2 + 18);
     expect(md).toContain('| ACKNOWLEDGE | 签收 | LEAD | ASSIGNED |');
   });
 });

@@ -43,7 +43,14 @@ function expectLabelled(name: VocabularyName, codes: Iterable<string>) {
   expect(missing, `${name} has no label for`).toEqual([]);
 }
 
-const workflowSources = ['workflows/reformTask.ts', 'workflows/planSupervision.ts'].map(read).join('\n');
+const workflowSources = [
+  'workflows/reformTask.ts',
+  'workflows/taskCommands.ts',
+  'workflows/taskResponsibility.ts',
+  'workflows/planSupervision.ts',
+]
+  .map(read)
+  .join('\n');
 const domainTypes = read('domain/types.ts');
 const workflowTypes = read('workflows/types.ts');
 const schema = read('prisma/schema.prisma');
