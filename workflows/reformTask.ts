@@ -11,16 +11,7 @@
  * twice. All I/O (projection to the read model, notices) goes through
  * activities.
  */
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  proxyActivities,
-  proxyLocalActivities,
-  patched,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { DubanActivities } from '../activities/types';
 import {
   addCalendarDays,
@@ -56,58 +47,14 @@ import type {
   TaskStatus,
 } from './types';
 
-const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
-const {
+import {
+  deliverNotice,
   loadCalendar,
   loadPlanSettings,
-  projectTask: projectTaskV1,
-} = proxyActivities<DubanActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: RETRY,
-});
-/**
- * The projection is a short, idempotent write to the read model that every
- * command waits for. From 'projection-as-activity' on it is a regular
- * activity again: as a local activity, its result and an Update that arrived
- * while it ran could be taken in one order the first time and in the other on
- * replay (the soak's "Activity machine does not handle TimerCanceled": a
- * handler scheduled deliverNotice right after its projection resolved, while
- * the main loop answered the Update's wake-up). A regular activity's result
- * comes in its own workflow task, in history order both times. Histories
- * between the two patches keep the local activity.
- */
-const { projectTask: projectTaskLocal } = proxyLocalActivities<DubanActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: RETRY,
-});
-/** Histories recorded before the change (tests/fixtures/histories) scheduled it as a normal activity. */
-const projectTask: DubanActivities['projectTask'] = (input) =>
-  patched('projection-as-activity')
-    ? projectTaskV1(input)
-    : patched('projection-as-local-activity')
-      ? projectTaskLocal(input)
-      : projectTaskV1(input);
-/** Notices may take a while (many recipients, slow SMTP) but heartbeat: a dead worker is noticed in seconds. */
-const { deliverNotice } = proxyActivities<DubanActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry: RETRY,
-});
-
-/**
- * Which execution of the workflow makes a projection, for the read model to
- * order writes by (activities/index.ts): the run's start (a continued-as-new run
- * starts its history over), the history length when the workflow task started,
- * and that task's time. The history length alone repeats: every retry of a
- * failing workflow task, and the task that replaces one lost in an engine
- * restart, starts at the same event id as the attempt before it, whose local
- * activities may still be writing. A later attempt starts later.
- */
-function projectionOrder(): string {
-  const info = workflowInfo();
-  const pad = (n: number, width: number) => String(Math.max(0, Math.floor(n))).padStart(width, '0');
-  return [pad(info.runStartTime.getTime(), 15), pad(info.historyLength, 10), pad(Date.now(), 15)].join('.');
-}
+  projectTask,
+  projectTaskV1,
+  projectionOrder,
+} from './taskActivities';
 
 /** Continue as new well before history gets large; the state is small and carried whole. */
 const MAX_HISTORY_EVENTS = 2_000;
