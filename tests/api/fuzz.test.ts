@@ -22,12 +22,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { ACCESS_RULES, refusal, type AccessActor, type TaskAction } from '../../domain/access.ts';
-import type { Role, TaskStatus } from '../../domain/types.ts';
+import type { Role } from '../../domain/types.ts';
 import { savePlan, startPlanWorkflows, type SavedPlan } from '../../services/plans.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { schema } from '../../api/schema/index.ts';
 import { FIELD_LABELS } from '../../api/messages.ts';
 import { startServer, type RunningServer } from '../../api/server.ts';
+import { accessTaskOf, TASK_ACCESS_SELECT } from '../../api/access.ts';
 import { hashPassword } from '../../api/auth.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import {
@@ -480,18 +481,9 @@ function actorOf(role: RoleName): AccessActor | null {
   return u ? { userId: u.id, role: u.role, departmentId: u.departmentId } : null;
 }
 
+/** The task as the API's side of the one access rule reads it (api/access.ts). */
 async function accessTask(taskId: string) {
-  const row = await prisma.task.findUniqueOrThrow({
-    where: { id: taskId },
-    include: { cooperators: true, extensions: { where: { status: 'PENDING' } } },
-  });
-  return {
-    status: row.status as TaskStatus,
-    leadDepartmentId: row.leadDepartmentId,
-    cooperatingDepartmentIds: row.cooperators.map((c) => c.departmentId),
-    hasPendingExtension: row.extensions.length > 0,
-    hasPendingClosure: row.status === 'CLOSURE_REQUESTED',
-  };
+  return accessTaskOf(await prisma.task.findUniqueOrThrow({ where: { id: taskId }, select: TASK_ACCESS_SELECT }));
 }
 
 interface Case {
