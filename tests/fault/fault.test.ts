@@ -409,8 +409,9 @@ describe('fault injection (npm start, SIGKILL of engine / main / both)', () => {
       connection = await Connection.connect({ address: `127.0.0.1:${enginePort}` });
       client = new Client({ connection });
       let verdict = await verify({ prisma: db(), client, records, mails: smtp.mails, webhooks: hooks.posts });
-      // Notices still being delivered, a projection still running: give the system a moment to settle.
-      for (let i = 0; i < 15 && verdict.problems.length; i++) {
+      // Notices still being delivered, a projection still running, or one whose worker was killed
+      // (retried after its 20 s start-to-close timeout and backoff): give the system time to settle.
+      for (let i = 0; i < 30 && verdict.problems.length; i++) {
         await sleep(2_000);
         verdict = await verify({ prisma: db(), client, records, mails: smtp.mails, webhooks: hooks.posts });
       }
