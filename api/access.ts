@@ -16,6 +16,7 @@ import {
 } from '../domain/access.ts';
 import type { TaskStatus } from '../domain/types.ts';
 import { shanghaiDate } from '../domain/calendar.ts';
+import { responsibilityFacts } from '../domain/responsibility.ts';
 import type { ResponsibilityView } from '../workflows/types.ts';
 import type { Context, SessionUser } from './context.ts';
 import { DubanError, notFound, unauthenticated } from './errors.ts';
@@ -65,7 +66,9 @@ export function accessTaskOf(row: TaskAccessRow): AccessTask {
     dueDate: row.dueDate ?? null,
     ...(row.extensions ? { hasPendingExtension: row.extensions.some((e) => e.status === 'PENDING') } : {}),
     hasPendingClosure: row.status === 'CLOSURE_REQUESTED',
-    ...responsibilityFacts(row),
+    ...(row.responsibility === undefined
+      ? {}
+      : responsibilityFacts(row.status, responsibilityOf(row), shanghaiDate(Date.now()))),
   };
 }
 
@@ -77,17 +80,6 @@ export function responsibilityOf(row: { responsibility?: string | null }): Parti
   } catch {
     return {};
   }
-}
-
-function responsibilityFacts(row: TaskAccessRow): Partial<AccessTask> {
-  if (row.responsibility === undefined) return {};
-  const r = responsibilityOf(row);
-  return {
-    hasPendingDispute: !!r.dispute,
-    paused: !!r.pause,
-    hasPendingPause: !!r.pendingPause,
-    ...(row.status === 'CLOSED' ? { reopenable: !!r.reopenUntil && r.reopenUntil >= shanghaiDate(Date.now()) } : {}),
-  };
 }
 
 export function canSeeTaskRow(user: SessionUser | null, row: TaskAccessRow): boolean {

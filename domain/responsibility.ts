@@ -31,6 +31,25 @@ export interface Refusal {
   en: string;
 }
 
+/** What the access rule needs to know of 退单, 挂起 and 回头看 (domain/access.ts `AccessTask`). */
+export function responsibilityFacts(
+  status: string,
+  r: {
+    dispute?: unknown;
+    pause?: unknown;
+    pendingPause?: unknown;
+    reopenUntil?: IsoDate | null;
+  },
+  today: IsoDate,
+): { hasPendingDispute: boolean; paused: boolean; hasPendingPause: boolean; reopenable?: boolean } {
+  return {
+    hasPendingDispute: !!r.dispute,
+    paused: !!r.pause,
+    hasPendingPause: !!r.pendingPause,
+    ...(status === 'CLOSED' ? { reopenable: !!r.reopenUntil && compareDates(today, r.reopenUntil) <= 0 } : {}),
+  };
+}
+
 // ─── 退单 ────────────────────────────────────────────────────────────────────
 
 /** The last day the office has to decide a dispute raised on `raisedOn`. */

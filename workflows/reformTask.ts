@@ -33,7 +33,8 @@ import type { Instant } from '../domain/types';
 import * as defs from './definitions';
 import { reject } from './reject';
 import { registerCommands } from './taskCommands';
-import { registerResponsibility, responsibilityAccess, responsibilityView } from './taskResponsibility';
+import { registerResponsibility, responsibilityView } from './taskResponsibility';
+import { responsibilityFacts } from '../domain/responsibility';
 import type { TaskRuntime } from './taskRuntime';
 import type {
   Actor,
@@ -310,7 +311,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
     dueDate: state.dueDate,
     hasPendingExtension: !!state.pendingExtension,
     hasPendingClosure: !!state.pendingClosure,
-    ...(respOn ? responsibilityAccess(state, today()) : {}),
+    ...(respOn ? responsibilityFacts(state.status, state, today()) : {}),
   });
   const requireText = (value: string | undefined, what: string, whatZh: string) => {
     if (typeof value !== 'string' || !value.trim())

@@ -36,24 +36,9 @@ export function responsibilityView(state: TaskState): ResponsibilityView {
   };
 }
 
-/** The facts the access rule needs about 退单, 挂起 and 回头看. */
-export function responsibilityAccess(state: TaskState, today: string) {
-  return {
-    hasPendingDispute: !!state.dispute,
-    paused: !!state.pause,
-    hasPendingPause: !!state.pendingPause,
-    ...(state.status === 'CLOSED'
-      ? { reopenable: !!state.reopenUntil && compareDates(today, state.reopenUntil) <= 0 }
-      : {}),
-  };
-}
-
 export function registerResponsibility(rt: TaskRuntime) {
   const { state, onUpdate, commit, transition, today, nowIso, requireAllowed, requireText, requireDate } = rt;
   const rules = () => state.responsibilityRules ?? {};
-  const waitReady = async () => {
-    if (!rt.checksAtChange()) await condition(rt.isReady);
-  };
   const lead = () => (state.leadDepartmentId ? [state.leadDepartmentId] : []);
   const tell = (
     kind: 'DISPUTED' | 'DISPUTE_DECIDED' | 'DISPUTE_OVERDUE' | 'PAUSE_ENDED' | 'REOPENED',
@@ -78,7 +63,7 @@ export function registerResponsibility(rt: TaskRuntime) {
   onUpdate(
     defs.disputeUpdate,
     async (cmd) => {
-      await waitReady();
+      if (!rt.checksAtChange()) await condition(rt.isReady);
       const raisedOn = today();
       state.dispute = {
         id: uuid4(),
@@ -109,7 +94,7 @@ export function registerResponsibility(rt: TaskRuntime) {
   onUpdate(
     defs.decideDisputeUpdate,
     async (cmd) => {
-      await waitReady();
+      if (!rt.checksAtChange()) await condition(rt.isReady);
       const dispute = state.dispute!;
       state.dispute = null;
       const from = state.leadDepartmentId;
@@ -157,7 +142,7 @@ export function registerResponsibility(rt: TaskRuntime) {
   onUpdate(
     defs.requestPauseUpdate,
     async (cmd) => {
-      await waitReady();
+      if (!rt.checksAtChange()) await condition(rt.isReady);
       state.pendingPause = {
         id: uuid4(),
         requestedBy: cmd.actor.userId,
@@ -185,7 +170,7 @@ export function registerResponsibility(rt: TaskRuntime) {
   onUpdate(
     defs.decidePauseUpdate,
     async (cmd) => {
-      await waitReady();
+      if (!rt.checksAtChange()) await condition(rt.isReady);
       const req = state.pendingPause!;
       state.pendingPause = null;
       if (cmd.approve) {
@@ -223,7 +208,7 @@ export function registerResponsibility(rt: TaskRuntime) {
   onUpdate(
     defs.resumeUpdate,
     async (cmd) => {
-      await waitReady();
+      if (!rt.checksAtChange()) await condition(rt.isReady);
       return endPause(today(), cmd.actor, cmd.reason?.trim() || undefined);
     },
     {
@@ -263,7 +248,7 @@ export function registerResponsibility(rt: TaskRuntime) {
   onUpdate(
     defs.reopenUpdate,
     async (cmd) => {
-      await waitReady();
+      if (!rt.checksAtChange()) await condition(rt.isReady);
       const closedOn = state.closedOn;
       const change = transition('IN_PROGRESS');
       const before = state.dueDate;
