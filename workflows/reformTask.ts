@@ -29,7 +29,7 @@ import { planEscalation, type EscalationNotice } from '../domain/escalation';
 import { isFormalNotice, orderReplyBy } from '../domain/orders';
 import { parseCadenceCode } from '../domain/cadence';
 import { assessHealth, nextHealthChange, weekStart, type HealthInput } from '../domain/health';
-import type { Instant } from '../domain/types';
+import { DEFAULT_SCHEDULE_RULES, type Instant } from '../domain/types';
 import * as defs from './definitions';
 import { reject } from './reject';
 import { registerCommands } from './taskCommands';
@@ -421,7 +421,7 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
    * the last look (state.light, before this look updates it).
    */
   async function weeklyLook(ended: ReturnType<typeof health>): Promise<void> {
-    const after = state.schedule?.escalateAfterYellowWeeks ?? 2;
+    const after = state.schedule?.escalateAfterYellowWeeks ?? DEFAULT_SCHEDULE_RULES.escalateAfterYellowWeeks;
     if (!scheduleMode() || after <= 0 || state.status === 'DRAFT') return;
     const week = weekStart(today());
     const mark = state.weekMark;
