@@ -2,11 +2,13 @@
  * The read model: `projectTask` writes a task workflow's state into the
  * database so that it converges to exactly what the workflow did (ARCHITECTURE.md rule 1).
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { Context } from '@temporalio/activity';
-import type { PrismaClient } from '../prisma/client.ts';
+import { sqliteConnection, type PrismaClient } from '../prisma/client.ts';
 import { displayHealth } from '../domain/health.ts';
 import { endOfDay, shanghaiInstant } from '../domain/calendar.ts';
+import { projectionStatements, sqlTime, type ProjectionStatements } from './projectionStatements.ts';
 import type { ProjectTaskInput } from './types.ts';
 
 /** The start of a day in Asia/Shanghai, as the read model stores a day (assignedAt, doneAt). */
@@ -96,282 +98,192 @@ export function createProjection(prisma: PrismaClient) {
     log?.write();
   }
 
-  async function writeProjection(
-    { task, event, extra = {}, resync = false }: ProjectTaskInput,
-    log: ProjectionLogEntry | null,
-  ): Promise<void> {
-    const seq = task.seq;
-    const attempt = task.attempt ?? 0;
-    // A write without an order (an activity scheduled before orders existed) loses to every write with one.
-    const order = task.order ?? '';
-    await prisma.$transaction(async (tx) => {
-      if (log) {
-        const before = await tx.task.findUnique({
-          where: { id: task.taskId },
-          select: { projectionSeq: true, projectionAttempt: true, projectionOrder: true },
-        });
-        log.before = before ? [before.projectionSeq, before.projectionAttempt, before.projectionOrder] : null;
-      }
-      const updated = await tx.task.updateMany({
-        where: {
-          id: task.taskId,
-          OR: [{ projectionOrder: { lt: order } }, { projectionOrder: order, projectionSeq: { lte: seq } }],
-        },
-        data: {
-          status: task.status,
-          health: displayHealth(task),
-          escalationLevel: task.escalationLevel,
-          leadDepartmentId: task.leadDepartmentId,
-          dueDate: task.dueDate,
-          progress: task.progress,
-          assignedAt: shanghaiMidnight(task.assignedOn),
-          acknowledgedAt: shanghaiMidnight(task.acknowledgedOn),
-          closedAt: task.status === 'CLOSED' ? new Date(event.at) : null,
-          needsAssignment: task.leadDepartmentId === null,
-          ...(extra.cancelReason ? { cancelReason: extra.cancelReason } : {}),
-          ...(task.reportCadence !== undefined ? { reportCadence: task.reportCadence } : {}),
-          ...(task.responsibility !== undefined ? { responsibility: JSON.stringify(task.responsibility) } : {}),
-          projectionSeq: seq,
-          projectionAttempt: attempt,
-          projectionOrder: order,
-        },
-      });
-      if (log) log.applied = updated.count;
-      // An older write (a straggler of a lost workflow task) changes nothing.
-      if (updated.count === 0) return;
-      // A resync keeps its own seq's rows (it has no event of its own) and removes those above.
-      const mine = { taskId: task.taskId, seq: resync ? { gt: seq } : { gte: seq } };
-      const phantomReports = await tx.progressReport.findMany({ where: mine, select: { id: true } });
-      // 佐证材料 of a report or closure that never happened are free again (attachable to the real one).
-      const phantomClosures = await tx.closureReview.findMany({ where: mine, select: { id: true } });
-      if (phantomReports.length)
-        await tx.evidence.updateMany({
-          where: { reportId: { in: phantomReports.map((r) => r.id) } },
-          data: { reportId: null },
-        });
-      if (phantomClosures.length)
-        await tx.evidence.updateMany({
-          where: { closureId: { in: phantomClosures.map((c) => c.id) } },
-          data: { closureId: null },
-        });
-      if (phantomReports.length) {
-        await tx.indicatorActual.deleteMany({ where: { reportId: { in: phantomReports.map((r) => r.id) } } });
-        await tx.progressReport.deleteMany({ where: mine });
-      }
-      const removed = [
-        phantomReports.length,
-        (await tx.taskEvent.deleteMany({ where: mine })).count,
-        (await tx.extensionRequest.deleteMany({ where: mine })).count,
-        (await tx.closureReview.deleteMany({ where: mine })).count,
-        (await tx.instruction.deleteMany({ where: mine })).count,
-      ];
-      if (log) log.removed = removed;
-
-      await tx.taskCooperator.deleteMany({ where: { taskId: task.taskId } });
-      await tx.taskCooperator.createMany({
-        data: task.cooperatingDepartmentIds.map((departmentId, i) => ({
-          taskId: task.taskId,
-          departmentId,
-          sortOrder: i,
-        })),
-      });
-      await tx.milestone.deleteMany({ where: { taskId: task.taskId } });
-      await tx.milestone.createMany({
-        data: task.milestones.map((m) => ({
-          taskId: task.taskId,
-          text: m.title ?? m.dueDate,
-          dueDate: m.dueDate,
-          doneAt: shanghaiMidnight(m.completedOn),
-        })),
-      });
-      // Pending requests are state: a request the workflow no longer holds (the task was
-      // cancelled, or another request took its place) is closed, and a decision the
-      // workflow never committed is undone.
-      const held = (r: { id?: string } | null) => (r?.id ? { id: { not: r.id } } : {});
-      await tx.extensionRequest.updateMany({
-        where: { taskId: task.taskId, status: 'PENDING', seq: { lte: seq }, ...held(task.pendingExtension) },
-        data: { status: 'WITHDRAWN' },
-      });
-      await tx.closureReview.updateMany({
-        where: { taskId: task.taskId, status: 'PENDING', seq: { lte: seq }, ...held(task.pendingClosure) },
-        data: { status: 'WITHDRAWN' },
-      });
-      // A resync keeps its own seq's rows: a request made at that seq and decided by a lost
-      // workflow task is pending again too (seq <= N, not < N).
-      if (task.pendingExtension) {
-        await tx.extensionRequest.updateMany({
-          where: { id: task.pendingExtension.id, seq: { lte: seq } },
-          data: { status: 'PENDING', decidedById: null, decidedAt: null, decisionReason: null },
-        });
-      }
-      if (task.pendingClosure) {
-        await tx.closureReview.updateMany({
-          where: { id: task.pendingClosure.id, seq: { lte: seq } },
-          data: { status: 'PENDING', reviewerId: null, reason: null, decidedAt: null },
-        });
-      }
-
-      // 督办单 follow the workflow: the ones it holds open have its status (a reply or a
-      // closing it never committed is undone); when the task ends, every open one closes.
-      for (const o of task.orders ?? []) {
-        await tx.supervisionOrder.updateMany({
-          where: { id: o.id },
-          data: {
-            status: o.status,
-            closedAt: null,
-            closedById: null,
-            ...(o.status === 'ISSUED' ? { reply: null, repliedById: null, repliedAt: null } : {}),
-          },
-        });
-      }
-      if (task.status === 'CLOSED' || task.status === 'CANCELLED') {
-        await tx.supervisionOrder.updateMany({
-          where: { taskId: task.taskId, status: { not: 'CLOSED' } },
-          data: { status: 'CLOSED', closedAt: new Date(event.at), seq },
-        });
-      }
-
-      if (resync) return;
-      await tx.taskEvent.create({
-        data: {
-          id: event.id,
-          taskId: task.taskId,
-          seq,
-          at: new Date(event.at),
-          actorId: event.actor?.userId ?? null,
-          actorRole: event.actor?.role ?? null,
-          kind: event.kind,
-          fromStatus: event.fromStatus ?? null,
-          toStatus: event.toStatus ?? null,
-          reason: event.reason ?? null,
-          data: JSON.stringify(event.data ?? {}),
-        },
-      });
-      const r = extra.report;
-      if (r) {
-        const submittedAt = new Date(event.at);
-        const round =
-          r.kind === 'REPORT'
-            ? await tx.supervisionRound.findFirst({
-                where: { planId: task.planId, status: 'OPEN', opensAt: { lte: submittedAt } },
-                orderBy: { opensAt: 'desc' },
-              })
-            : null;
-        const dueEnd = round ? new Date(endOfDay(round.reportDueDate)) : null;
-        await tx.progressReport.create({
-          data: {
-            id: r.id,
-            taskId: task.taskId,
-            seq,
-            roundId: round?.id ?? null,
-            departmentId: r.departmentId,
-            authorId: r.authorId,
-            kind: r.kind,
-            progress: r.progress,
-            narrative: r.narrative,
-            problems: r.problems ?? null,
-            nextSteps: r.nextSteps ?? null,
-            submittedAt,
-            // A periodic report (报送频次) is judged against its period; a round's report against the round.
-            onTime: r.onTime ?? (dueEnd ? submittedAt < dueEnd : true),
-            dueOn: r.dueOn ?? null,
-          },
-        });
-        if (r.actuals.length) {
-          await tx.indicatorActual.createMany({
-            data: r.actuals.map((a) => ({
-              indicatorId: a.indicatorId,
-              reportId: r.id,
-              value: a.value,
-              recordedAt: submittedAt,
-            })),
-          });
-        }
-      }
-      // A decision on no request (two decisions accepted at once, before 'update-checks-at-change')
-      // records its event only: failing it would hold back every later projection of the task.
-      const x = extra.extension?.id ? extra.extension : undefined;
-      if (x) {
-        const data = {
-          status: x.status,
-          decidedById: x.decidedBy ?? null,
-          decidedAt: x.decidedAt ? new Date(x.decidedAt) : null,
-          decisionReason: x.decisionReason ?? null,
-        };
-        await tx.extensionRequest.upsert({
-          where: { id: x.id },
-          update: data,
-          create: {
-            id: x.id,
-            taskId: task.taskId,
-            seq,
-            requestedById: x.requestedBy,
-            currentDueDate: x.currentDueDate,
-            requestedDueDate: x.requestedDueDate,
-            reason: x.reason,
-            createdAt: new Date(x.at),
-            ...data,
-          },
-        });
-      }
-      if (r?.evidenceIds?.length)
-        await tx.evidence.updateMany({
-          where: { id: { in: r.evidenceIds }, taskId: task.taskId },
-          data: { reportId: r.id },
-        });
-      const c = extra.closure?.id ? extra.closure : undefined;
-      if (c?.evidenceIds?.length)
-        await tx.evidence.updateMany({
-          where: { id: { in: c.evidenceIds }, taskId: task.taskId },
-          data: { closureId: c.id },
-        });
-      if (c) {
-        const data = {
-          status: c.status,
-          reviewerId: c.reviewerId ?? null,
-          reason: c.reason ?? null,
-          decidedAt: c.decidedAt ? new Date(c.decidedAt) : null,
-        };
-        await tx.closureReview.upsert({
-          where: { id: c.id },
-          update: data,
-          create: {
-            id: c.id,
-            taskId: task.taskId,
-            seq,
-            requestedById: c.requestedBy,
-            summary: c.summary,
-            createdAt: new Date(c.at),
-            ...data,
-          },
-        });
-      }
-      const o = extra.order;
-      if (o) {
-        const at = new Date(event.at);
-        await tx.supervisionOrder.updateMany({
-          where: { id: o.id },
-          data:
-            o.status === 'REPLIED'
-              ? { status: 'REPLIED', reply: o.text ?? null, repliedById: o.by, repliedAt: at, seq }
-              : { status: 'CLOSED', closedById: o.by, closedAt: at, seq },
-        });
-      }
-      const ins = extra.instruction;
-      if (ins) {
-        await tx.instruction.create({
-          data: {
-            id: ins.id,
-            taskId: task.taskId,
-            seq,
-            authorId: ins.authorId,
-            text: ins.text,
-            createdAt: new Date(event.at),
-          },
-        });
-      }
-    });
+  async function writeProjection(input: ProjectTaskInput, log: ProjectionLogEntry | null): Promise<void> {
+    const db = await sqliteConnection(prisma);
+    const st = projectionStatements(db);
+    // Prisma's interactive transactions hold this connection between awaits: wait until none is
+    // open, then write everything in one synchronous transaction (nothing can interleave).
+    for (let waited = 0; db.inTransaction; waited += 2) {
+      if (waited > 30_000) throw new Error('projectTask: the database connection stayed in a transaction for 30 s');
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    db.transaction(() => writeRows(st, input, log)).immediate();
   }
 
   return { projectTask };
+}
+
+function writeRows(
+  st: ProjectionStatements,
+  { task, event, extra = {}, resync = false }: ProjectTaskInput,
+  log: ProjectionLogEntry | null,
+): void {
+  const seq = task.seq;
+  const attempt = task.attempt ?? 0;
+  const taskId = task.taskId;
+  // A write without an order (an activity scheduled before orders existed) loses to every write with one.
+  const order = task.order ?? '';
+  const eventAt = sqlTime(event.at);
+  if (log) {
+    const before = st.before.get(taskId) as
+      { projectionSeq: number; projectionAttempt: number; projectionOrder: string } | undefined;
+    log.before = before ? [before.projectionSeq, before.projectionAttempt, before.projectionOrder] : null;
+  }
+  const updated = st.updateTask.run({
+    taskId,
+    status: task.status,
+    health: displayHealth(task),
+    escalationLevel: task.escalationLevel,
+    leadDepartmentId: task.leadDepartmentId,
+    dueDate: task.dueDate,
+    progress: task.progress,
+    assignedAt: sqlTime(shanghaiMidnight(task.assignedOn)),
+    acknowledgedAt: sqlTime(shanghaiMidnight(task.acknowledgedOn)),
+    closedAt: task.status === 'CLOSED' ? eventAt : null,
+    needsAssignment: task.leadDepartmentId === null ? 1 : 0,
+    cancelReason: extra.cancelReason || null,
+    setCadence: task.reportCadence !== undefined ? 1 : 0,
+    reportCadence: task.reportCadence ?? null,
+    responsibility: task.responsibility !== undefined ? JSON.stringify(task.responsibility) : null,
+    seq,
+    attempt,
+    order,
+    now: sqlTime(Date.now()),
+  });
+  if (log) log.applied = updated.changes;
+  // An older write (a straggler of a lost workflow task) changes nothing.
+  if (updated.changes === 0) return;
+  // A resync keeps its own seq's rows (it has no event of its own) and removes those above.
+  const mine = { taskId, minSeq: resync ? seq + 1 : seq };
+  st.freeReportEvidence.run(mine);
+  st.freeClosureEvidence.run(mine);
+  st.deleteActuals.run(mine);
+  const removed = [
+    st.deleteReports.run(mine).changes,
+    st.deleteEvents.run(mine).changes,
+    st.deleteExtensions.run(mine).changes,
+    st.deleteClosures.run(mine).changes,
+    st.deleteInstructions.run(mine).changes,
+  ];
+  if (log) log.removed = removed;
+
+  // Cooperators and milestones are replaced whole, when they changed.
+  const coop = (st.cooperators.all(taskId) as { departmentId: string }[]).map((r) => r.departmentId);
+  if (coop.join('\0') !== task.cooperatingDepartmentIds.join('\0')) {
+    st.deleteCooperators.run(taskId);
+    task.cooperatingDepartmentIds.forEach((d, i) => st.insertCooperator.run(taskId, d, i));
+  }
+  const milestones = task.milestones.map((m) => [
+    m.title ?? m.dueDate,
+    m.dueDate ?? null,
+    sqlTime(shanghaiMidnight(m.completedOn)),
+  ]);
+  const held = st.milestones.all(taskId) as { text: string; dueDate: string | null; doneAt: string | null }[];
+  if (JSON.stringify(held.map((m) => [m.text, m.dueDate, m.doneAt])) !== JSON.stringify(milestones)) {
+    st.deleteMilestones.run(taskId);
+    for (const [text, dueDate, doneAt] of milestones)
+      st.insertMilestone.run(randomUUID(), taskId, text, dueDate, doneAt);
+  }
+  // Pending requests are state: a request the workflow no longer holds (the task was
+  // cancelled, or another request took its place) is closed, and a decision the
+  // workflow never committed is undone.
+  st.withdrawExtensions.run({ taskId, seq, held: task.pendingExtension?.id ?? null });
+  st.withdrawClosures.run({ taskId, seq, held: task.pendingClosure?.id ?? null });
+  // A resync keeps its own seq's rows: a request made at that seq and decided by a lost
+  // workflow task is pending again too (seq <= N, not < N).
+  if (task.pendingExtension?.id) st.repend.extension.run(task.pendingExtension.id, seq);
+  if (task.pendingClosure?.id) st.repend.closure.run(task.pendingClosure.id, seq);
+
+  // 督办单 follow the workflow: the ones it holds open have its status (a reply or a
+  // closing it never committed is undone); when the task ends, every open one closes.
+  for (const o of task.orders ?? []) {
+    if (o.status === 'ISSUED') st.orderReissued.run(o.id);
+    else st.orderHeld.run(o.status, o.id);
+  }
+  if (task.status === 'CLOSED' || task.status === 'CANCELLED') st.closeOrders.run(eventAt, seq, taskId);
+
+  if (resync) return;
+  st.insertEvent.run({
+    id: event.id,
+    taskId,
+    seq,
+    at: eventAt,
+    actorId: event.actor?.userId ?? null,
+    actorRole: event.actor?.role ?? null,
+    kind: event.kind,
+    fromStatus: event.fromStatus ?? null,
+    toStatus: event.toStatus ?? null,
+    reason: event.reason ?? null,
+    data: JSON.stringify(event.data ?? {}),
+  });
+  const r = extra.report;
+  if (r) {
+    const submittedAt = new Date(event.at);
+    const round =
+      r.kind === 'REPORT'
+        ? (st.openRound.get(task.planId, sqlTime(submittedAt)) as { id: string; reportDueDate: string } | undefined)
+        : undefined;
+    const dueEnd = round ? new Date(endOfDay(round.reportDueDate)) : null;
+    st.insertReport.run({
+      id: r.id,
+      taskId,
+      seq,
+      roundId: round?.id ?? null,
+      departmentId: r.departmentId,
+      authorId: r.authorId,
+      kind: r.kind,
+      progress: r.progress,
+      narrative: r.narrative,
+      problems: r.problems ?? null,
+      nextSteps: r.nextSteps ?? null,
+      submittedAt: eventAt,
+      // A periodic report (报送频次) is judged against its period; a round's report against the round.
+      onTime: (r.onTime ?? (dueEnd ? submittedAt < dueEnd : true)) ? 1 : 0,
+      dueOn: r.dueOn ?? null,
+    });
+    for (const a of r.actuals) st.insertActual.run(randomUUID(), a.indicatorId, r.id, a.value, eventAt);
+  }
+  // A decision on no request (two decisions accepted at once, before 'update-checks-at-change')
+  // records its event only: failing it would hold back every later projection of the task.
+  const x = extra.extension?.id ? extra.extension : undefined;
+  if (x) {
+    st.upsertExtension.run({
+      id: x.id,
+      taskId,
+      seq,
+      requestedById: x.requestedBy,
+      currentDueDate: x.currentDueDate ?? null,
+      requestedDueDate: x.requestedDueDate,
+      reason: x.reason,
+      createdAt: sqlTime(x.at),
+      status: x.status,
+      decidedById: x.decidedBy ?? null,
+      decidedAt: x.decidedAt ? sqlTime(x.decidedAt) : null,
+      decisionReason: x.decisionReason ?? null,
+    });
+  }
+  for (const id of r?.evidenceIds ?? []) st.linkReportEvidence.run(r!.id, id, taskId);
+  const c = extra.closure?.id ? extra.closure : undefined;
+  for (const id of c?.evidenceIds ?? []) st.linkClosureEvidence.run(c!.id, id, taskId);
+  if (c) {
+    st.upsertClosure.run({
+      id: c.id,
+      taskId,
+      seq,
+      requestedById: c.requestedBy,
+      summary: c.summary,
+      createdAt: sqlTime(c.at),
+      status: c.status,
+      reviewerId: c.reviewerId ?? null,
+      reason: c.reason ?? null,
+      decidedAt: c.decidedAt ? sqlTime(c.decidedAt) : null,
+    });
+  }
+  const o = extra.order;
+  if (o) {
+    if (o.status === 'REPLIED') st.replyOrder.run(o.text ?? null, o.by, eventAt, seq, o.id);
+    else st.closeOrder.run(o.by, eventAt, seq, o.id);
+  }
+  const ins = extra.instruction;
+  if (ins) st.insertInstruction.run(ins.id, taskId, seq, ins.authorId, ins.text, eventAt);
 }
