@@ -9,7 +9,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
+import { savePlan, startPlanWorkflows, type SavedPlan } from '../../services/plans.ts';
 import { addCalendarDays, shanghaiDate } from '../../domain/calendar.ts';
 import { hashPassword } from '../../api/auth.ts';
 import { startServer, type RunningServer } from '../../api/server.ts';
