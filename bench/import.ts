@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parsePlanText } from '../activities/import.ts';
+import { parsePlanText } from '../services/import.ts';
 import { parseDocument, type Block } from '../domain/parser/index.ts';
-import { savePlan } from '../activities/plans.ts';
+import { savePlan } from '../services/plans.ts';
 import { createPrisma, prepareDatabase } from '../prisma/client.ts';
 
 const seedDir = fileURLToPath(new URL('../tests/fixtures/seeds/', import.meta.url));

@@ -11,11 +11,11 @@ import { performance } from 'node:perf_hooks';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
-import { savePlan, startPlanWorkflows } from '../activities/plans.ts';
+import { savePlan, startPlanWorkflows } from '../services/plans.ts';
 import type { ParsedPlan } from '../domain/parser/index.ts';
 import { createPrisma, prepareDatabase } from '../prisma/client.ts';
-import { ENGINE_BIN } from '../scripts/runtime.ts';
-import { WORKFLOWS_PATH } from '../scripts/worker.ts';
+import { ENGINE_BIN } from '../runtime/temporal.ts';
+import { WORKFLOWS_PATH } from '../runtime/worker.ts';
 import { loadConfig } from '../temporal.config.ts';
 import { assignUpdate, taskWorkflowId } from '../workflows/definitions.ts';
 

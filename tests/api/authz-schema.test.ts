@@ -36,6 +36,7 @@ import { startServer, type RunningServer } from '../../api/server.ts';
 import { hashPassword } from '../../api/auth.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { freshDatabase, postGraphQL, type GraphQLResponse } from '../support/harness.ts';
+import { sessionTokens } from './sessions.ts';
 
 const README = fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'api', 'README.md'), 'utf8');
 
@@ -379,15 +380,8 @@ beforeAll(async () => {
     { prisma, config: db.config, temporal: undefined, events },
     { port: 0, host: '127.0.0.1', feedIntervalMs: 60_000 },
   );
-  for (const role of ROLES) {
-    if (role === 'anonymous') continue;
-    const r = await gql(
-      `mutation($u: String!) { login(username: $u, password: "test-password") { ... on MutationLoginSuccess { data { token } } } }`,
-      { u: role },
-      'anonymous',
-    );
-    tokens[role] = r.data.login.data.token;
-  }
+  const signedIn = ROLES.filter((r) => r !== 'anonymous');
+  Object.assign(tokens, await sessionTokens(server.url, signedIn));
 }, 60_000);
 
 afterAll(async () => {

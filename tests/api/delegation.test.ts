@@ -9,7 +9,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { savePlan, startPlanWorkflows, type SavedPlan } from '../../activities/plans.ts';
+import { savePlan, startPlanWorkflows, type SavedPlan } from '../../services/plans.ts';
 import { addCalendarDays, shanghaiDate } from '../../domain/calendar.ts';
 import { hashPassword } from '../../api/auth.ts';
 import { startServer, type RunningServer } from '../../api/server.ts';
@@ -23,6 +23,7 @@ import {
   testPlan,
   type RunningTestWorker,
 } from '../support/harness.ts';
+import { sessionTokens } from './sessions.ts';
 import { keepHistories } from '../support/histories.ts';
 
 let env: TestWorkflowEnvironment;
@@ -107,13 +108,7 @@ beforeAll(async () => {
   worker = await runTestWorker(env, db.config.temporal.taskQueue, { prisma, config: db.config });
   await startPlanWorkflows(env.client, db.config.temporal.taskQueue, saved, '代理测试方案');
   server = await startServer({ prisma, config: db.config, temporal: env.client }, { port: 0, host: '127.0.0.1' });
-  for (const u of ['zhangsan', 'lisi', 'wangwu', 'office']) {
-    const r = await gql(
-      `mutation($u: String!) { login(username: $u, password: "test-password") { ... on MutationLoginSuccess { data { token } } } }`,
-      { u },
-    );
-    tokens[u] = r.data.login.data.token;
-  }
+  Object.assign(tokens, await sessionTokens(server.url, ['zhangsan', 'lisi', 'wangwu', 'office']));
   for (let i = 0; (await prisma.taskEvent.count({ where: { kind: 'CREATED' } })) < 1; i++) {
     if (i > 300) throw new Error('task workflow did not start');
     await new Promise((r) => setTimeout(r, 100));

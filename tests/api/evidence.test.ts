@@ -16,6 +16,7 @@ import { contentDisposition } from '../../api/evidence.ts';
 import { startServer, type RunningServer } from '../../api/server.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { freshDatabase, postGraphQL, seedOrg, type Org } from '../support/harness.ts';
+import { sessionTokens } from './sessions.ts';
 
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, 1, 2, 3]);
 const pdf = (text = '') => new TextEncoder().encode(`%PDF-1.4\n${text}\n%%EOF\n`);
@@ -116,17 +117,17 @@ beforeAll(async () => {
     { prisma, config: db.config, temporal: undefined },
     { port: 0, host: '127.0.0.1', feedIntervalMs: 60_000 },
   );
-  const login = `mutation($u: String!) { login(username: $u, password: "test-password") { ... on MutationLoginSuccess { data { token } } } }`;
-  for (const [who, username] of Object.entries({
-    a: 'dept01',
-    b: 'dept02',
-    c: 'dept03',
-    office: 'office',
-    supervisor: 'supervisor',
-    admin: 'admin',
-  })) {
-    tokens[who] = (await postGraphQL(server.url, login, { u: username })).data.login.data.token;
-  }
+  Object.assign(
+    tokens,
+    await sessionTokens(server.url, {
+      a: 'dept01',
+      b: 'dept02',
+      c: 'dept03',
+      office: 'office',
+      supervisor: 'supervisor',
+      admin: 'admin',
+    }),
+  );
 }, 60_000);
 
 afterAll(async () => {

@@ -40,6 +40,7 @@ import {
   type GraphQLResponse,
   type RunningTestWorker,
 } from '../support/harness.ts';
+import { sessionTokens } from './sessions.ts';
 import { keepHistories } from '../support/histories.ts';
 import { retryingStart } from '../support/harness.ts';
 
@@ -126,15 +127,8 @@ beforeAll(async () => {
   worker = await runTestWorker(env, db.config.temporal.taskQueue, { prisma, config: db.config });
   await startPlanWorkflows(env.client, db.config.temporal.taskQueue, saved, '模糊测试方案');
   server = await startServer({ prisma, config: db.config, temporal: env.client }, { port: 0, host: '127.0.0.1' });
-  for (const role of ROLES) {
-    if (role === 'anonymous') continue;
-    const r = await gql(
-      `mutation($u: String!) { login(username: $u, password: "test-password") { ... on MutationLoginSuccess { data { token } } } }`,
-      { u: role },
-      'anonymous',
-    );
-    tokens[role] = r.data.login.data.token;
-  }
+  const signedIn = ROLES.filter((r) => r !== 'anonymous');
+  Object.assign(tokens, await sessionTokens(server.url, signedIn));
   for (let i = 0; (await prisma.taskEvent.count({ where: { kind: 'CREATED' } })) < states.length; i++) {
     if (i > 300) throw new Error('task workflows did not start');
     await new Promise((r) => setTimeout(r, 100));

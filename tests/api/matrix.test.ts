@@ -11,6 +11,7 @@ import { savePlan, startPlanWorkflows, type SavedPlan } from '../../services/pla
 import { startServer, type RunningServer } from '../../api/server.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { ENGINE_BIN, freshDatabase, seedOrg, workflowBundle, type Org, postGraphQL } from '../support/harness.ts';
+import { sessionTokens } from './sessions.ts';
 import { keepHistories } from '../support/histories.ts';
 import { retryingStart } from '../support/harness.ts';
 
@@ -82,13 +83,10 @@ beforeAll(async () => {
   running = worker.run();
   await startPlanWorkflows(env.client, db.config.temporal.taskQueue, saved, '权限测试方案');
   server = await startServer({ prisma, config: db.config, temporal: env.client }, { port: 0, host: '127.0.0.1' });
-  for (const u of ['admin', 'office', 'supervisor', 'dept01', 'dept02', 'dept03']) {
-    const r = await gql(
-      `mutation($u: String!) { login(username: $u, password: "test-password") { ... on MutationLoginSuccess { data { token } } } }`,
-      { u },
-    );
-    tokens[u] = r.data.login.data.token;
-  }
+  Object.assign(
+    tokens,
+    await sessionTokens(server.url, ['admin', 'office', 'supervisor', 'dept01', 'dept02', 'dept03']),
+  );
   // Wait until both workflows have projected their CREATED event.
   for (let i = 0; (await prisma.taskEvent.count({ where: { kind: 'CREATED' } })) < 2; i++) {
     if (i > 200) throw new Error('task workflows did not start');

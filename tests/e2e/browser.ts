@@ -1,13 +1,14 @@
 /**
- * Browser-test plumbing: the app as a child process on a fresh data dir, Debian's
- * Chromium through playwright-core, signing in, and screenshots of every page.
+ * Browser-test plumbing: the app as a child process on a fresh data dir (with its
+ * GraphQL API for setting the scene), Debian's Chromium through playwright-core,
+ * signing in, submitting a task's action forms, and screenshots of every page.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { Connection } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection.js';
 import { PASSWORD } from './app.ts';
@@ -27,7 +28,32 @@ export interface RunningApp {
   engineAddress?: string;
   /** Everything the app process printed so far (stdout and stderr). */
   output(): string;
+  /** A GraphQL operation as the user of the session `token` (none when empty): its data; GraphQL errors throw. */
+  gql<T>(token: string, query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** Sign in through the API: the session token. */
+  login(username: string, password?: string): Promise<string>;
   stop(): Promise<void>;
+}
+
+async function gql<T>(url: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data: T; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+async function login(url: string, username: string, password = PASSWORD): Promise<string> {
+  const d = await gql<{ login: { data: { token: string } } }>(
+    url,
+    '',
+    `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
+    { u: username, p: password },
+  );
+  return d.login.data.token;
 }
 
 /** A connection to the test engine that may call its TestService (the SDK's internal option, as TestWorkflowEnvironment sets it). */
@@ -116,6 +142,8 @@ export async function startAppProcess(env: Record<string, string> = {}, logName 
     dataDir,
     ...(engineAddress ? { engineAddress } : {}),
     output: () => log,
+    gql: (token, query, variables) => gql(url, token, query, variables),
+    login: (username, password) => login(url, username, password),
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -164,6 +192,28 @@ export async function signIn(page: Page, url: string, username: string, password
   await page.getByLabel('密码').fill(password);
   await page.getByRole('button', { name: '登录' }).click();
   await page.getByTestId('signed-in-as').waitFor({ state: 'attached' });
+}
+
+/**
+ * Fill a form (by its accessible name), press `button`, confirm, and return the
+ * text of `result`: by default the success above a task's actions or the form's
+ * own status or error banner.
+ */
+export async function act(
+  page: Page,
+  form: string,
+  button: string,
+  fill: Record<string, string> = {},
+  result = (f: Locator) =>
+    page.locator('[data-testid=action-result] [role=status]').or(f.locator('[role=status], [role=alert]')),
+): Promise<string> {
+  const f = page.getByRole('form', { name: form });
+  for (const [label, value] of Object.entries(fill)) await f.getByLabel(label, { exact: true }).fill(value);
+  await f.getByRole('button', { name: button, exact: true }).click();
+  await f.getByRole('button', { name: '确认', exact: true }).click();
+  const shown = result(f);
+  await shown.first().waitFor({ timeout: 20_000 });
+  return (await shown.first().textContent()) ?? '';
 }
 
 export async function shot(page: Page, name: string, fullPage = true): Promise<void> {

@@ -24,26 +24,6 @@ let app: RunningApp;
 let browser: Browser;
 let taskTitle = '';
 
-async function gql<T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-const token = async (u: string) =>
-  (
-    await gql<{ login: { data: { token: string } } }>(
-      '',
-      `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-      { u, p: PASSWORD },
-    )
-  ).login.data.token;
-
 async function shot(page: Page, name: string, locator?: string) {
   fs.mkdirSync(OUT, { recursive: true });
   const file = path.join(OUT, `${name}.png`);
@@ -53,11 +33,11 @@ async function shot(page: Page, name: string, locator?: string) {
 
 beforeAll(async () => {
   [app, browser] = await Promise.all([startAppProcess({}, 'app-delegation'), launchBrowser()]);
-  const office = await token('office');
-  const admin = await token('admin');
+  const office = await app.login('office');
+  const admin = await app.login('admin');
   const dept = async (name: string) =>
     (
-      await gql<{ createDepartment: { data: { id: string } } }>(
+      await app.gql<{ createDepartment: { data: { id: string } } }>(
         admin,
         `mutation ($n: String!) { createDepartment(name: $n) { ... on MutationCreateDepartmentSuccess { data { id } } } }`,
         { n: name },
@@ -65,7 +45,7 @@ beforeAll(async () => {
     ).createDepartment.data.id;
   const health = await dept('县卫健局');
   const finance = await dept('县财政局');
-  const imported = await gql<{ importPlan: { data: { plan: { id: string } } } }>(
+  const imported = await app.gql<{ importPlan: { data: { plan: { id: string } } } }>(
     office,
     `mutation ($text: String!) { importPlan(text: $text) { ... on MutationImportPlanSuccess { data { plan { id } } } ... on DubanError { code message } } }`,
     { text: PLAN },
@@ -75,7 +55,7 @@ beforeAll(async () => {
     ['zhangsan', '张三', health],
     ['wangwu', '王五', finance],
   ]) {
-    await gql(
+    await app.gql(
       admin,
       `mutation ($u: String!, $n: String!, $d: ID) { createUser(username: $u, displayName: $n, password: "${PASSWORD}", role: DEPARTMENT, departmentId: $d) { __typename } }`,
       { u, n, d },
@@ -83,7 +63,7 @@ beforeAll(async () => {
   }
   let task: { taskId: string; title: string } | undefined;
   for (let i = 0; i < 100 && !task; i++) {
-    const t = await gql<{ tasks: { edges: { node: { taskId: string; title: string; status: string } }[] } }>(
+    const t = await app.gql<{ tasks: { edges: { node: { taskId: string; title: string; status: string } }[] } }>(
       office,
       `query ($p: ID!) { tasks(filter: { planId: $p }) { edges { node { taskId title status } } } }`,
       { p: planId },
@@ -92,7 +72,7 @@ beforeAll(async () => {
     if (!task) await new Promise((r) => setTimeout(r, 300));
   }
   taskTitle = task!.title;
-  const assigned = await gql<{ assignTask: { __typename: string } }>(
+  const assigned = await app.gql<{ assignTask: { __typename: string } }>(
     office,
     `mutation ($t: ID!, $d: ID!) { assignTask(taskId: $t, leadDepartmentId: $d) { __typename ... on DubanError { message } } }`,
     { t: task!.taskId, d: health },

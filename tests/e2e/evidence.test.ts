@@ -15,7 +15,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { PASSWORD } from './app.ts';
 import { SHOTS, launchBrowser, newUserPage, signIn, startAppProcess, type RunningApp } from './browser.ts';
 
 const DESKTOP = { width: 1440, height: 900 };
@@ -35,24 +34,6 @@ let app: RunningApp;
 let browser: Browser;
 let taskId = '';
 
-async function gql<T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-async function token(username: string, password = PASSWORD): Promise<string> {
-  const d = await gql<{ login: { data: { token: string } } }>(
-    '',
-    `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-    { u: username, p: password },
-  );
-  return d.login.data.token;
-}
 async function shot(page: Page, name: string): Promise<void> {
   for (const dir of OUT) {
     fs.mkdirSync(dir, { recursive: true });
@@ -62,27 +43,27 @@ async function shot(page: Page, name: string): Promise<void> {
 
 beforeAll(async () => {
   [app, browser] = await Promise.all([startAppProcess({}, 'app-evidence'), launchBrowser()]);
-  const office = await token('office');
-  const admin = await token('admin');
-  const imported = await gql<{ importPlan: { data: { plan: { id: string } } } }>(
+  const office = await app.login('office');
+  const admin = await app.login('admin');
+  const imported = await app.gql<{ importPlan: { data: { plan: { id: string } } } }>(
     office,
     `mutation ($text: String!) { importPlan(text: $text) { ... on MutationImportPlanSuccess { data { plan { id } } } } }`,
     { text: PLAN_TEXT },
   );
   const planId = imported.importPlan.data.plan.id;
-  const d = await gql<{ tasks: { edges: { node: { taskId: string; leadDepartment: { id: string } | null } }[] } }>(
+  const d = await app.gql<{ tasks: { edges: { node: { taskId: string; leadDepartment: { id: string } | null } }[] } }>(
     office,
     `query ($p: ID!) { tasks(filter: { planId: $p }, first: 5) { edges { node { taskId leadDepartment { id } } } } }`,
     { p: planId },
   );
   const node = d.tasks.edges.find((e) => e.node.leadDepartment)!.node;
   taskId = node.taskId;
-  await gql(
+  await app.gql(
     admin,
     `mutation ($d: ID!) { createUser(username: "evdept", displayName: "佐证联络员", password: "evdept-pass-2026", role: DEPARTMENT, departmentId: $d) { __typename } }`,
     { d: node.leadDepartment!.id },
   );
-  const assigned = await gql<{ assignTask: { __typename: string } }>(
+  const assigned = await app.gql<{ assignTask: { __typename: string } }>(
     office,
     `mutation ($t: ID!, $d: ID!) { assignTask(taskId: $t, leadDepartmentId: $d, dueDate: "2030-12-31") { __typename } }`,
     { t: taskId, d: node.leadDepartment!.id },

@@ -7,7 +7,6 @@
  * its own user arrived.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD } from './app.ts';
 import { startAppProcess, type RunningApp } from './browser.ts';
 
 let app: RunningApp;
@@ -18,19 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.stop();
 }, 30_000);
-
-async function login(username: string): Promise<string> {
-  const res = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      query: `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-      variables: { u: username, p: PASSWORD },
-    }),
-  });
-  const body = (await res.json()) as { data: { login: { data: { token: string } } } };
-  return body.data.login.data.token;
-}
 
 /** Open an SSE subscription, wait until the server has accepted it, then close the connection. */
 async function openAndClose(token: string, query: string): Promise<void> {
@@ -49,7 +35,7 @@ async function openAndClose(token: string, query: string): Promise<void> {
 
 describe('live updates', () => {
   it('closed subscriptions release their listeners: no MaxListenersExceededWarning after 15 page changes', async () => {
-    const token = await login('office');
+    const token = await app.login('office');
     for (let i = 0; i < 15; i++) {
       await openAndClose(token, 'subscription { notificationReceived { id } }');
       await openAndClose(token, 'subscription { taskChanged { taskId } }');

@@ -10,7 +10,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { PASSWORD } from './app.ts';
-import { SHOTS, launchBrowser, newUserPage, signIn, startAppProcess, type RunningApp } from './browser.ts';
+import {
+  SHOTS,
+  act as actOnForm,
+  launchBrowser,
+  newUserPage,
+  signIn,
+  startAppProcess,
+  type RunningApp,
+} from './browser.ts';
 
 const PHONE = { width: 390, height: 844 };
 const DIR = path.join(SHOTS, 'responsibility');
@@ -24,25 +32,6 @@ const isoDay = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(
 let app: RunningApp;
 let browser: Browser;
 const tasks: string[] = [];
-
-async function gql<T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-async function token(username: string, password = PASSWORD): Promise<string> {
-  const d = await gql<{ login: { data: { token: string } } }>(
-    '',
-    `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-    { u: username, p: password },
-  );
-  return d.login.data.token;
-}
 
 /** A signed-in phone page that collects page errors and failed responses. */
 async function phone(username: string, password = PASSWORD) {
@@ -62,16 +51,10 @@ async function openTask(page: Page, id: string): Promise<void> {
   await page.getByText('正在加载…').first().waitFor({ state: 'detached', timeout: 15_000 });
 }
 
-/** Fill a form, submit, confirm; the success or error it shows. */
+/** actOnForm (browser.ts) on a form scrolled into view first; the success or error it shows. */
 async function act(page: Page, form: string, button: string, fill: Record<string, string> = {}): Promise<string> {
-  const f = page.getByRole('form', { name: form });
-  await f.scrollIntoViewIfNeeded();
-  for (const [label, value] of Object.entries(fill)) await f.getByLabel(label, { exact: true }).fill(value);
-  await f.getByRole('button', { name: button, exact: true }).click();
-  await f.getByRole('button', { name: '确认', exact: true }).click();
-  const result = page.locator('[data-testid=action-result] [role=status]').or(f.locator('[role=status], [role=alert]'));
-  await result.first().waitFor({ timeout: 20_000 });
-  return (await result.first().textContent()) ?? '';
+  await page.getByRole('form', { name: form }).scrollIntoViewIfNeeded();
+  return actOnForm(page, form, button, fill);
 }
 
 async function snap(page: Page, name: string): Promise<void> {
@@ -84,13 +67,13 @@ async function snap(page: Page, name: string): Promise<void> {
 beforeAll(async () => {
   fs.rmSync(DIR, { recursive: true, force: true });
   [app, browser] = await Promise.all([startAppProcess({}, 'app-responsibility'), launchBrowser()]);
-  const office = await token('office');
-  const imported = await gql<{ importPlan: { data: { plan: { id: string } } } }>(
+  const office = await app.login('office');
+  const imported = await app.gql<{ importPlan: { data: { plan: { id: string } } } }>(
     office,
     `mutation ($text: String!) { importPlan(text: $text) { ... on MutationImportPlanSuccess { data { plan { id } } } } }`,
     { text: PLAN_TEXT },
   );
-  const d = await gql<{ tasks: { edges: { node: { taskId: string; leadDepartment: { id: string } | null } }[] } }>(
+  const d = await app.gql<{ tasks: { edges: { node: { taskId: string; leadDepartment: { id: string } | null } }[] } }>(
     office,
     `query ($p: ID!) { tasks(filter: { planId: $p }, first: 100) { edges { node { taskId leadDepartment { id } } } } }`,
     { p: imported.importPlan.data.plan.id },
@@ -99,8 +82,8 @@ beforeAll(async () => {
   const dept = led[0]!.node.leadDepartment!.id;
   const mine = led.filter((e) => e.node.leadDepartment!.id === dept).slice(0, 2);
   expect(mine).toHaveLength(2);
-  const admin = await token('admin');
-  await gql(
+  const admin = await app.login('admin');
+  await app.gql(
     admin,
     `mutation ($u: String!, $p: String!, $d: ID) { createUser(username: $u, displayName: "联络员李四", password: $p, role: DEPARTMENT, departmentId: $d) { __typename } }`,
     { u: DEPT.username, p: DEPT.password, d: dept },
@@ -108,7 +91,7 @@ beforeAll(async () => {
   const due = isoDay(Date.now() + 60 * 86_400_000);
   for (const e of mine) {
     tasks.push(e.node.taskId);
-    await gql(
+    await app.gql(
       office,
       `mutation ($id: ID!, $d: ID!, $due: String) { assignTask(taskId: $id, leadDepartmentId: $d, dueDate: $due) { __typename } }`,
       { id: e.node.taskId, d: dept, due },

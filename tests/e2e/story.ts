@@ -14,33 +14,17 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { expect } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { DESKTOP, PHONE, advanceClock, engineNow, newUserPage, shot, signIn } from './browser.ts';
+import { DESKTOP, PHONE, act, advanceClock, engineNow, newUserPage, shot, signIn } from './browser.ts';
 
 const TITLE = '远程医疗协作网';
 const DAY = 86_400_000;
 const isoDay = (d: Date) => new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 
-/** Fill a task action's form, submit, confirm, and return the result (success above the actions, or the form's error). */
-async function act(page: Page, form: string, button: string, fill: Record<string, string> = {}): Promise<string> {
-  const f = page.getByRole('form', { name: form });
-  for (const [label, value] of Object.entries(fill)) await f.getByLabel(label, { exact: true }).fill(value);
-  await f.getByRole('button', { name: button, exact: true }).click();
-  await f.getByRole('button', { name: '确认', exact: true }).click();
-  const result = page.locator('[data-testid=action-result] [role=status]').or(f.locator('[role=status], [role=alert]'));
-  await result.first().waitFor({ timeout: 20_000 });
-  return (await result.first().textContent()) ?? '';
-}
-
-/** The same for a 督办单's form, whose result is said above the orders (the form goes once the order changes). */
-async function actOrder(page: Page, form: string, button: string, fill: Record<string, string> = {}): Promise<string> {
-  const f = page.getByRole('form', { name: form });
-  for (const [label, value] of Object.entries(fill)) await f.getByLabel(label, { exact: true }).fill(value);
-  await f.getByRole('button', { name: button, exact: true }).click();
-  await f.getByRole('button', { name: '确认', exact: true }).click();
-  const result = page.locator('[data-testid=order-result] [role=status]').or(f.locator('[role=alert]'));
-  await result.first().waitFor({ timeout: 20_000 });
-  return (await result.first().textContent()) ?? '';
-}
+/** act() on a 督办单's form, whose result is said above the orders (the form goes once the order changes). */
+const actOrder = (page: Page, form: string, button: string, fill: Record<string, string> = {}): Promise<string> =>
+  act(page, form, button, fill, (f) =>
+    page.locator('[data-testid=order-result] [role=status]').or(f.locator('[role=alert]')),
+  );
 
 async function statusOf(page: Page): Promise<string> {
   return (await page.getByTestId('task-status').textContent()) ?? '';

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { PASSWORD } from './app.ts';
-import { SHOTS, launchBrowser, newUserPage, signIn, startAppProcess, type RunningApp } from './browser.ts';
+import { SHOTS, act, launchBrowser, newUserPage, signIn, startAppProcess, type RunningApp } from './browser.ts';
 
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -83,37 +83,6 @@ async function watched(username: string | null, viewport: { width: number; heigh
   });
   if (username) await signIn(u.page, app.url, username, password);
   return { page: u.page, problems, close: () => u.context.close() } satisfies Watched;
-}
-
-async function gql<T>(token: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const res = await fetch(`${app.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
-async function token(username: string, password = PASSWORD): Promise<string> {
-  const d = await gql<{ login: { data: { token: string } } }>(
-    '',
-    `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { ... on MutationLoginSuccess { data { token } } } }`,
-    { u: username, p: password },
-  );
-  return d.login.data.token;
-}
-
-/** Fill a form, submit, confirm; the result (a success above the actions or the form's own banner). */
-async function act(page: Page, form: string, button: string, fill: Record<string, string> = {}): Promise<string> {
-  const f = page.getByRole('form', { name: form });
-  for (const [label, value] of Object.entries(fill)) await f.getByLabel(label, { exact: true }).fill(value);
-  await f.getByRole('button', { name: button, exact: true }).click();
-  await f.getByRole('button', { name: '确认', exact: true }).click();
-  const result = page.locator('[data-testid=action-result] [role=status]').or(f.locator('[role=status], [role=alert]'));
-  await result.first().waitFor({ timeout: 20_000 });
-  return (await result.first().textContent()) ?? '';
 }
 
 /** What a page must never show, measured in the page: raw codes and English, elements wider than the screen. */
@@ -187,14 +156,14 @@ beforeAll(async () => {
   fs.rmSync(WALK_SHOTS, { recursive: true, force: true });
   [app, browser] = await Promise.all([startAppProcess({}, 'app-walk'), launchBrowser()]);
   // The plan, imported through the API (the import page itself is walked and previewed below).
-  const office = await token('office');
-  const imported = await gql<{ importPlan: { data: { plan: { id: string } } } }>(
+  const office = await app.login('office');
+  const imported = await app.gql<{ importPlan: { data: { plan: { id: string } } } }>(
     office,
     `mutation ($text: String!) { importPlan(text: $text) { ... on MutationImportPlanSuccess { data { plan { id } } } ... on DubanError { code message } } }`,
     { text: PLAN_TEXT },
   );
   planId = imported.importPlan.data.plan.id;
-  const d = await gql<{
+  const d = await app.gql<{
     tasks: {
       edges: { node: { taskId: string; title: string; leadDepartment: { id: string; name: string } | null } }[];
     };
@@ -278,9 +247,9 @@ describe('the walk: every form, every page, every role, both widths', () => {
     await expect
       .poll(() => page.getByTestId('board-result').textContent(), { timeout: 20_000 })
       .toContain(`已交办给「${DEPT.dept}」`);
-    const office = await token('office');
+    const office = await app.login('office');
     const assign = async (title: string, due: string | null) => {
-      const r = await gql<{ assignTask: { code?: string; message?: string } }>(
+      const r = await app.gql<{ assignTask: { code?: string; message?: string } }>(
         office,
         `mutation ($id: ID!, $d: ID!, $due: String) { assignTask(taskId: $id, leadDepartmentId: $d, dueDate: $due) { __typename ... on DubanError { code message } } }`,
         { id: ids[title], d: deptId, due },

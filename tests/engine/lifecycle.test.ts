@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { engineArgs } from '../../runtime/temporal.ts';
 import { freePort, launcher } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'duban-lifecycle-'));
@@ -16,8 +17,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function engine(args: string[]): { p: ChildProcess; stderr: () => string } {
-  const p = spawn(launcher, ['server', 'start-dev', '--headless', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+function engine(opts: { port: number; dbFile: string }): { p: ChildProcess; stderr: () => string } {
+  const p = spawn(launcher, engineArgs(opts), { stdio: ['ignore', 'ignore', 'pipe'] });
   procs.push(p);
   let err = '';
   p.stderr!.on('data', (d) => (err += d));
@@ -46,11 +47,11 @@ describe('engine lifecycle', () => {
   it('refuses a database file another engine holds, and takes it over after that engine is killed -9', async () => {
     const db = join(dir, 'locked.db');
     const port1 = await freePort();
-    const first = engine(['--port', String(port1), '--db-filename', db]);
+    const first = engine({ port: port1, dbFile: db });
     await listening(port1);
 
     const t0 = Date.now();
-    const second = engine(['--port', String(await freePort()), '--db-filename', db]);
+    const second = engine({ port: await freePort(), dbFile: db });
     const res = await exited(second.p);
     expect(res.code).toBe(3);
     expect(Date.now() - t0).toBeLessThan(8000);
@@ -59,7 +60,7 @@ describe('engine lifecycle', () => {
     first.p.kill('SIGKILL');
     await exited(first.p);
     const port3 = await freePort();
-    const third = engine(['--port', String(port3), '--db-filename', db]);
+    const third = engine({ port: port3, dbFile: db });
     await listening(port3);
     third.p.kill('SIGTERM');
     expect((await exited(third.p)).code).toBe(0);
@@ -73,7 +74,7 @@ describe('engine lifecycle', () => {
       [
         '-e',
         `const { spawn } = require('node:child_process');
-         const c = spawn(${JSON.stringify(launcher)}, ['server', 'start-dev', '--headless', '--port', '${port}', '--parent-pid', String(process.pid)], { stdio: 'ignore' });
+         const c = spawn(${JSON.stringify(launcher)}, [...${JSON.stringify(engineArgs({ port }))}, '--parent-pid', String(process.pid)], { stdio: 'ignore' });
          console.log(c.pid);
          setInterval(() => {}, 1000);`,
       ],
@@ -101,7 +102,7 @@ describe('engine lifecycle', () => {
   it('exits 0 on SIGTERM and on SIGINT', async () => {
     for (const sig of ['SIGTERM', 'SIGINT'] as const) {
       const port = await freePort();
-      const e = engine(['--port', String(port), '--db-filename', join(dir, `${sig}.db`)]);
+      const e = engine({ port, dbFile: join(dir, `${sig}.db`) });
       await listening(port);
       e.p.kill(sig);
       expect((await exited(e.p)).code).toBe(0);

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Client, Connection } from '@temporalio/client';
+import { engineArgs } from '../../runtime/temporal.ts';
 import { freePort, launcher, uid, workflowsPath } from './helpers';
 import * as wfs from './workflows';
 
@@ -16,9 +17,7 @@ afterAll(() => {
 });
 
 async function startEngine(port: number): Promise<ChildProcess> {
-  const p = spawn(launcher, ['server', 'start-dev', '--headless', '--port', String(port), '--log-level', 'error'], {
-    stdio: 'ignore',
-  });
+  const p = spawn(launcher, engineArgs({ port, extra: ['--log-level', 'error'] }), { stdio: 'ignore' });
   procs.push(p);
   for (let i = 0; i < 200; i++) {
     try {
