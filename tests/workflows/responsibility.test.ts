@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { savePlan, startTaskWorkflows, type SavedPlan } from '../../activities/plans.ts';
+import { savePlan, startTaskWorkflows, type SavedPlan } from '../../services/plans.ts';
 import { createCalendar } from '../../domain/calendar.ts';
 import type { ParsedPlan } from '../../domain/parser/index.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
