@@ -293,6 +293,22 @@ export async function startPlanWorkflows(
 
 const alreadyStarted = (err: unknown) => err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError';
 
+/** A saved task's workflow input: what the task's reformTask workflow starts from. */
+export function taskWorkflowInput(saved: SavedPlan, t: SavedPlan['tasks'][number], createdBy?: Actor): ReformTaskInput {
+  return {
+    taskId: t.id,
+    planId: saved.planId,
+    title: t.title,
+    leadDepartmentId: t.leadDepartmentId,
+    cooperatingDepartmentIds: t.cooperatingDepartmentIds,
+    dueDate: t.dueDate,
+    milestones: t.milestones,
+    indicators: t.indicators,
+    ...(t.reportCadence ? { reportCadence: t.reportCadence } : {}),
+    createdBy,
+  };
+}
+
 /** One reformTask workflow per task of the plan (a task whose workflow exists is left alone). */
 export async function startTaskWorkflows(
   client: Client,
@@ -301,20 +317,12 @@ export async function startTaskWorkflows(
   createdBy?: Actor,
 ): Promise<void> {
   for (const t of saved.tasks) {
-    const input: ReformTaskInput = {
-      taskId: t.id,
-      planId: saved.planId,
-      title: t.title,
-      leadDepartmentId: t.leadDepartmentId,
-      cooperatingDepartmentIds: t.cooperatingDepartmentIds,
-      dueDate: t.dueDate,
-      milestones: t.milestones,
-      indicators: t.indicators,
-      ...(t.reportCadence ? { reportCadence: t.reportCadence } : {}),
-      createdBy,
-    };
     await client.workflow
-      .start('reformTask', { taskQueue, workflowId: taskWorkflowId(t.id), args: [input] })
+      .start('reformTask', {
+        taskQueue,
+        workflowId: taskWorkflowId(t.id),
+        args: [taskWorkflowInput(saved, t, createdBy)],
+      })
       .catch((err) => {
         if (!alreadyStarted(err)) throw err;
       });

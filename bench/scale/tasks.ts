@@ -3,12 +3,11 @@ import { performance } from 'node:perf_hooks';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createSession } from '../../api/auth.ts';
-import type { SavedPlan } from '../../services/plans.ts';
+import { taskWorkflowInput, type SavedPlan } from '../../services/plans.ts';
 import type { ParsedPlan } from '../../domain/parser/index.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { workflowBundle } from '../../runtime/worker.ts';
 import { assignUpdate, taskWorkflowId } from '../../workflows/definitions.ts';
-import type { ReformTaskInput } from '../../workflows/types.ts';
 import { lat, pct } from './proc.ts';
 
 export const LANES = Number(process.env.DUBAN_SCALE_LANES) || 32;
@@ -70,16 +69,7 @@ export async function startAndAssign(client: Client, saved: SavedPlan, from: num
     Array.from({ length: LANES }, async () => {
       for (let i = next++; i < to; i = next++) {
         const t = saved.tasks[i]!;
-        const input: ReformTaskInput = {
-          taskId: t.id,
-          planId: saved.planId,
-          title: t.title,
-          leadDepartmentId: t.leadDepartmentId,
-          cooperatingDepartmentIds: t.cooperatingDepartmentIds,
-          dueDate: t.dueDate,
-          milestones: t.milestones,
-          indicators: t.indicators,
-        };
+        const input = taskWorkflowInput(saved, t);
         const handle = await client.workflow.start('reformTask', {
           taskQueue: TASK_QUEUE,
           workflowId: taskWorkflowId(t.id),
