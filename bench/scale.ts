@@ -36,7 +36,7 @@ import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { savePlan, startPlanSupervision } from '../services/plans.ts';
 import { createPrisma } from '../prisma/client.ts';
-import { freePort } from '../runtime/temporal.ts';
+import { freePort, testServiceConnection } from '../runtime/temporal.ts';
 import { startApp, startTestEngine } from './scale/app.ts';
 import { ackMutation, gql, mixedClients, singleClient, timed } from './scale/load.ts';
 import { lat, loadavg, Meter } from './scale/proc.ts';
@@ -179,7 +179,7 @@ async function skippedPhase(): Promise<Record<string, unknown>> {
   // The app migrates the database (holding it exclusively meanwhile); the plan is written once it is ready.
   const app = await startApp({ DATA_DIR: dir, TEMPORAL_ADDRESS: address }, 'skipped');
   const prisma = createPrisma(`file:${path.join(dir, 'duban.db')}`);
-  const connection = await Connection.connect({ address });
+  const connection = await testServiceConnection(address);
   const client = new Client({ connection });
   try {
     const p = plan(TASKS, '2026-05-01');

@@ -4,6 +4,12 @@
  * WorkflowTaskFailed and reports the pending task's attempt in
  * DescribeWorkflowExecution. This sweep asks for every open task workflow
  * now and then and keeps the list that `health` and the admin page show.
+ *
+ * Cost at scale: a describe is answered by the engine alone; the state query
+ * that compares the read model with the workflow costs a workflow task on the
+ * worker (a replay when the workflow is not cached), so it is asked only of a
+ * workflow whose history or read model moved since its last consistent check.
+ * Sweeps are paced so that sweeping takes at most a third of the time.
  */
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client.ts';
@@ -32,6 +38,9 @@ export function watchStuckWorkflows(
 ): StuckWatcher {
   let current: StuckWorkflow[] = [];
   let running: Promise<StuckWorkflow[]> | null = null;
+  // workflowId → history length and projection seq when the read model last matched the workflow.
+  const consistent = new Map<string, { historyLength: number; seq: number }>();
+  let lastSweepMs = 0;
   async function sweepOnce(): Promise<StuckWorkflow[]> {
     // Open tasks, and tasks the read model shows closed lately: a close projected by a workflow
     // task that was lost leaves the workflow running under a closed-looking row.
@@ -45,8 +54,11 @@ export function watchStuckWorkflows(
       },
       select: { id: true, workflowId: true, projectionSeq: true },
     });
+    const t0 = Date.now();
     const found: StuckWorkflow[] = [];
     const queue = [...open];
+    const openIds = new Set(open.map((t) => t.workflowId!));
+    for (const id of consistent.keys()) if (!openIds.has(id)) consistent.delete(id);
     const worker = async () => {
       for (let t = queue.shift(); t; t = queue.shift()) {
         try {
@@ -68,9 +80,14 @@ export function watchStuckWorkflows(
           // projection that never landed: have the workflow re-project its state. (A projection
           // under way looks behind too; its resync waits for it and changes nothing.)
           if (attempt <= 1) {
+            const last = consistent.get(t.workflowId!);
+            if (last && last.historyLength === d.historyLength && last.seq === t.projectionSeq) continue;
             const h = client.workflow.getHandle(t.workflowId!);
             const state = await h.query(stateQuery);
-            if (t.projectionSeq !== state.seq) await h.signal(resyncSignal);
+            if (t.projectionSeq !== state.seq) {
+              consistent.delete(t.workflowId!);
+              await h.signal(resyncSignal);
+            } else consistent.set(t.workflowId!, { historyLength: d.historyLength, seq: t.projectionSeq });
           }
         } catch {
           // Not found or unreachable: the restart path (resumeMissingWorkflows) and health cover those.
@@ -79,20 +96,31 @@ export function watchStuckWorkflows(
     };
     await Promise.all(Array.from({ length: opts.concurrency ?? 4 }, worker));
     current = found;
+    lastSweepMs = Date.now() - t0;
     return found;
   }
   const sweep = () => (running ??= sweepOnce().finally(() => (running = null)));
-  // A workflow that jams shows up within a minute, and right after a (re)start.
-  const timer = setInterval(() => void sweep().catch(() => undefined), opts.intervalMs ?? 60_000);
-  timer.unref();
-  const first = setTimeout(() => void sweep().catch(() => undefined), opts.firstSweepMs ?? 10_000);
-  first.unref();
+  // A workflow that jams shows up within a minute (longer only when a sweep itself takes
+  // longer than a third of that), and right after a (re)start.
+  const intervalMs = opts.intervalMs ?? 60_000;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout>;
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void sweep()
+        .catch(() => undefined)
+        .finally(() => schedule(Math.max(intervalMs, 3 * lastSweepMs)));
+    }, ms);
+    timer.unref();
+  };
+  schedule(opts.firstSweepMs ?? 10_000);
   return {
     list: () => current,
     sweep,
     stop: () => {
-      clearInterval(timer);
-      clearTimeout(first);
+      stopped = true;
+      clearTimeout(timer);
     },
   };
 }

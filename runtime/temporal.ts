@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection.js';
 import type { DubanConfig } from '../temporal.config.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,6 +61,16 @@ export async function freePort(): Promise<number> {
     });
     srv.on('error', reject);
   });
+}
+
+/**
+ * A connection to an engine started with --time-skipping that may call its
+ * TestService (clock moves), through the SDK's internal option, as
+ * TestWorkflowEnvironment sets it. Used by the end-to-end tests and benchmarks.
+ */
+export async function testServiceConnection(address: string): Promise<Connection> {
+  const options = { address, [InternalConnectionOptionsSymbol]: { supportsTestService: true } };
+  return Connection.connect(options as Parameters<typeof Connection.connect>[0]);
 }
 
 /**

@@ -9,8 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { Connection } from '@temporalio/client';
-import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection.js';
+import { testServiceConnection } from '../../runtime/temporal.ts';
 import { PASSWORD } from './app.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -56,19 +55,13 @@ async function login(url: string, username: string, password = PASSWORD): Promis
   return d.login.data.token;
 }
 
-/** A connection to the test engine that may call its TestService (the SDK's internal option, as TestWorkflowEnvironment sets it). */
-async function testConnection(engineAddress: string): Promise<Connection> {
-  const options = { address: engineAddress, [InternalConnectionOptionsSymbol]: { supportsTestService: true } };
-  return Connection.connect(options as Parameters<typeof Connection.connect>[0]);
-}
-
 /**
  * Move the test engine's virtual clock forward (timers in between fire, in order).
  * Observed: a second move after tasks have closed sometimes never returns (the
  * engine does not become idle), so the story moves the clock once.
  */
 export async function advanceClock(engineAddress: string, ms: number, timeoutMs = 60_000): Promise<void> {
-  const connection = await testConnection(engineAddress);
+  const connection = await testServiceConnection(engineAddress);
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([
@@ -94,7 +87,7 @@ export async function advanceClock(engineAddress: string, ms: number, timeoutMs 
 }
 
 export async function engineNow(engineAddress: string): Promise<Date> {
-  const connection = await testConnection(engineAddress);
+  const connection = await testServiceConnection(engineAddress);
   try {
     const r = await connection.testService!.getCurrentTime({});
     return new Date(Number(r.time!.seconds) * 1000 + Math.floor((r.time!.nanos ?? 0) / 1e6));
