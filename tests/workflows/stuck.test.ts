@@ -63,7 +63,10 @@ beforeAll(async () => {
   env = await timeSkippingEnv('2026-02-02T08:00:00+08:00');
   testWorker = await runTestWorker(env, TASK_QUEUE, { prisma, config: db.config });
   await startTaskWorkflows(env.client, TASK_QUEUE, saved);
-  await waitFor('both tasks projected', async () => (await prisma.task.count({ where: { projectionSeq: { gt: 0 } } })) === 2);
+  await waitFor(
+    'both tasks projected',
+    async () => (await prisma.task.count({ where: { projectionSeq: { gt: 0 } } })) === 2,
+  );
   await waitFor('both workflows waiting', settled);
   // A client that records every query it sends, as the sweep's own.
   const client = new Client({
