@@ -1,6 +1,6 @@
 // Durability: loading the store (re-arming open executions) and the group commit before every answer.
 import { Exec, type ExecState } from './history.js';
-import { encode, decode, T } from './proto.js';
+import { encode, T } from './proto.js';
 import type { Engine } from './engine.js';
 import { armActivity } from './activityTask.js';
 import { fireTimer } from './commands.js';
@@ -12,9 +12,8 @@ export function load(eng: Engine): void {
   for (const st of stored) {
     const e = new Exec({ ...(st.state as ExecState), buffered: st.buffered });
     e.bufferedPersisted = st.buffered.length;
-    e.events = st.events.map((b) => decode(T.HistoryEvent(), b));
-    for (const b of st.events) e.historyBytes += b.length;
-    e.persisted = e.events.length;
+    e.historyInStore(st.eventCount, st.historyBytes);
+    eng.histories.adopt(e);
     e.s.sticky = undefined; // worker caches may be gone: always resend full history after a restart
     eng.runs.set(e.s.runId, e);
     const key = `${e.s.ns}\0${e.s.workflowId}`;
@@ -95,12 +94,13 @@ export function writeDirty(eng: Engine): void {
       for (const q of qs) q();
     }
     const newEvents = [];
-    for (let i = e.persisted; i < e.events.length; i++) {
+    const n = e.historyLength; // an unloaded history has nothing unwritten
+    for (let i = e.persisted; i < n; i++) {
       const data = encode(T.HistoryEvent(), e.events[i]);
       e.historyBytes += data.length;
       newEvents.push({ id: i + 1, data });
     }
-    e.persisted = e.events.length;
+    e.persisted = n;
     const { transientEvents: _t, ...wft } = e.s.wft ?? ({} as any);
     const buf = e.s.buffered;
     const resetBuffered = e.bufferedReset;
@@ -121,5 +121,6 @@ export function writeDirty(eng: Engine): void {
   }
   eng.dirty.clear();
   eng.store.commit(rows);
+  eng.histories.trim();
   eng.clock.requestSkipCheck();
 }

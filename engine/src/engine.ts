@@ -19,7 +19,8 @@
 import { randomUUID } from 'node:crypto';
 import { Clock } from './clock.js';
 import { Matching } from './matching.js';
-import type { Store } from './store.js';
+import { SqliteStore, type Store } from './store.js';
+import { HistoryCache } from './historyCache.js';
 import { type Exec, makeEvent } from './history.js';
 import { notFound, type Handler } from './grpc.js';
 import type { SaTypes } from './visibility.js';
@@ -45,6 +46,8 @@ export interface EngineOptions {
   namespaces?: string[];
   searchAttributes?: Record<string, string>;
   limits?: Partial<Limits>;
+  /** Encoded bytes of history kept decoded in memory (default 32 MiB; only with a SQLite store). */
+  historyCacheBytes?: number;
 }
 
 /** A legacy query waiting for its answer (queries.ts). */
@@ -60,6 +63,8 @@ export class Engine {
   readonly clock: Clock;
   readonly matching = new Matching(60_000);
   readonly store: Store;
+  /** Which executions keep their decoded history in memory (historyCache.ts). */
+  readonly histories: HistoryCache;
   readonly namespaces = new Map<string, Namespace>();
   readonly runs = new Map<string, Exec>();
   /** ns\0workflowId -> latest runId */
@@ -76,6 +81,10 @@ export class Engine {
 
   constructor(opts: EngineOptions) {
     this.store = opts.store;
+    this.histories = new HistoryCache(
+      opts.store,
+      opts.store instanceof SqliteStore ? (opts.historyCacheBytes ?? 32 * 1024 * 1024) : Infinity,
+    );
     this.limits = { ...defaultLimits, ...opts.limits };
     this.clock = new Clock(opts.timeSkipping);
     this.clock.isIdle = (credit) => this.isIdle(credit);

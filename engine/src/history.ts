@@ -135,8 +135,21 @@ export interface ExecRuntime {
   pendingQueries: (() => void)[];
 }
 
+/** Where an execution's decoded history comes from when it is not in memory (historyCache.ts). */
+export interface HistorySource {
+  load(e: Exec): any[];
+}
+
+let useTick = 0;
+
 export class Exec {
-  events: any[] = [];
+  /** The decoded history; null while it lives only in the store (loaded on first use). */
+  private decoded: any[] | null = [];
+  /** Set by the history cache for executions whose history may be unloaded. */
+  source?: HistorySource;
+  /** When the history was last used (for the cache's least-recently-used order). */
+  lastUsed = 0;
+  /** How many events are in the store. */
   persisted = 0;
   /** How many entries of s.buffered are already in the store. */
   bufferedPersisted = 0;
@@ -146,8 +159,37 @@ export class Exec {
   rt: ExecRuntime = { timers: new Map(), historyWaiters: new Set(), updates: new Map(), pendingQueries: [] };
   constructor(public s: ExecState) {}
 
+  /** The history, read from the store if it was unloaded. Never hold it across an await. */
+  get events(): any[] {
+    this.lastUsed = ++useTick;
+    if (this.decoded === null) this.decoded = this.source!.load(this);
+    return this.decoded;
+  }
+  set events(v: any[]) {
+    this.decoded = v;
+  }
+  /** Events in the history, without loading it. */
+  get historyLength(): number {
+    return this.decoded === null ? this.persisted : this.decoded.length;
+  }
+  get historyLoaded(): boolean {
+    return this.decoded !== null;
+  }
+  /** Drops the decoded history when every event of it is in the store; false when it cannot be dropped. */
+  unloadHistory(): boolean {
+    if (this.decoded === null || this.decoded.length !== this.persisted || !this.source) return false;
+    this.decoded = null;
+    return true;
+  }
+  /** Marks the history as stored only (at load after a restart). */
+  historyInStore(events: number, bytes: number): void {
+    this.decoded = null;
+    this.persisted = events;
+    this.historyBytes = bytes;
+  }
+
   get nextEventId(): number {
-    return this.events.length + 1;
+    return this.historyLength + 1;
   }
   get running(): boolean {
     return this.s.status === WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;

@@ -32,10 +32,10 @@ export async function getWorkflowExecutionHistory(eng: Engine, r: any, call: grp
         // client follows it to the next run.
         return { history: { events: [e.events[e.events.length - 1]] } };
       }
-    } else if (e.events.length >= from && (!r.waitNewEvent || e.events.length >= from)) {
+    } else if (e.historyLength >= from) {
       const events = e.events.slice(from - 1, from - 1 + pageSize);
       const next = from + events.length;
-      const more = next <= e.events.length || (r.waitNewEvent && e.running);
+      const more = next <= e.historyLength || (r.waitNewEvent && e.running);
       return { history: { events }, nextPageToken: more && events.length ? token({ n: next }) : undefined };
     } else if (!r.waitNewEvent || !e.running) {
       return { history: { events: [] } };
@@ -60,7 +60,7 @@ export async function getWorkflowExecutionHistory(eng: Engine, r: any, call: grp
 export function getWorkflowExecutionHistoryReverse(eng: Engine, r: any) {
   const e = eng.execOf(r.execution, r.namespace);
   const pageSize = r.maximumPageSize > 0 ? r.maximumPageSize : 1000;
-  let end = e.events.length;
+  let end = e.historyLength;
   if (r.nextPageToken?.length) end = parseToken(r.nextPageToken).n;
   const start = Math.max(0, end - pageSize);
   const events = e.events.slice(start, end).reverse();
@@ -75,14 +75,14 @@ export function execInfo(eng: Engine, e: Exec): any {
     startTime: ts(s.startTime),
     closeTime: s.closeTime ? ts(s.closeTime) : undefined,
     status: s.status,
-    historyLength: e.events.length,
+    historyLength: e.historyLength,
     parentNamespaceId: s.parent ? eng.namespaces.get(s.parent.ns)?.id : undefined,
     parentExecution: s.parent ? { workflowId: s.parent.workflowId, runId: s.parent.runId } : undefined,
     executionTime: ts(s.executionTime),
     memo: s.memo ?? { fields: {} },
     searchAttributes: { indexedFields: s.searchAttributes ?? {} },
     taskQueue: s.taskQueue,
-    stateTransitionCount: e.events.length,
+    stateTransitionCount: e.historyLength,
     historySizeBytes: e.historyBytes,
     executionDuration: s.closeTime ? msDur(s.closeTime - s.executionTime) : undefined,
     rootExecution: { workflowId: s.rootWorkflowId, runId: s.rootRunId },

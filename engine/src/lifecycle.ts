@@ -88,6 +88,7 @@ export function startExecution(
   if (!s.workflowId) throw invalid('workflow id is required');
   checkIdLength(s.workflowId);
   const e = new Exec(s);
+  eng.histories.adopt(e);
   eng.runs.set(runId, e);
   eng.current.set(`${ns}\0${s.workflowId}`, runId);
   const p = extra.parent;

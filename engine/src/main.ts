@@ -2,6 +2,9 @@
 //   duban-temporal server start-dev --port P --namespace N --ip IP [--db-filename F] ...
 //   duban-temporal <port> [--enable-time-skipping] ...   (test server)
 // Unknown flags are accepted and ignored so newer SDK versions keep working.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startEngine } from './server.js';
 import { DbLockedError } from './store.js';
 import type { Limits } from './engine.js';
@@ -57,11 +60,21 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     const value = Number(dc.slice(eq + 1).trim());
     if (eq > 0 && key && Number.isFinite(value)) limits[key] = value;
   }
+  // --history-cache-mb N (or DUBAN_ENGINE_HISTORY_CACHE_MB): decoded history kept in memory.
+  const cacheArg = get('history-cache-mb') ?? process.env.DUBAN_ENGINE_HISTORY_CACHE_MB;
+  const historyCacheMb = cacheArg === undefined || cacheArg === '' ? undefined : Number(cacheArg);
+  if (historyCacheMb !== undefined && !(historyCacheMb >= 0)) {
+    process.stderr.write(`--history-cache-mb must be a number of MiB >= 0, got "${cacheArg}"\n`);
+    process.exit(2);
+  }
   if (positional[0] === 'server' && positional[1] === 'start-dev') {
     opts = {
       port: Number(get('port') ?? 7233),
       host: get('ip') ?? '127.0.0.1',
-      dbFile: get('db-filename'),
+      // DUBAN_ENGINE_TMP_DB=1: a fresh database file even without --db-filename
+      // (so a conformance run exercises the store and the history cache).
+      dbFile: get('db-filename') ?? (process.env.DUBAN_ENGINE_TMP_DB === '1' ? tmpDb() : undefined),
+      historyCacheMb,
       timeSkipping: false,
       namespaces: flags.get('namespace') ?? [],
       searchAttributes,
@@ -77,11 +90,13 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     opts = {
       port: Number(positional[0]),
       host: '127.0.0.1',
+      dbFile: process.env.DUBAN_ENGINE_TMP_DB === '1' ? tmpDb() : undefined,
       timeSkipping: true,
       namespaces: [],
       searchAttributes,
       initialTime,
       limits,
+      historyCacheMb,
     };
   } else {
     process.stderr.write(
@@ -138,6 +153,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   process.on('unhandledRejection', (e) =>
     process.stderr.write(`duban-temporal: unhandled rejection: ${String((e as Error)?.stack ?? e)}\n`),
   );
+}
+
+function tmpDb(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'duban-engine-')), 'engine.db');
 }
 
 function alive(pid: number): boolean {

@@ -17,6 +17,8 @@ export interface StartOptions {
   initialTime?: number;
   /** Payload size limits (`--dynamic-config-value limit.blobSize.error=N` etc.). */
   limits?: Partial<Limits>;
+  /** MiB of encoded history kept decoded in memory with a db file (default 32; 0 decodes on every use). */
+  historyCacheMb?: number;
 }
 
 export interface RunningEngine {
@@ -34,6 +36,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     namespaces: opts.namespaces,
     searchAttributes: opts.searchAttributes,
     limits: opts.limits,
+    historyCacheBytes: opts.historyCacheMb === undefined ? undefined : opts.historyCacheMb * 1024 * 1024,
   });
   if (opts.initialTime !== undefined) engine.clock.startAt(opts.initialTime);
   // grpc-js strips grpc-encoding from the metadata handlers see; surface it for

@@ -2,13 +2,17 @@
 // (durability.ts) writes every execution changed in one event-loop turn in one
 // SQLite transaction, shared by the RPCs and timer firings of that turn, before
 // any of those RPCs answers. Events are stored as encoded protobuf HistoryEvents,
-// mutable state as JSON (binary payloads through Buffer#toJSON).
+// mutable state as JSON (binary payloads through Buffer#toJSON). Loading reads
+// every execution's state but only the size of its history: events are read
+// back one execution at a time when the engine needs them (historyCache.ts).
 import Database from 'better-sqlite3';
 
 export interface StoredExecution {
   runId: string;
   state: any;
-  events: Uint8Array[];
+  /** Events in the store and their encoded size (the events themselves: loadEvents). */
+  eventCount: number;
+  historyBytes: number;
   buffered: any[];
 }
 
@@ -27,6 +31,8 @@ export interface Store {
   loadNamespaces(): any[];
   saveNamespace(name: string, data: any): void;
   loadExecutions(): StoredExecution[];
+  /** One execution's encoded events, in order. */
+  loadEvents(runId: string): Uint8Array[];
   /** Writes state rows and appended events atomically. */
   commit(rows: CommitRow[]): void;
   close(): void;
@@ -61,6 +67,9 @@ export class MemoryStore implements Store {
   loadExecutions() {
     return [];
   }
+  loadEvents(): Uint8Array[] {
+    return [];
+  }
   commit() {}
   close() {}
 }
@@ -71,6 +80,7 @@ export class SqliteStore implements Store {
   private insertEvent: Database.Statement;
   private insertBuffered: Database.Statement;
   private clearBuffered: Database.Statement;
+  private selectEvents: Database.Statement;
   private tx: (rows: CommitRow[]) => void;
 
   constructor(file: string) {
@@ -106,6 +116,7 @@ export class SqliteStore implements Store {
       'INSERT INTO executions (run_id, ns, workflow_id, state) VALUES (?, ?, ?, ?) ON CONFLICT(run_id) DO UPDATE SET state = excluded.state',
     );
     this.insertEvent = this.db.prepare('INSERT OR REPLACE INTO events (run_id, event_id, data) VALUES (?, ?, ?)');
+    this.selectEvents = this.db.prepare('SELECT data FROM events WHERE run_id = ? ORDER BY event_id').pluck();
     this.tx = this.db.transaction((rows: CommitRow[]) => {
       for (const r of rows) {
         this.upsertExec.run(r.runId, r.ns, r.workflowId, jsonEncode(r.state));
@@ -128,7 +139,7 @@ export class SqliteStore implements Store {
       run_id: string;
       state: string;
     }>) {
-      byRun.set(r.run_id, { runId: r.run_id, state: jsonDecode(r.state), events: [], buffered: [] });
+      byRun.set(r.run_id, { runId: r.run_id, state: jsonDecode(r.state), eventCount: 0, historyBytes: 0, buffered: [] });
     }
     for (const r of this.db.prepare('SELECT run_id, data FROM buffered ORDER BY run_id, seq').iterate() as Iterable<{
       run_id: string;
@@ -136,13 +147,19 @@ export class SqliteStore implements Store {
     }>) {
       byRun.get(r.run_id)?.buffered.push(jsonDecode(r.data));
     }
-    for (const r of this.db.prepare('SELECT run_id, data FROM events ORDER BY run_id, event_id').iterate() as Iterable<{
-      run_id: string;
-      data: Buffer;
-    }>) {
-      byRun.get(r.run_id)?.events.push(r.data);
+    for (const r of this.db
+      .prepare('SELECT run_id, count(*) AS n, sum(length(data)) AS bytes FROM events GROUP BY run_id')
+      .iterate() as Iterable<{ run_id: string; n: number; bytes: number }>) {
+      const x = byRun.get(r.run_id);
+      if (x) {
+        x.eventCount = r.n;
+        x.historyBytes = r.bytes;
+      }
     }
     return [...byRun.values()];
+  }
+  loadEvents(runId: string): Uint8Array[] {
+    return this.selectEvents.all(runId) as Buffer[];
   }
   commit(rows: CommitRow[]): void {
     if (rows.length) this.tx(rows);

@@ -110,10 +110,10 @@ export function startWft(eng: Engine, e: Exec, w: any, sticky: boolean): any | n
   // Temporal's default continue-as-new suggestion thresholds (4Ki events / 4 MiB).
   // Events not committed yet (a poller was already waiting) count too.
   let size = e.historyBytes;
-  for (let i = e.persisted; i < e.events.length; i++) size += encode(T.HistoryEvent(), e.events[i]).length;
+  for (let i = e.persisted; i < e.historyLength; i++) size += encode(T.HistoryEvent(), e.events[i]).length;
   const started = {
     historySizeBytes: size,
-    suggestContinueAsNew: e.events.length >= 4096 || size >= 4 * 1024 * 1024,
+    suggestContinueAsNew: e.historyLength >= 4096 || size >= 4 * 1024 * 1024,
   };
   if (w.transient) {
     w.scheduledId = e.nextEventId;
@@ -308,7 +308,7 @@ export function completeWft(eng: Engine, e: Exec, w: NonNullable<ExecState['wft'
   // Speculative task that only rejected updates: leave no trace in history.
   // The worker rolls back to resetHistoryEventId; events it saw after that point
   // must be re-deliverable, which plain command events are only when the SDK says so.
-  const lastIsCompleted = e.events.length === e.s.lastCompletedStartedId + 1;
+  const lastIsCompleted = e.historyLength === e.s.lastCompletedStartedId + 1;
   const canDiscard = lastIsCompleted || !!r.capabilities?.discardSpeculativeWorkflowTaskWithEvents;
   if (
     w.speculative &&
