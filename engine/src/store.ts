@@ -139,7 +139,13 @@ export class SqliteStore implements Store {
       run_id: string;
       state: string;
     }>) {
-      byRun.set(r.run_id, { runId: r.run_id, state: jsonDecode(r.state), eventCount: 0, historyBytes: 0, buffered: [] });
+      byRun.set(r.run_id, {
+        runId: r.run_id,
+        state: jsonDecode(r.state),
+        eventCount: 0,
+        historyBytes: 0,
+        buffered: [],
+      });
     }
     for (const r of this.db.prepare('SELECT run_id, data FROM buffered ORDER BY run_id, seq').iterate() as Iterable<{
       run_id: string;
