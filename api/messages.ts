@@ -2,22 +2,11 @@
  * User-facing API error texts: Chinese first, English second. Codes are the
  * stable contract; the texts may be improved without breaking clients.
  */
+import type { RejectionCode } from '../workflows/types.ts';
+
+/** Every code a workflow rejects a command with, plus the API's own. */
 export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'INVALID_INPUT'
-  | 'INVALID_STATE'
-  | 'INVALID_CREDENTIALS'
-  | 'TOO_MANY_ATTEMPTS'
-  | 'NOT_LEAD_DEPARTMENT'
-  | 'NOT_INVOLVED'
-  | 'EXTENSION_PENDING'
-  | 'NO_PENDING_EXTENSION'
-  | 'NO_PENDING_CLOSURE'
-  | 'NO_PENDING_REQUEST'
-  | 'TEMPORAL_UNAVAILABLE'
-  | 'IMPORT_FAILED';
+  RejectionCode | 'NOT_FOUND' | 'INVALID_CREDENTIALS' | 'TOO_MANY_ATTEMPTS' | 'TEMPORAL_UNAVAILABLE' | 'IMPORT_FAILED';
 
 export const MESSAGES: Record<ErrorCode, { zh: string; en: string }> = {
   UNAUTHENTICATED: { zh: '请先登录。', en: 'Please sign in.' },
