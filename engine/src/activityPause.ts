@@ -1,4 +1,5 @@
 // Activity pause / unpause / reset (PauseActivity, UnpauseActivity, ResetActivity).
+import type { temporal } from '@temporalio/proto';
 //
 // Like Temporal: a pause or reset of a *running* attempt only flags it (the
 // worker learns it from its next heartbeat response: activityPaused /
@@ -43,7 +44,7 @@ export function nextAttempt(a: ActivityState): number {
   return a.state === 'backoff' ? a.attempt + 1 : a.attempt;
 }
 
-export function pauseActivity(eng: Engine, r: any) {
+export function pauseActivity(eng: Engine, r: temporal.api.workflowservice.v1.IPauseActivityRequest) {
   const { e, list } = targetActivities(eng, r, false);
   for (const a of list) {
     if (a.paused) {
@@ -51,7 +52,12 @@ export function pauseActivity(eng: Engine, r: any) {
         throw failedPrecondition('activity is already paused');
       continue;
     }
-    a.paused = { time: eng.clock.now(), identity: r.identity, reason: r.reason, requestId: r.requestId };
+    a.paused = {
+      time: eng.clock.now(),
+      identity: r.identity ?? undefined,
+      reason: r.reason ?? undefined,
+      requestId: r.requestId ?? undefined,
+    };
     // A pending attempt is held back; a running one is told by its next heartbeat.
     if (a.state !== 'started') pendAttempt(eng, e, a, nextAttempt(a), 0);
   }
@@ -60,7 +66,7 @@ export function pauseActivity(eng: Engine, r: any) {
   return {};
 }
 
-export function unpauseActivity(eng: Engine, r: any) {
+export function unpauseActivity(eng: Engine, r: temporal.api.workflowservice.v1.IUnpauseActivityRequest) {
   const { e, list } = targetActivities(eng, r, !!r.unpauseAll);
   const jitter = durMs(r.jitter);
   for (const a of list) {
@@ -84,7 +90,7 @@ export function unpauseActivity(eng: Engine, r: any) {
   return {};
 }
 
-export function resetActivity(eng: Engine, r: any) {
+export function resetActivity(eng: Engine, r: temporal.api.workflowservice.v1.IResetActivityRequest) {
   const { e, list } = targetActivities(eng, r, !!r.matchAll);
   const jitter = durMs(r.jitter);
   for (const a of list) {

@@ -1,4 +1,5 @@
 // Activity tasks: dispatch, start, heartbeats, completion (by token or id), retries, the four timeouts.
+import type { temporal } from '@temporalio/proto';
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { type Exec, attrsOf, retryToProto, nextRetry, type ActivityState } from './history.js';
@@ -257,12 +258,16 @@ export function activityTimeout(eng: Engine, e: Exec, sid: number, attempt: numb
   });
 }
 
-export function pollActivityTaskQueue(eng: Engine, r: any, call: grpc.ServerUnaryCall<any, any>) {
+export function pollActivityTaskQueue(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest,
+  call: grpc.ServerUnaryCall<any, any>,
+) {
   const ns = r.namespace || 'default';
   eng.ns(ns);
   return eng.matching.poll(`${ns}|a|${r.taskQueue?.name}`, {
-    identity: r.identity,
-    workerInstanceKey: r.workerInstanceKey,
+    identity: r.identity ?? undefined,
+    workerInstanceKey: r.workerInstanceKey ?? undefined,
     onCancel: (f) => call.on('cancelled', f),
     alive: () => !call.cancelled,
   });
@@ -297,40 +302,58 @@ export function actDone(
   eng.flush();
 }
 
-export function respondActivityTaskCompleted(eng: Engine, r: any) {
+export function respondActivityTaskCompleted(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest,
+) {
   eng.ns(r.namespace);
   const { e, a } = activityFromToken(eng, parseToken(r.taskToken));
   actDone(eng, 'completed', e, a, r);
   return {};
 }
 
-export function respondActivityTaskFailed(eng: Engine, r: any) {
+export function respondActivityTaskFailed(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest,
+) {
   eng.ns(r.namespace);
   const { e, a } = activityFromToken(eng, parseToken(r.taskToken));
   actDone(eng, 'failed', e, a, r);
   return {};
 }
 
-export function respondActivityTaskCanceled(eng: Engine, r: any) {
+export function respondActivityTaskCanceled(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledRequest,
+) {
   eng.ns(r.namespace);
   const { e, a } = activityFromToken(eng, parseToken(r.taskToken));
   actDone(eng, 'canceled', e, a, r);
   return {};
 }
 
-export function respondActivityTaskCompletedById(eng: Engine, r: any) {
+export function respondActivityTaskCompletedById(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdRequest,
+) {
   const { e, a } = activityById(eng, r);
   actDone(eng, 'completed', e, a, r);
   return {};
 }
 
-export function respondActivityTaskFailedById(eng: Engine, r: any) {
+export function respondActivityTaskFailedById(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IRespondActivityTaskFailedByIdRequest,
+) {
   const { e, a } = activityById(eng, r);
   actDone(eng, 'failed', e, a, r);
   return {};
 }
 
-export function respondActivityTaskCanceledById(eng: Engine, r: any) {
+export function respondActivityTaskCanceledById(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IRespondActivityTaskCanceledByIdRequest,
+) {
   const { e, a } = activityById(eng, r);
   actDone(eng, 'canceled', e, a, r);
   return {};
@@ -351,13 +374,19 @@ export function heartbeat(eng: Engine, e: Exec, a: ActivityState, r: any) {
   return { cancelRequested: a.cancelRequestedId > 0, activityPaused: !!a.paused, activityReset: !!a.reset };
 }
 
-export function recordActivityTaskHeartbeat(eng: Engine, r: any) {
+export function recordActivityTaskHeartbeat(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatRequest,
+) {
   eng.ns(r.namespace);
   const { e, a } = activityFromToken(eng, parseToken(r.taskToken));
   return heartbeat(eng, e, a, r);
 }
 
-export function recordActivityTaskHeartbeatById(eng: Engine, r: any) {
+export function recordActivityTaskHeartbeatById(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdRequest,
+) {
   const { e, a } = activityById(eng, r);
   return heartbeat(eng, e, a, r);
 }

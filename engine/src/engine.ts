@@ -117,13 +117,13 @@ export class Engine {
   }
 
   /** Throws NamespaceNotFound (NOT_FOUND + detail) for an unknown namespace. */
-  checkNamespace(name: string): void {
+  checkNamespace(name: string | null | undefined): void {
     this.ns(name);
   }
 
-  ns(name: string): Namespace {
+  ns(name: string | null | undefined): Namespace {
     const n = this.namespaces.get(name || 'default');
-    if (!n) throw namespaceNotFound(name);
+    if (!n) throw namespaceNotFound(name ?? '');
     return n;
   }
 
@@ -195,7 +195,7 @@ export class Engine {
     this.store.close();
   }
 
-  exec(ns: string, workflowId: string, runId?: string): Exec {
+  exec(ns: string | null | undefined, workflowId: string, runId?: string): Exec {
     this.ns(ns);
     const rid = runId || this.current.get(`${ns || 'default'}\0${workflowId}`);
     const e = rid ? this.runs.get(rid) : undefined;
@@ -204,7 +204,10 @@ export class Engine {
     return e;
   }
 
-  execOf(x: any, ns: string): Exec {
+  execOf(
+    x: { workflowId?: string | null; runId?: string | null } | null | undefined,
+    ns: string | null | undefined,
+  ): Exec {
     return this.exec(ns, x?.workflowId ?? '', x?.runId || undefined);
   }
 

@@ -1,4 +1,5 @@
 // Read-only RPCs: history pages, DescribeWorkflowExecution, visibility list/scan/count, DescribeTaskQueue.
+import type { temporal } from '@temporalio/proto';
 import * as grpc from '@grpc/grpc-js';
 import { type Exec } from './history.js';
 import { msDur, ts } from './proto.js';
@@ -57,9 +58,12 @@ export async function getWorkflowExecutionHistory(eng: Engine, r: any, call: grp
   }
 }
 
-export function getWorkflowExecutionHistoryReverse(eng: Engine, r: any) {
+export function getWorkflowExecutionHistoryReverse(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryReverseRequest,
+) {
   const e = eng.execOf(r.execution, r.namespace);
-  const pageSize = r.maximumPageSize > 0 ? r.maximumPageSize : 1000;
+  const pageSize = r.maximumPageSize! > 0 ? r.maximumPageSize! : 1000;
   let end = e.historyLength;
   if (r.nextPageToken?.length) end = parseToken(r.nextPageToken).n;
   const start = Math.max(0, end - pageSize);
@@ -102,7 +106,10 @@ export function execInfo(eng: Engine, e: Exec): any {
   };
 }
 
-export function describeWorkflowExecution(eng: Engine, r: any) {
+export function describeWorkflowExecution(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IDescribeWorkflowExecutionRequest,
+) {
   const e = eng.execOf(r.execution, r.namespace);
   const s = e.s;
   return {
@@ -171,7 +178,7 @@ export function describeWorkflowExecution(eng: Engine, r: any) {
   };
 }
 
-export function listMatching(eng: Engine, ns: string, query: string): Exec[] {
+export function listMatching(eng: Engine, ns: string | null | undefined, query: string | null | undefined): Exec[] {
   eng.ns(ns);
   const pred = compileQuery(query ?? '', eng.saTypes);
   const out: Exec[] = [];
@@ -181,9 +188,9 @@ export function listMatching(eng: Engine, ns: string, query: string): Exec[] {
   return out;
 }
 
-export function listWorkflowExecutions(eng: Engine, r: any) {
+export function listWorkflowExecutions(eng: Engine, r: temporal.api.workflowservice.v1.IListWorkflowExecutionsRequest) {
   const all = listMatching(eng, r.namespace, r.query);
-  const size = r.pageSize > 0 ? r.pageSize : 1000;
+  const size = r.pageSize! > 0 ? r.pageSize! : 1000;
   const from = r.nextPageToken?.length ? parseToken(r.nextPageToken).o : 0;
   const page = all.slice(from, from + size);
   return {
@@ -192,11 +199,14 @@ export function listWorkflowExecutions(eng: Engine, r: any) {
   };
 }
 
-export function scanWorkflowExecutions(eng: Engine, r: any) {
+export function scanWorkflowExecutions(eng: Engine, r: temporal.api.workflowservice.v1.IScanWorkflowExecutionsRequest) {
   return listWorkflowExecutions(eng, r);
 }
 
-export function countWorkflowExecutions(eng: Engine, r: any) {
+export function countWorkflowExecutions(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.ICountWorkflowExecutionsRequest,
+) {
   // Like Temporal: `GROUP BY ExecutionStatus` (the only grouping it allows),
   // one group per status present, in status order.
   const m = /^(.*?)\s*\bGROUP\s+BY\s+(\w+)\s*$/is.exec(r.query ?? '');
@@ -223,7 +233,7 @@ export function countWorkflowExecutions(eng: Engine, r: any) {
   };
 }
 
-export function describeTaskQueue(eng: Engine, r: any) {
+export function describeTaskQueue(eng: Engine, r: temporal.api.workflowservice.v1.IDescribeTaskQueueRequest) {
   const ns = r.namespace || 'default';
   const kind = r.taskQueueType === TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY ? 'a' : 'w';
   const info = eng.matching.pollerInfo(`${ns}|${kind}|${r.taskQueue?.name}`);

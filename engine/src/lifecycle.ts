@@ -1,4 +1,5 @@
 // Execution lifecycle: start, signal, close, cancel, terminate, delete, workflow retry, children.
+import type { temporal } from '@temporalio/proto';
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { Exec, retryFromProto, nextRetry, type ExecState } from './history.js';
@@ -303,7 +304,7 @@ export function runTimeout(eng: Engine, e: Exec): void {
   );
 }
 
-export function startWorkflowExecution(eng: Engine, r: any) {
+export function startWorkflowExecution(eng: Engine, r: temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest) {
   const ns = r.namespace || 'default';
   eng.ns(ns);
   checkIdLength(r.workflowId ?? '');
@@ -327,7 +328,10 @@ export function startWorkflowExecution(eng: Engine, r: any) {
   return { runId: e.s.runId, started: true, eagerWorkflowTask: eagerWorkflowTask ?? undefined };
 }
 
-export function signalWorkflowExecution(eng: Engine, r: any) {
+export function signalWorkflowExecution(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.ISignalWorkflowExecutionRequest,
+) {
   const e = eng.execOf(r.workflowExecution, r.namespace);
   if (!e.running) throw notFound('workflow execution already completed');
   checkBlob(eng, blobSize('payloads', r.input));
@@ -350,7 +354,10 @@ export function signal(eng: Engine, e: Exec, r: any): void {
   });
 }
 
-export function signalWithStartWorkflowExecution(eng: Engine, r: any) {
+export function signalWithStartWorkflowExecution(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest,
+) {
   const ns = r.namespace || 'default';
   eng.ns(ns);
   checkIdLength(r.workflowId ?? '');
@@ -371,7 +378,7 @@ export function signalWithStartWorkflowExecution(eng: Engine, r: any) {
   }
   if (cur) {
     const reuse = r.workflowIdReusePolicy || WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
-    if (cur.running) terminate(eng, cur, 'terminated by signal-with-start', undefined, r.identity);
+    if (cur.running) terminate(eng, cur, 'terminated by signal-with-start', undefined, r.identity ?? undefined);
     else if (
       reuse === WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE ||
       (reuse === WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY &&
@@ -457,27 +464,36 @@ export function startChild(
   eng.touch(parent);
 }
 
-export function requestCancelWorkflowExecution(eng: Engine, r: any) {
+export function requestCancelWorkflowExecution(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IRequestCancelWorkflowExecutionRequest,
+) {
   const e = eng.execOf(r.workflowExecution, r.namespace);
   if (r.firstExecutionRunId && e.s.firstRunId !== r.firstExecutionRunId)
     throw notFound('workflow execution not found for firstExecutionRunId');
   if (!e.running) throw notFound('workflow execution already completed');
-  requestCancel(eng, e, r.reason || '', r.identity);
+  requestCancel(eng, e, r.reason || '', r.identity ?? undefined);
   eng.flush();
   return {};
 }
 
-export function terminateWorkflowExecution(eng: Engine, r: any) {
+export function terminateWorkflowExecution(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.ITerminateWorkflowExecutionRequest,
+) {
   const e = eng.execOf(r.workflowExecution, r.namespace);
   if (r.firstExecutionRunId && e.s.firstRunId !== r.firstExecutionRunId)
     throw notFound('workflow execution not found for firstExecutionRunId');
   if (!e.running) throw notFound('workflow execution already completed');
-  terminate(eng, e, r.reason || '', r.details, r.identity);
+  terminate(eng, e, r.reason || '', r.details, r.identity ?? undefined);
   eng.flush();
   return {};
 }
 
-export function deleteWorkflowExecution(eng: Engine, r: any) {
+export function deleteWorkflowExecution(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IDeleteWorkflowExecutionRequest,
+) {
   const e = eng.execOf(r.workflowExecution, r.namespace);
   if (e.running) terminate(eng, e, 'deleted', undefined, 'duban-temporal');
   eng.flush();

@@ -1,4 +1,5 @@
 // Namespaces and system info: GetSystemInfo, Describe/Register/ListNamespaces, cluster info.
+import type { temporal } from '@temporalio/proto';
 import * as grpc from '@grpc/grpc-js';
 import { durMs } from './proto.js';
 import { RpcError, invalid, unimplemented } from './grpc.js';
@@ -68,15 +69,15 @@ export function nsInfo(eng: Engine, n: Namespace) {
   };
 }
 
-export function describeNamespace(eng: Engine, r: any) {
+export function describeNamespace(eng: Engine, r: temporal.api.workflowservice.v1.IDescribeNamespaceRequest) {
   const n = r.id
     ? [...eng.namespaces.values()].find((x) => x.id === r.id)
     : eng.namespaces.get(r.namespace || 'default');
-  if (!n) throw namespaceNotFound(r.namespace || r.id);
+  if (!n) throw namespaceNotFound(r.namespace || r.id || '');
   return nsInfo(eng, n);
 }
 
-export function registerNamespace(eng: Engine, r: any) {
+export function registerNamespace(eng: Engine, r: temporal.api.workflowservice.v1.IRegisterNamespaceRequest) {
   if (!r.namespace) throw invalid('namespace name is required');
   if (eng.namespaces.has(r.namespace))
     throw new RpcError(grpc.status.ALREADY_EXISTS, `namespace ${r.namespace} already exists`);

@@ -1,4 +1,5 @@
 // Queries: legacy query tasks (waiting for an outstanding workflow task) and their answers.
+import type { temporal } from '@temporalio/proto';
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { RpcError, notFound } from './grpc.js';
@@ -8,7 +9,7 @@ import { parseToken, token } from './tokens.js';
 
 const QUERY_TIMEOUT = 30_000;
 
-export function queryWorkflow(eng: Engine, r: any) {
+export function queryWorkflow(eng: Engine, r: temporal.api.workflowservice.v1.IQueryWorkflowRequest) {
   const e = eng.execOf(r.execution, r.namespace);
   const rc = r.queryRejectCondition || QueryRejectCondition.QUERY_REJECT_CONDITION_UNSPECIFIED;
   if (
@@ -56,7 +57,10 @@ export function queryWorkflow(eng: Engine, r: any) {
   });
 }
 
-export function respondQueryTaskCompleted(eng: Engine, r: any) {
+export function respondQueryTaskCompleted(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest,
+) {
   const tok = parseToken(r.taskToken);
   const q = eng.queries.get(tok.q);
   if (!q) throw notFound('query not found or already timed out');

@@ -1,4 +1,5 @@
 // Workflow tasks: scheduling (sticky, transient, speculative), start, failure/timeout, completion.
+import type { temporal } from '@temporalio/proto';
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { type Exec, makeEvent, attrsOf, type ExecState, type ActivityState } from './history.js';
@@ -269,18 +270,25 @@ export function firstWft(eng: Engine, e: Exec): void {
   scheduleWft(eng, e);
 }
 
-export function pollWorkflowTaskQueue(eng: Engine, r: any, call: grpc.ServerUnaryCall<any, any>) {
+export function pollWorkflowTaskQueue(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest,
+  call: grpc.ServerUnaryCall<any, any>,
+) {
   const ns = r.namespace || 'default';
   eng.ns(ns);
   return eng.matching.poll(`${ns}|w|${r.taskQueue?.name}`, {
-    identity: r.identity,
-    workerInstanceKey: r.workerInstanceKey,
+    identity: r.identity ?? undefined,
+    workerInstanceKey: r.workerInstanceKey ?? undefined,
     onCancel: (f) => call.on('cancelled', f),
     alive: () => !call.cancelled,
   });
 }
 
-export function respondWorkflowTaskCompleted(eng: Engine, r: any) {
+export function respondWorkflowTaskCompleted(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest,
+) {
   eng.ns(r.namespace);
   const tok = parseToken(r.taskToken);
   if (tok.k !== 'w') throw invalid('not a workflow task token');
@@ -290,11 +298,14 @@ export function respondWorkflowTaskCompleted(eng: Engine, r: any) {
   return res;
 }
 
-export function respondWorkflowTaskFailed(eng: Engine, r: any) {
+export function respondWorkflowTaskFailed(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest,
+) {
   eng.ns(r.namespace);
   const tok = parseToken(r.taskToken);
   const { e, w } = wftFromToken(eng, tok);
-  failWft(eng, e, w, { cause: r.cause, failure: r.failure, identity: r.identity });
+  failWft(eng, e, w, { cause: r.cause ?? undefined, failure: r.failure, identity: r.identity ?? undefined });
   eng.flush();
   return {};
 }
@@ -503,7 +514,7 @@ export function trackBuildIds(eng: Engine, e: Exec, r: any, completedId: number)
   }
 }
 
-export function shutdownWorker(eng: Engine, r: any) {
+export function shutdownWorker(eng: Engine, r: temporal.api.workflowservice.v1.IShutdownWorkerRequest) {
   const ns = r.namespace || 'default';
   const key = r.workerInstanceKey || r.workerHeartbeat?.workerInstanceKey;
   if (r.stickyTaskQueue) {
@@ -523,7 +534,7 @@ export function shutdownWorker(eng: Engine, r: any) {
   return {};
 }
 
-export function resetStickyTaskQueue(eng: Engine, r: any) {
+export function resetStickyTaskQueue(eng: Engine, r: temporal.api.workflowservice.v1.IResetStickyTaskQueueRequest) {
   const e = eng.execOf(r.execution, r.namespace);
   e.s.sticky = undefined;
   return {};
