@@ -17,7 +17,7 @@ export interface StartOptions {
   initialTime?: number;
   /** Payload size limits (`--dynamic-config-value limit.blobSize.error=N` etc.). */
   limits?: Partial<Limits>;
-  /** MiB of encoded history kept decoded in memory with a db file (default 32; 0 decodes on every use). */
+  /** MiB of encoded history kept decoded in memory with a db file (default 4; 0 decodes on every use). */
   historyCacheMb?: number;
 }
 
