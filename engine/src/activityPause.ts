@@ -1,11 +1,11 @@
 // Activity pause / unpause / reset (PauseActivity, UnpauseActivity, ResetActivity).
-import type { temporal } from '@temporalio/proto';
 //
 // Like Temporal: a pause or reset of a *running* attempt only flags it (the
 // worker learns it from its next heartbeat response: activityPaused /
 // activityReset, and cancels the attempt); a paused activity gets no new
 // attempt until it is unpaused; a reset makes the attempt count start again
 // from 1 (for a running attempt, from its end on).
+import type { temporal } from '@temporalio/proto';
 import { type Exec, type ActivityState } from './history.js';
 import { durMs } from './proto.js';
 import { failedPrecondition, notFound, invalid } from './grpc.js';

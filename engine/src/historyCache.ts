@@ -53,8 +53,7 @@ export class HistoryCache implements HistorySource {
   trim(now = Date.now()): void {
     if (!this.bounded || now - this.lastTrim < 100) return;
     this.lastTrim = now;
-    let bytes = 0;
-    for (const e of this.loaded) bytes += e.historyBytes;
+    let bytes = this.loadedBytes();
     if (bytes <= this.maxBytes) return;
     const oldest = [...this.loaded].sort((a, b) => a.lastUsed - b.lastUsed);
     for (const e of oldest) {
@@ -67,8 +66,12 @@ export class HistoryCache implements HistorySource {
   }
 
   stats(): HistoryCacheStats {
-    let loadedBytes = 0;
-    for (const e of this.loaded) loadedBytes += e.historyBytes;
-    return { loaded: this.loaded.size, loadedBytes, loads: this.loads, unloads: this.unloads };
+    return { loaded: this.loaded.size, loadedBytes: this.loadedBytes(), loads: this.loads, unloads: this.unloads };
+  }
+
+  private loadedBytes(): number {
+    let bytes = 0;
+    for (const e of this.loaded) bytes += e.historyBytes;
+    return bytes;
   }
 }

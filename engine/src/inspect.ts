@@ -17,10 +17,17 @@ import {
 
 const HISTORY_WAIT = 30_000;
 
-export async function getWorkflowExecutionHistory(eng: Engine, r: any, call: grpc.ServerUnaryCall<any, any>) {
+/** A request's page size, or Temporal's default of 1,000 when it gives none. */
+const pageSizeOf = (n: number | null | undefined): number => (n && n > 0 ? n : 1000);
+
+export async function getWorkflowExecutionHistory(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest,
+  call: grpc.ServerUnaryCall<any, any>,
+) {
   const e = eng.execOf(r.execution, r.namespace);
   const closeOnly = r.historyEventFilterType === HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
-  const pageSize = r.maximumPageSize > 0 ? r.maximumPageSize : 1000;
+  const pageSize = pageSizeOf(r.maximumPageSize);
   let from = 1;
   if (r.nextPageToken?.length) from = parseToken(r.nextPageToken).n;
   const deadline = Date.now() + HISTORY_WAIT;
@@ -63,7 +70,7 @@ export function getWorkflowExecutionHistoryReverse(
   r: temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryReverseRequest,
 ) {
   const e = eng.execOf(r.execution, r.namespace);
-  const pageSize = r.maximumPageSize! > 0 ? r.maximumPageSize! : 1000;
+  const pageSize = pageSizeOf(r.maximumPageSize);
   let end = e.historyLength;
   if (r.nextPageToken?.length) end = parseToken(r.nextPageToken).n;
   const start = Math.max(0, end - pageSize);
@@ -190,7 +197,7 @@ export function listMatching(eng: Engine, ns: string | null | undefined, query: 
 
 export function listWorkflowExecutions(eng: Engine, r: temporal.api.workflowservice.v1.IListWorkflowExecutionsRequest) {
   const all = listMatching(eng, r.namespace, r.query);
-  const size = r.pageSize! > 0 ? r.pageSize! : 1000;
+  const size = pageSizeOf(r.pageSize);
   const from = r.nextPageToken?.length ? parseToken(r.nextPageToken).o : 0;
   const page = all.slice(from, from + size);
   return {

@@ -1,4 +1,5 @@
 // Workflow updates: admission and limits, protocol messages, waiting for a stage, update-with-start.
+import type { temporal } from '@temporalio/proto';
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { type Exec, attrsOf, type Update } from './history.js';
@@ -95,7 +96,11 @@ export function findUpdateEvent(eng: Engine, e: Exec, updateId: string, type: nu
   return undefined;
 }
 
-export async function updateWorkflowExecution(eng: Engine, r: any, call: grpc.ServerUnaryCall<any, any>) {
+export async function updateWorkflowExecution(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IUpdateWorkflowExecutionRequest,
+  call: grpc.ServerUnaryCall<any, any>,
+) {
   const e = eng.execOf(r.workflowExecution, r.namespace);
   if (r.firstExecutionRunId && e.s.firstRunId !== r.firstExecutionRunId)
     throw notFound('workflow execution not found for firstExecutionRunId');
@@ -139,10 +144,14 @@ export async function updateWorkflowExecution(eng: Engine, r: any, call: grpc.Se
   );
 }
 
-export async function pollWorkflowExecutionUpdate(eng: Engine, r: any, call: grpc.ServerUnaryCall<any, any>) {
+export async function pollWorkflowExecutionUpdate(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IPollWorkflowExecutionUpdateRequest,
+  call: grpc.ServerUnaryCall<any, any>,
+) {
   const ref = r.updateRef ?? {};
   const e = eng.execOf(ref.workflowExecution, r.namespace);
-  const u = lookupUpdate(eng, e, ref.updateId);
+  const u = lookupUpdate(eng, e, ref.updateId ?? '');
   if (!u) throw notFound(`update ${ref.updateId} not found`);
   // No wait policy: report the stage reached now (Temporal answers at once).
   return waitUpdate(
@@ -222,7 +231,11 @@ export async function waitUpdate(eng: Engine, e: Exec, u: Update, stage: number,
 }
 
 /** Update-with-start: the only multi-operation Temporal defines today. */
-export async function executeMultiOperation(eng: Engine, r: any, call: grpc.ServerUnaryCall<any, any>) {
+export async function executeMultiOperation(
+  eng: Engine,
+  r: temporal.api.workflowservice.v1.IExecuteMultiOperationRequest,
+  call: grpc.ServerUnaryCall<any, any>,
+) {
   const ops = r.operations ?? [];
   if (ops.length !== 2 || !ops[0]?.startWorkflow || !ops[1]?.updateWorkflow)
     throw invalid('ExecuteMultiOperation supports exactly [startWorkflow, updateWorkflow] (update-with-start)');
