@@ -1,6 +1,8 @@
 // Dev-mode durability: kill -9 the engine process with a pending timer, an
 // in-flight activity and an unprocessed signal; restart it on the same SQLite
 // file and port; the workflow must complete with every effect exactly once.
+// The history cache is 0 MiB: every committed history leaves memory and is
+// read back from SQLite on its next use, before and after the kill.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,9 +21,13 @@ const db = join(dir, 'engine.db');
 const procs: ChildProcess[] = [];
 
 async function startEngineProcess(port: number): Promise<ChildProcess> {
-  const p = spawn(launcher, engineArgs({ port, dbFile: db, extra: ['--log-level', 'error'] }), {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const p = spawn(
+    launcher,
+    engineArgs({ port, dbFile: db, extra: ['--log-level', 'error', '--history-cache-mb', '0'] }),
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   procs.push(p);
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('engine did not start')), 10_000);
