@@ -34,7 +34,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
-import { savePlan, startPlanSupervision } from '../services/plans.ts';
+import { savePlan, startPlanSupervision, startReads } from '../services/plans.ts';
 import { createPrisma } from '../prisma/client.ts';
 import { freePort, testServiceConnection } from '../runtime/temporal.ts';
 import { startApp, startTestEngine } from './scale/app.ts';
@@ -72,6 +72,7 @@ async function durablePhase(): Promise<Record<string, unknown>> {
     const saved = await savePlan(prisma, p, { text: '…', format: 'txt' });
     await startPlanSupervision(client, TASK_QUEUE, saved.planId, p.title!);
     const users = await makeUsers(prisma);
+    const reads = await startReads(prisma, saved.planId);
     const meter = new Meter(() => ({ app: app.child.pid, engine: app.enginePid() }));
     meter.reset();
     const checkpoints: Record<string, unknown>[] = [];
@@ -80,7 +81,7 @@ async function durablePhase(): Promise<Record<string, unknown>> {
     for (const n of CHECKPOINTS) {
       meter.reset();
       const t0 = performance.now();
-      await startAndAssign(client, saved, done, n);
+      await startAndAssign(client, saved, done, n, reads);
       const ms = performance.now() - t0;
       assignMs += ms;
       const m = meter.read(ms);
@@ -187,7 +188,7 @@ async function skippedPhase(): Promise<Record<string, unknown>> {
     await startPlanSupervision(client, TASK_QUEUE, saved.planId, p.title!);
     const meter = new Meter(() => ({ app: app.child.pid, engine: engine.pid }));
     const t0 = performance.now();
-    await startAndAssign(client, saved, 0, TASKS);
+    await startAndAssign(client, saved, 0, TASKS, await startReads(prisma, saved.planId));
     const assignMs = performance.now() - t0;
     const assign = meter.read(assignMs);
     log(`skipped: ${TASKS} started and assigned in ${Math.round(assignMs)} ms`);

@@ -88,7 +88,7 @@ export async function run(): Promise<Record<string, unknown>> {
     });
     return await worker.runUntil(async () => {
       const t0 = performance.now();
-      await startPlanWorkflows(env.client, TASK_QUEUE, saved, plan.title!);
+      await startPlanWorkflows(env.client, prisma, TASK_QUEUE, saved, plan.title!);
       const office = { userId: 'bench-office', role: 'OFFICE' as const };
       const queue = [...saved.tasks];
       await Promise.all(

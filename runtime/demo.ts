@@ -74,7 +74,7 @@ export async function seedDemo(prisma: PrismaClient, temporal: Client, config: D
   };
   // Supervision starts with the quarter just past: its round opens, chases, closes and ranks at once.
   const today = shanghaiDate(Date.now());
-  await startTaskWorkflows(temporal, config.temporal.taskQueue, saved, office_);
+  await startTaskWorkflows(temporal, prisma, config.temporal.taskQueue, saved, office_);
   await playTheYearSoFar(temporal, saved, { office: office_, supervisor: supervisor.id, staffOf, today });
   await startPlanSupervision(
     temporal,

@@ -9,8 +9,14 @@
 import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client.ts';
-import { planWorkflowId, taskWorkflowId } from '../workflows/definitions.ts';
-import type { Actor, ReformTaskInput } from '../workflows/types.ts';
+import { createSettingsReads } from '../activities/settings.ts';
+import {
+  calendarChangedSignal,
+  planWorkflowId,
+  settingsChangedSignal,
+  taskWorkflowId,
+} from '../workflows/definitions.ts';
+import type { Actor, ReformTaskInput, StartReads } from '../workflows/types.ts';
 import type { PlanSupervisionInput } from '../workflows/planSupervision.ts';
 import type { ParsedPlan } from '../domain/parser/index.ts';
 import { ImportError, sourceHashOf } from './import.ts';
@@ -280,6 +286,7 @@ export async function savePlan(
 /** Start one reformTask per task (DRAFT) and the plan's supervision; idempotent by workflow id. */
 export async function startPlanWorkflows(
   client: Client,
+  prisma: PrismaClient,
   taskQueue: string,
   saved: SavedPlan,
   planTitle: string,
@@ -287,14 +294,19 @@ export async function startPlanWorkflows(
   /** The first quarter the plan's supervision runs (default: the current one); a past quarter runs at once. */
   firstQuarter?: PlanSupervisionInput['quarter'],
 ): Promise<void> {
-  await startTaskWorkflows(client, taskQueue, saved, createdBy);
+  await startTaskWorkflows(client, prisma, taskQueue, saved, createdBy);
   await startPlanSupervision(client, taskQueue, saved.planId, planTitle, firstQuarter);
 }
 
 const alreadyStarted = (err: unknown) => err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError';
 
 /** A saved task's workflow input: what the task's reformTask workflow starts from. */
-export function taskWorkflowInput(saved: SavedPlan, t: SavedPlan['tasks'][number], createdBy?: Actor): ReformTaskInput {
+export function taskWorkflowInput(
+  saved: SavedPlan,
+  t: SavedPlan['tasks'][number],
+  createdBy?: Actor,
+  startWith?: StartReads,
+): ReformTaskInput {
   return {
     taskId: t.id,
     planId: saved.planId,
@@ -306,27 +318,63 @@ export function taskWorkflowInput(saved: SavedPlan, t: SavedPlan['tasks'][number
     indicators: t.indicators,
     ...(t.reportCadence ? { reportCadence: t.reportCadence } : {}),
     createdBy,
+    ...(startWith ? { startWith } : {}),
   };
+}
+
+/** What a new task's workflow starts from (ReformTaskInput.startWith): the calendar and its plan's settings. */
+export async function startReads(prisma: PrismaClient, planId: string): Promise<StartReads> {
+  const reads = createSettingsReads(prisma);
+  return { calendar: await reads.loadCalendar(), settings: await reads.loadPlanSettings(planId) };
+}
+
+/**
+ * After starting workflows with `reads`: a calendar or settings change that
+ * was committed after the read found none of them to signal (they did not
+ * exist yet), so read again and send the reload signal the change would have
+ * sent. A change after the workflows existed signalled them itself.
+ */
+export async function signalIfMoved(
+  client: Client,
+  prisma: PrismaClient,
+  planId: string,
+  reads: StartReads,
+  workflowIds: string[],
+): Promise<void> {
+  if (!workflowIds.length) return;
+  const now = await startReads(prisma, planId);
+  const signals = [
+    ...(JSON.stringify(now.calendar) !== JSON.stringify(reads.calendar) ? [calendarChangedSignal] : []),
+    ...(JSON.stringify(now.settings) !== JSON.stringify(reads.settings) ? [settingsChangedSignal] : []),
+  ];
+  for (const signal of signals)
+    for (const id of workflowIds)
+      await client.workflow
+        .getHandle(id)
+        .signal(signal)
+        .catch(() => undefined);
 }
 
 /** One reformTask workflow per task of the plan (a task whose workflow exists is left alone). */
 export async function startTaskWorkflows(
   client: Client,
+  prisma: PrismaClient,
   taskQueue: string,
   saved: SavedPlan,
   createdBy?: Actor,
 ): Promise<void> {
+  const reads = await startReads(prisma, saved.planId);
+  const started: string[] = [];
   for (const t of saved.tasks) {
+    const workflowId = taskWorkflowId(t.id);
     await client.workflow
-      .start('reformTask', {
-        taskQueue,
-        workflowId: taskWorkflowId(t.id),
-        args: [taskWorkflowInput(saved, t, createdBy)],
-      })
+      .start('reformTask', { taskQueue, workflowId, args: [taskWorkflowInput(saved, t, createdBy, reads)] })
+      .then(() => started.push(workflowId))
       .catch((err) => {
         if (!alreadyStarted(err)) throw err;
       });
   }
+  await signalIfMoved(client, prisma, saved.planId, reads, started);
 }
 
 /** The plan's planSupervision workflow (left alone when it runs already). */

@@ -42,6 +42,7 @@ import type {
   PlannedNotice,
   ReformTaskInput,
   RejectionCode,
+  StartReads,
   TaskEventRecord,
   TaskSnapshot,
   TaskState,
@@ -379,17 +380,18 @@ export async function reformTask(input: ReformTaskInput): Promise<TaskSnapshot> 
   );
 
   if (!input.carried) {
-    state.calendar = await loadCalendar();
+    // Read by the starter when it could (ReformTaskInput.startWith), else here.
+    state.calendar = input.startWith?.calendar ?? (await loadCalendar());
     calendar = createCalendar(state.calendar.overrides, { officialYears: state.calendar.officialYears });
-    if (scheduleLights) await applySettings();
+    if (scheduleLights) await applySettings(input.startWith?.settings);
     if (cadenceOn) state.cadence = parseCadenceCode(input.reportCadence) ? input.reportCadence : null;
     // The row, its cooperators and milestones were written by whoever created the task.
     await commit({ kind: 'CREATED', actor: input.createdBy, toStatus: 'DRAFT' });
     ready = true;
   }
 
-  async function applySettings(): Promise<void> {
-    const s = await loadPlanSettings(state.planId);
+  async function applySettings(given?: StartReads['settings']): Promise<void> {
+    const s = given ?? (await loadPlanSettings(state.planId));
     state.thresholds = s.thresholds;
     state.noticeTime = s.noticeTime;
     state.extensionRules = s.extensionRules ?? {};

@@ -3,6 +3,7 @@
  * the task snapshot (query result and projection), and notices. Plain data
  * only: the API, activities and workflows all import these.
  */
+import type { CalendarData, PlanTimingSettings } from '../activities/types';
 import type { DayOverride } from '../domain/calendar';
 import type { PreviousLight } from '../domain/health';
 import type { OrderRules } from '../domain/orders';
@@ -41,6 +42,12 @@ export interface IndicatorRef {
   text: string;
 }
 
+/** The calendar and a plan's settings as the settings activities return them. */
+export interface StartReads {
+  calendar: CalendarData;
+  settings: PlanTimingSettings & { reportDueWorkingDays: number };
+}
+
 export interface ReformTaskInput {
   taskId: string;
   planId: string;
@@ -61,6 +68,13 @@ export interface ReformTaskInput {
   reportCadence?: string | null;
   /** Who created the task (the importer, an office user). */
   createdBy?: Actor;
+  /**
+   * What a new task's workflow would otherwise read first with two activities
+   * (the working-day calendar, its plan's settings), read by the starter just
+   * before the start (services/plans.ts startReads): two workflow tasks and
+   * two activity tasks fewer per task. Without it the workflow reads them itself.
+   */
+  startWith?: StartReads;
   /** When the workflow continues as new, the state it carries. */
   carried?: TaskState;
   /** Continue as new past this many history events (default 2,000; tests lower it). */

@@ -353,7 +353,7 @@ builder.mutationField('importPlan', (t) =>
         if (err instanceof ImportError) throw refuse(err);
         throw err;
       }
-      await startPlanWorkflows(ctx.temporal, ctx.config.temporal.taskQueue, saved, parsed.title, actor);
+      await startPlanWorkflows(ctx.temporal, ctx.prisma, ctx.config.temporal.taskQueue, saved, parsed.title, actor);
       return { preview, planId: saved.planId };
     },
   }),

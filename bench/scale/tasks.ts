@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createSession } from '../../api/auth.ts';
 import { taskWorkflowInput, type SavedPlan } from '../../services/plans.ts';
+import type { StartReads } from '../../workflows/types.ts';
 import type { ParsedPlan } from '../../domain/parser/index.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import { workflowBundle } from '../../runtime/worker.ts';
@@ -61,15 +62,24 @@ export async function makeUsers(prisma: PrismaClient): Promise<Users> {
   return { office: (await createSession(prisma, office.id)).token, department };
 }
 
-/** Start and assign saved.tasks[from, to) with LANES concurrent clients (what the office's import + 交办 do). */
-export async function startAndAssign(client: Client, saved: SavedPlan, from: number, to: number): Promise<void> {
+/**
+ * Start and assign saved.tasks[from, to) with LANES concurrent clients (what the office's import + 交办 do),
+ * each workflow starting from the reads the importer passes (services/plans.ts startReads).
+ */
+export async function startAndAssign(
+  client: Client,
+  saved: SavedPlan,
+  from: number,
+  to: number,
+  reads: StartReads,
+): Promise<void> {
   const office = { userId: 'bench-office', role: 'OFFICE' as const };
   let next = from;
   await Promise.all(
     Array.from({ length: LANES }, async () => {
       for (let i = next++; i < to; i = next++) {
         const t = saved.tasks[i]!;
-        const input = taskWorkflowInput(saved, t);
+        const input = taskWorkflowInput(saved, t, undefined, reads);
         const handle = await client.workflow.start('reformTask', {
           taskQueue: TASK_QUEUE,
           workflowId: taskWorkflowId(t.id),

@@ -19,6 +19,7 @@ import {
   type PlanSource,
 } from '../../services/import.ts';
 import type { SavedPlan } from '../../services/plans.ts';
+import type { PrismaClient } from '../../prisma/client.ts';
 import { COLUMN_FIELD_ZH, type ColumnField, type ParsedPlan, type ParsedTask } from '../../domain/parser/index.ts';
 import { shanghaiDate } from '../../domain/calendar.ts';
 import type { DubanConfig } from '../../temporal.config.ts';
@@ -226,6 +227,7 @@ async function writePlan(parsed: ParsedPlan, source: PlanSource, opts: ImportOpt
   try {
     saved = await savePlan(prisma, parsed, source, { newVersion: opts.newVersion === true });
   } catch (e) {
+    await prisma.$disconnect();
     if (e instanceof ImportError) {
       await errorMessage(e.zh, e.en);
       if (e.code === 'DUPLICATE_PLAN')
@@ -240,21 +242,20 @@ async function writePlan(parsed: ParsedPlan, source: PlanSource, opts: ImportOpt
       `Saving failed, nothing was imported: ${(e as Error).message}`,
     );
     return 1;
-  } finally {
-    await prisma.$disconnect();
   }
 
   let workflows: 'started' | 'skipped' | 'failed' = 'skipped';
   let workflowError: string | undefined;
   if (opts.workflows !== false) {
     try {
-      await startWorkflows(config, saved, parsed.title!, startPlanWorkflows);
+      await startWorkflows(config, prisma, saved, parsed.title!, startPlanWorkflows);
       workflows = 'started';
     } catch (e) {
       workflows = 'failed';
       workflowError = (e as Error).message;
     }
   }
+  await prisma.$disconnect();
 
   const summary = {
     planId: saved.planId,
@@ -285,6 +286,7 @@ async function writePlan(parsed: ParsedPlan, source: PlanSource, opts: ImportOpt
 
 async function startWorkflows(
   config: DubanConfig,
+  prisma: PrismaClient,
   saved: SavedPlan,
   title: string,
   startPlanWorkflows: typeof import('../../services/plans.ts').startPlanWorkflows,
@@ -303,7 +305,7 @@ async function startWorkflows(
   try {
     // Bounded, so a stalled engine cannot hang the CLI; the engine is stopped either way.
     await withTimeout(
-      startPlanWorkflows(temporal.client, config.temporal.taskQueue, saved, title),
+      startPlanWorkflows(temporal.client, prisma, config.temporal.taskQueue, saved, title),
       WORKFLOW_START_TIMEOUT_MS,
     );
   } finally {

@@ -106,7 +106,7 @@ beforeAll(async () => {
   );
   taskId = saved.tasks[0]!.id;
   worker = await runTestWorker(env, db.config.temporal.taskQueue, { prisma, config: db.config });
-  await startPlanWorkflows(env.client, db.config.temporal.taskQueue, saved, '代理测试方案');
+  await startPlanWorkflows(env.client, prisma, db.config.temporal.taskQueue, saved, '代理测试方案');
   server = await startServer({ prisma, config: db.config, temporal: env.client }, { port: 0, host: '127.0.0.1' });
   Object.assign(tokens, await sessionTokens(server.url, ['zhangsan', 'lisi', 'wangwu', 'office']));
   for (let i = 0; (await prisma.taskEvent.count({ where: { kind: 'CREATED' } })) < 1; i++) {

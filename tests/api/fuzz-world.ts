@@ -116,7 +116,7 @@ export async function setupFuzzWorld(): Promise<void> {
   world.saved = saved;
   states.forEach((s, i) => (T[s] = saved.tasks[i]!.id));
   world.worker = await runTestWorker(env, db.config.temporal.taskQueue, { prisma, config: db.config });
-  await startPlanWorkflows(env.client, db.config.temporal.taskQueue, saved, '模糊测试方案');
+  await startPlanWorkflows(env.client, prisma, db.config.temporal.taskQueue, saved, '模糊测试方案');
   world.server = await startServer({ prisma, config: db.config, temporal: env.client }, { port: 0, host: '127.0.0.1' });
   const signedIn = ROLES.filter((r) => r !== 'anonymous');
   Object.assign(tokens, await sessionTokens(world.server.url, signedIn));

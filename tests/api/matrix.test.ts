@@ -81,7 +81,7 @@ beforeAll(async () => {
     activities: createActivities({ prisma, config: db.config }),
   });
   running = worker.run();
-  await startPlanWorkflows(env.client, db.config.temporal.taskQueue, saved, '权限测试方案');
+  await startPlanWorkflows(env.client, prisma, db.config.temporal.taskQueue, saved, '权限测试方案');
   server = await startServer({ prisma, config: db.config, temporal: env.client }, { port: 0, host: '127.0.0.1' });
   Object.assign(
     tokens,

@@ -82,7 +82,7 @@ beforeAll(async () => {
   });
   env = await timeSkippingEnv('2026-01-05T09:00:00+08:00');
   testWorker = await runTestWorker(env, TASK_QUEUE, { prisma, config: db.config });
-  await startTaskWorkflows(env.client, TASK_QUEUE, saved, office);
+  await startTaskWorkflows(env.client, prisma, TASK_QUEUE, saved, office);
   await startPlanSupervision(env.client, TASK_QUEUE, saved.planId, plan.title!, { year: 2026, quarter: 1 });
 }, 120_000);
 

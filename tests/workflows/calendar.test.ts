@@ -4,7 +4,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { savePlan, startPlanWorkflows, type SavedPlan } from '../../services/plans.ts';
+import {
+  savePlan,
+  signalIfMoved,
+  startPlanWorkflows,
+  startReads,
+  taskWorkflowInput,
+  type SavedPlan,
+} from '../../services/plans.ts';
 import type { PrismaClient } from '../../prisma/client.ts';
 import * as defs from '../../workflows/definitions.ts';
 import {
@@ -35,7 +42,7 @@ beforeAll(async () => {
   });
   env = await timeSkippingEnv('2027-01-04T08:00:00+08:00');
   testWorker = await runTestWorker(env, TASK_QUEUE, { prisma, config: db.config });
-  await startPlanWorkflows(env.client, TASK_QUEUE, saved, '2027年任务');
+  await startPlanWorkflows(env.client, prisma, TASK_QUEUE, saved, '2027年任务');
 }, 120_000);
 
 afterAll(async () => {
@@ -81,5 +88,51 @@ describe('a calendar update', () => {
       'LEVEL2 2027-02-17',
       'LEVEL3 2027-02-25', // the make-up Saturday 02-20 counts
     ]);
+  });
+
+  it("a task started from the importer's reads reads nothing itself, and a change made meanwhile still reaches it", async () => {
+    const next = await savePlan(
+      prisma,
+      testPlan('2027年续办任务', [
+        { title: '任务乙', lead: '县卫健局', due: '2027-06-30' },
+        { title: '任务丙', lead: '县卫健局', due: '2027-06-30' },
+      ]),
+      { text: '…', format: 'txt' },
+    );
+    const reads = await startReads(prisma, next.planId);
+    const start = async (i: number) => {
+      const workflowId = defs.taskWorkflowId(next.tasks[i]!.id);
+      await env.client.workflow.start('reformTask', {
+        taskQueue: TASK_QUEUE,
+        workflowId,
+        args: [taskWorkflowInput(next, next.tasks[i]!, undefined, reads)],
+      });
+      return env.client.workflow.getHandle(workflowId);
+    };
+    const scheduled = async (h: Awaited<ReturnType<typeof start>>) =>
+      (await h.fetchHistory()).events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    const signals = async (h: Awaited<ReturnType<typeof start>>) =>
+      (await h.fetchHistory()).events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+
+    // Nothing moved between the read and the start: no read activity, no signal.
+    const quiet = await start(0);
+    await signalIfMoved(env.client, prisma, next.planId, reads, [quiet.workflowId]);
+    await expect.poll(() => scheduled(quiet), { timeout: 10_000 }).toEqual(['projectTask']);
+    expect(await signals(quiet)).toBe(0);
+
+    // A holiday is loaded after the read, before the start: the starter signals, the task reloads.
+    await prisma.calendarOverride.create({
+      data: { date: '2027-05-06', kind: 'HOLIDAY', name: '调整', source: 'official' },
+    });
+    const late = await start(1);
+    await signalIfMoved(env.client, prisma, next.planId, reads, [late.workflowId]);
+    await expect
+      .poll(async () => (await late.query(defs.stateQuery)).calendar.overrides.map((o) => o.date), {
+        timeout: 10_000,
+      })
+      .toContain('2027-05-06');
+    expect(await scheduled(late)).toEqual(['projectTask', 'loadCalendar']);
+    expect(await signals(late)).toBe(1);
+    expect((await quiet.query(defs.stateQuery)).calendar.overrides.map((o) => o.date)).not.toContain('2027-05-06');
   });
 });

@@ -55,7 +55,7 @@ beforeAll(async () => {
   saved = await savePlan(prisma, plan, { text: '…', format: 'txt' }, { createdById: org.office.id });
   env = await timeSkippingEnv('2026-02-02T08:00:00+08:00');
   testWorker = await runTestWorker(env, TASK_QUEUE, { prisma, config });
-  await startPlanWorkflows(env.client, TASK_QUEUE, saved, plan.title!, office);
+  await startPlanWorkflows(env.client, prisma, TASK_QUEUE, saved, plan.title!, office);
   for (let i = 0; i < saved.tasks.length; i++) {
     await handle(i).executeUpdate(defs.assignUpdate, {
       args: [{ actor: office, leadDepartmentId: org.departments[0]!.id }],

@@ -78,7 +78,7 @@ describe('a worker killed during a notification', () => {
     const address = env.connection.options.address;
     child = await startCrashingWorker(address);
     const exited = new Promise<NodeJS.Signals | null>((r) => child!.once('exit', (_c, sig) => r(sig)));
-    await startPlanWorkflows(env.client, TASK_QUEUE, saved, '崩溃测试方案');
+    await startPlanWorkflows(env.client, prisma, TASK_QUEUE, saved, '崩溃测试方案');
     const handle = env.client.workflow.getHandle(defs.taskWorkflowId(saved.tasks[0]!.id));
     await handle.executeUpdate(defs.assignUpdate, {
       args: [{ actor: { userId: org.office.id, role: 'OFFICE' }, leadDepartmentId: org.departments[0]!.id }],

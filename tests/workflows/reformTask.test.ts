@@ -106,7 +106,7 @@ beforeAll(async () => {
   saved = await savePlan(prisma, plan, { text: '…', format: 'txt' }, { createdById: org.office.id });
   env = await timeSkippingEnv('2026-02-02T08:00:00+08:00');
   testWorker = await runTestWorker(env, TASK_QUEUE, { prisma, config: db.config });
-  await startPlanWorkflows(env.client, TASK_QUEUE, saved, plan.title!, office);
+  await startPlanWorkflows(env.client, prisma, TASK_QUEUE, saved, plan.title!, office);
 }, 120_000);
 
 afterAll(async () => {

@@ -103,7 +103,7 @@ beforeAll(async () => {
   });
   env = await timeSkippingEnv('2026-01-05T09:00:00+08:00');
   testWorker = await runTestWorker(env, TASK_QUEUE, { prisma, config: db.config });
-  await startTaskWorkflows(env.client, TASK_QUEUE, saved, office);
+  await startTaskWorkflows(env.client, prisma, TASK_QUEUE, saved, office);
   for (const i of [0, 1, 2, 3]) {
     await handle(i).executeUpdate(defs.assignUpdate, {
       args: [{ actor: office, leadDepartmentId: org.departments[0]!.id, cooperatingDepartmentIds: [] }],

@@ -84,7 +84,7 @@ beforeAll(async () => {
   });
   env = await timeSkippingEnv('2026-03-02T08:00:00+08:00');
   testWorker = await runTestWorker(env, TASK_QUEUE, { prisma, config: db.config });
-  await startTaskWorkflows(env.client, TASK_QUEUE, saved, office);
+  await startTaskWorkflows(env.client, prisma, TASK_QUEUE, saved, office);
 }, 120_000);
 
 afterAll(async () => {

@@ -62,7 +62,7 @@ beforeAll(async () => {
   );
   env = await timeSkippingEnv('2026-02-02T08:00:00+08:00');
   testWorker = await runTestWorker(env, TASK_QUEUE, { prisma, config: db.config });
-  await startTaskWorkflows(env.client, TASK_QUEUE, saved);
+  await startTaskWorkflows(env.client, prisma, TASK_QUEUE, saved);
   await waitFor(
     'both tasks projected',
     async () => (await prisma.task.count({ where: { projectionSeq: { gt: 0 } } })) === 2,
