@@ -26,6 +26,8 @@ export interface DubanConfig {
       maxConcurrentActivityTaskExecutions: number;
       maxConcurrentWorkflowTaskExecutions: number;
       maxCachedWorkflows: number;
+      /** Threads running workflow code (each with its own reused V8 context). */
+      workflowThreadPoolSize: number;
     };
   };
   mail: {
@@ -82,6 +84,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): DubanCo
         // bench/scale.ts), so 500 cost ~700 MB. Bounded at 100; a task that is not cached is replayed
         // from its (small, continued-as-new) history, ~50 ms of worker CPU on an idle core.
         maxCachedWorkflows: int(env, 'WORKER_MAX_CACHED_WORKFLOWS', 100),
+        workflowThreadPoolSize: int(env, 'WORKER_WORKFLOW_THREADS', 1),
       },
     },
     mail: {

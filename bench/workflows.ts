@@ -9,13 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { Runtime, DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { savePlan, startPlanWorkflows } from '../services/plans.ts';
 import type { ParsedPlan } from '../domain/parser/index.ts';
 import { createPrisma, prepareDatabase } from '../prisma/client.ts';
 import { ENGINE_BIN } from '../runtime/temporal.ts';
-import { WORKFLOWS_PATH } from '../runtime/worker.ts';
+import { bundleOptions, createWorker } from '../runtime/worker.ts';
 import { loadConfig } from '../temporal.config.ts';
 import { assignUpdate, taskWorkflowId } from '../workflows/definitions.ts';
 
@@ -77,10 +77,10 @@ export async function run(): Promise<Record<string, unknown>> {
     const tSave = performance.now();
     const saved = await savePlan(prisma, plan, { text: '…', format: 'txt' });
     const saveMs = performance.now() - tSave;
-    const worker = await Worker.create({
+    const worker = await createWorker({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('ERROR') }),
+      workflowBundle: await bundleWorkflowCode(bundleOptions()),
       activities: createActivities({ prisma, config }),
       maxConcurrentActivityTaskExecutions: 50,
       maxConcurrentWorkflowTaskExecutions: 50,

@@ -4,7 +4,7 @@
  * database, and return the notices it would send, in time order. The same
  * code path serves `duban simulate` and the board's escalation preview.
  */
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DubanActivities } from '../activities/types.ts';
 import type { DayOverride } from '../domain/calendar.ts';
@@ -12,7 +12,7 @@ import { DEFAULT_REPORT_DUE_WORKING_DAYS, type EscalationThresholds } from '../d
 import * as defs from '../workflows/definitions.ts';
 import type { Actor, NoticeToSend } from '../workflows/types.ts';
 import { ENGINE_BIN } from './temporal.ts';
-import { WORKFLOWS_PATH } from './worker.ts';
+import { bundleOptions, createWorker } from './worker.ts';
 
 export interface SimulationInput {
   assigned: string;
@@ -62,11 +62,10 @@ function captureActivities(input: SimulationInput, sent: NoticeToSend[]): DubanA
 
 const ISO = /^\d{4}-\d{2}-\d{2}$/;
 
-const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundle workflows/ once per process (webpack, ~2 s), without its build log on stdout. */
 function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet as never });
+  bundle ??= bundleWorkflowCode(bundleOptions());
   return bundle;
 }
 
@@ -140,7 +139,7 @@ export async function simulateScenario(sc: Scenario): Promise<(SimulatedNotice &
         missing: sc.tasks.map((t) => ({ departmentId: `${LEAD}:${t.id}`, taskIds: [t.id] })),
       });
     }
-    const worker = await Worker.create({
+    const worker = await createWorker({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowBundle: await workflowBundle(),

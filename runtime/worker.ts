@@ -3,11 +3,18 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  bundleWorkflowCode,
+  type BundleOptions,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import type { Connection } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client.ts';
 import type { DubanConfig } from '../temporal.config.ts';
 import { createActivities } from '../activities/index.ts';
+import { withoutWorkflowStackTraces } from './workflowThreads.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WORKFLOWS_PATH = path.join(root, 'workflows', 'index.ts');
@@ -30,9 +37,48 @@ export function workerOptions(config: DubanConfig, prisma: PrismaClient): Omit<W
   };
 }
 
-/** Everything the workflow bundle is built from: its sources and the locked dependency versions. */
+/**
+ * Modules the reusable V8 context evaluates once and shares between workflows
+ * (the bundler's `preloadModules`). Without it every workflow evaluates its own
+ * copy of every module it imports (the SDK keeps a module cache per workflow):
+ * domain/ and the chinese-days data, on every start and every replay, and held
+ * again by every cached workflow. domain/ is pure (no I/O, no clock or
+ * randomness, nothing per workflow kept between calls), so sharing it is safe;
+ * workflows/ keeps its own copy per workflow. WORKER_PRELOAD_DOMAIN=0 turns it
+ * off (to measure it).
+ */
+const PRELOADED_DOMAIN_MODULES = [
+  'chinese-days/dist/chinese-days.json',
+  ...[
+    'types',
+    'assessment',
+    'evidence',
+    'calendar',
+    'access',
+    'escalation',
+    'extension',
+    'orders',
+    'cadence',
+    'health',
+    'responsibility',
+    'rounds',
+  ].map((m) => path.join(root, 'domain', `${m}.ts`)),
+];
+const preloadModules = (): string[] => (process.env.WORKER_PRELOAD_DOMAIN === '0' ? [] : PRELOADED_DOMAIN_MODULES);
+
+/** How workflows/ is bundled, the one set of options the worker, the tests, the replayer and the simulator use. */
+export function bundleOptions(): BundleOptions {
+  return {
+    workflowsPath: WORKFLOWS_PATH,
+    preloadModules: preloadModules(),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
+  };
+}
+
+/** Everything the workflow bundle is built from: its sources, the locked dependency versions, the preloaded modules. */
 function bundleInputsHash(): string {
   const hash = crypto.createHash('sha256');
+  hash.update(JSON.stringify(preloadModules().map((m) => path.relative(root, m))));
   const add = (p: string) => {
     const st = fs.statSync(p, { throwIfNoEntry: false });
     if (!st) return;
@@ -61,10 +107,7 @@ export async function workflowBundle(): Promise<{ code: string }> {
   } catch {
     // not built yet
   }
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
-  });
+  const { code } = await bundleWorkflowCode(bundleOptions());
   try {
     fs.mkdirSync(BUNDLE_CACHE, { recursive: true });
     for (const old of fs.readdirSync(BUNDLE_CACHE)) {
@@ -79,6 +122,12 @@ export async function workflowBundle(): Promise<{ code: string }> {
   return { code };
 }
 
+/** Worker.create, with the workflow threads this app runs (runtime/workflowThreads.ts). */
+export function createWorker(options: WorkerOptions): Promise<Worker> {
+  withoutWorkflowStackTraces();
+  return Worker.create(options);
+}
+
 export async function startWorker(
   config: DubanConfig,
   client: Connection,
@@ -91,7 +140,7 @@ export async function startWorker(
     bundle ?? workflowBundle(),
   ]);
   const { workflowsPath: _bundled, ...options } = workerOptions(config, prisma);
-  const worker = await Worker.create({ connection, ...options, workflowBundle: workflowBundleCode });
+  const worker = await createWorker({ connection, ...options, workflowBundle: workflowBundleCode });
   const running = worker.run();
   return {
     worker,

@@ -3,12 +3,12 @@
  * runs the real activities, and — when told — dies with SIGKILL the moment a
  * notification activity is about to hand its first email to SMTP.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, bundleWorkflowCode } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import { createMailer } from '../../activities/mailer.ts';
 import { createPrisma } from '../../prisma/client.ts';
 import { loadConfig } from '../../temporal.config.ts';
-import { WORKFLOWS_PATH } from '../../runtime/worker.ts';
+import { bundleOptions, createWorker } from '../../runtime/worker.ts';
 
 const [address, dataDir, smtpUrl, taskQueue, mode] = process.argv.slice(2) as [string, string, string, string, string];
 const config = loadConfig({ DATA_DIR: dataDir, SMTP_URL: smtpUrl });
@@ -26,10 +26,10 @@ const mailer = {
   close: () => real.close(),
 };
 const connection = await NativeConnection.connect({ address });
-const worker = await Worker.create({
+const worker = await createWorker({
   connection,
   taskQueue,
-  workflowsPath: WORKFLOWS_PATH,
+  workflowBundle: await bundleWorkflowCode(bundleOptions()),
   activities: createActivities({ prisma, config, mailer }),
 });
 process.stdout.write('READY\n');

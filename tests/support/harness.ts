@@ -16,7 +16,7 @@ import { createActivities } from '../../activities/index.ts';
 import { createPrisma, prepareDatabase, type PrismaClient } from '../../prisma/client.ts';
 import { loadConfig, type DubanConfig } from '../../temporal.config.ts';
 import { ENGINE_BIN } from '../../runtime/temporal.ts';
-import { WORKFLOWS_PATH } from '../../runtime/worker.ts';
+import { bundleOptions, createWorker } from '../../runtime/worker.ts';
 import { hashPassword } from '../../api/auth.ts';
 import type { ParsedPlan } from '../../domain/parser/index.ts';
 
@@ -113,10 +113,7 @@ export async function retryingStart<T>(start: () => Promise<T>, attempts = 4): P
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundle workflows/ once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as any,
-  });
+  bundle ??= bundleWorkflowCode(bundleOptions());
   return bundle;
 }
 
@@ -224,7 +221,7 @@ export async function runTestWorker(
   taskQueue: string,
   deps: { prisma: PrismaClient; config: DubanConfig },
 ): Promise<RunningTestWorker> {
-  const worker = await Worker.create({
+  const worker = await createWorker({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { WORKFLOWS_PATH } from '../../runtime/worker.ts';
+import { bundleOptions } from '../../runtime/worker.ts';
 import { HISTORY_DIR_ENV } from './histories.ts';
 
 export function setup(): () => Promise<void> {
@@ -19,10 +19,7 @@ export function setup(): () => Promise<void> {
     if (!files.length) return;
     // The replayer logs every worker it creates; only warnings matter here.
     Runtime.install({ logger: new DefaultLogger('WARN') });
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never,
-    });
+    const workflowBundle = await bundleWorkflowCode(bundleOptions());
     const histories = files.map((f) => ({
       workflowId: f,
       history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))),
