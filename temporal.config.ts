@@ -38,6 +38,8 @@ export interface DubanConfig {
   /** Public URL of the board, used for links in notices. */
   publicUrl: string | undefined;
   demo: { enabled: boolean; password: string };
+  /** V8 heap growth between full collections, percent (runtime/memory.ts); 0 leaves V8's default. */
+  heapGrowingPercent: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -96,5 +98,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): DubanCo
       enabled: bool(env, 'DUBAN_DEMO', true),
       password: env.DUBAN_DEMO_PASSWORD || 'duban-demo',
     },
+    heapGrowingPercent: int(env, 'DUBAN_HEAP_GROWING_PERCENT', 25),
   };
 }

@@ -6,8 +6,10 @@ import { Connection } from '@temporalio/client';
 import { createPrisma, prepareDatabase } from '../prisma/client.ts';
 import { loadConfig } from '../temporal.config.ts';
 import { startWorker } from '../runtime/worker.ts';
+import { applyHeapGrowth } from '../runtime/memory.ts';
 
 const config = loadConfig();
+applyHeapGrowth(config.heapGrowingPercent);
 if (!config.temporal.address) {
   console.error(
     '请设置 TEMPORAL_ADDRESS（host:port）。/ Set TEMPORAL_ADDRESS (host:port): `npm start` runs the worker with the embedded engine.',

@@ -6,9 +6,11 @@
 import { loadConfig } from '../temporal.config.ts';
 import { connectTemporal } from '../runtime/temporal.ts';
 import { buildWebIfStale } from '../runtime/web.ts';
+import { applyHeapGrowth } from '../runtime/memory.ts';
 
 const log = (line: string) => console.log(`[duban] ${line}`);
 const config = loadConfig();
+applyHeapGrowth(config.heapGrowingPercent);
 // The engine is spawned before the rest of the app is even loaded (seconds of module loading on
 // a busy machine): after a crash every second counts, so the parts come up side by side.
 const temporalReady = connectTemporal(config, log);

@@ -5,9 +5,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { startEngine } from './server.js';
 import { DbLockedError } from './store.js';
 import type { Limits } from './engine.js';
+
+/**
+ * V8 grows the heap by up to 4x its live size between full collections, and
+ * the process keeps what it grew: with 5,000 open workflows the engine's live
+ * heap was 116 MB at 415 MB RSS. A growth of 1.5x (DUBAN_ENGINE_HEAP_GROWING_PERCENT,
+ * 0 leaves V8's default) held it at 284 MB for about 2 ms more CPU per task.
+ */
+const heapGrowingPercent = Number(process.env.DUBAN_ENGINE_HEAP_GROWING_PERCENT ?? 50);
+if (heapGrowingPercent > 0) v8.setFlagsFromString(`--heap-growing-percent=${heapGrowingPercent}`);
 
 function parse(argv: string[]) {
   const flags = new Map<string, string[]>();

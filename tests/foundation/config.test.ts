@@ -14,6 +14,8 @@ describe('loadConfig', () => {
     expect(c.temporal.engine.dbFile).toBe(path.join('/srv/duban/data', 'temporal.db'));
     expect(c.demo).toEqual({ enabled: true, password: 'duban-demo' });
     expect(c.mail.smtpUrl).toBeUndefined();
+    expect(c.temporal.worker.workflowThreadPoolSize).toBe(1);
+    expect(c.heapGrowingPercent).toBe(25);
   });
 
   it('lets environment variables override', () => {
@@ -28,6 +30,8 @@ describe('loadConfig', () => {
         DUBAN_DEMO_PASSWORD: 'secret',
         SMTP_URL: 'smtp://mail:25',
         WORKER_MAX_ACTIVITIES: '4',
+        WORKER_WORKFLOW_THREADS: '2',
+        DUBAN_HEAP_GROWING_PERCENT: '0',
       },
       '/srv/duban',
     );
@@ -40,6 +44,8 @@ describe('loadConfig', () => {
     expect(c.demo).toEqual({ enabled: false, password: 'secret' });
     expect(c.mail.smtpUrl).toBe('smtp://mail:25');
     expect(c.temporal.worker.maxConcurrentActivityTaskExecutions).toBe(4);
+    expect(c.temporal.worker.workflowThreadPoolSize).toBe(2);
+    expect(c.heapGrowingPercent).toBe(0);
   });
 
   it('rejects malformed values with a message naming the variable', () => {
