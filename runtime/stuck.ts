@@ -8,8 +8,13 @@
  * Cost at scale: a describe is answered by the engine alone; the state query
  * that compares the read model with the workflow costs a workflow task on the
  * worker (a replay when the workflow is not cached), so it is asked only of a
- * workflow whose history or read model moved since its last consistent check.
- * Sweeps are paced so that sweeping takes at most a third of the time.
+ * workflow whose history or read model moved since its last consistent check,
+ * and at most `queriesPerSweep` times a sweep (default 500; the ones left over
+ * go first next time). After a restart, or an import of thousands of tasks,
+ * every workflow has moved: at 10,000 tasks the unbounded sweep replayed them
+ * all at once and kept a core busy for minutes (1.08 cores in the scale
+ * benchmark's idle minute). Sweeps are paced so that sweeping takes at most a
+ * third of the time.
  */
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../prisma/client.ts';
@@ -34,13 +39,16 @@ export interface StuckWatcher {
 export function watchStuckWorkflows(
   client: Client,
   prisma: PrismaClient,
-  opts: { intervalMs?: number; firstSweepMs?: number; concurrency?: number } = {},
+  opts: { intervalMs?: number; firstSweepMs?: number; concurrency?: number; queriesPerSweep?: number } = {},
 ): StuckWatcher {
   let current: StuckWorkflow[] = [];
   let running: Promise<StuckWorkflow[]> | null = null;
   // workflowId → history length and projection seq when the read model last matched the workflow.
   const consistent = new Map<string, { historyLength: number; seq: number }>();
   let lastSweepMs = 0;
+  // Workflows whose state query did not fit in the last sweep's budget: asked first in the next.
+  const deferred = new Set<string>();
+  const budget = opts.queriesPerSweep ?? 500;
   async function sweepOnce(): Promise<StuckWorkflow[]> {
     // Open tasks, and tasks the read model shows closed lately: a close projected by a workflow
     // task that was lost leaves the workflow running under a closed-looking row.
@@ -56,7 +64,9 @@ export function watchStuckWorkflows(
     });
     const t0 = Date.now();
     const found: StuckWorkflow[] = [];
-    const queue = [...open];
+    const queue = [...open].sort((a, b) => Number(deferred.has(b.workflowId!)) - Number(deferred.has(a.workflowId!)));
+    deferred.clear();
+    let queries = 0;
     const openIds = new Set(open.map((t) => t.workflowId!));
     for (const id of consistent.keys()) if (!openIds.has(id)) consistent.delete(id);
     const worker = async () => {
@@ -82,6 +92,11 @@ export function watchStuckWorkflows(
           if (attempt <= 1) {
             const last = consistent.get(t.workflowId!);
             if (last && last.historyLength === d.historyLength && last.seq === t.projectionSeq) continue;
+            if (queries >= budget) {
+              deferred.add(t.workflowId!);
+              continue;
+            }
+            queries++;
             const h = client.workflow.getHandle(t.workflowId!);
             const state = await h.query(stateQuery);
             if (t.projectionSeq !== state.seq) {

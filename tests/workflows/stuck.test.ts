@@ -29,6 +29,8 @@ let prisma: PrismaClient;
 let testWorker: RunningTestWorker;
 let saved: SavedPlan;
 let watcher: StuckWatcher;
+/** The client whose queries are recorded in `queried`. */
+let client: Client;
 const queried: string[] = [];
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
@@ -69,7 +71,7 @@ beforeAll(async () => {
   );
   await waitFor('both workflows waiting', settled);
   // A client that records every query it sends, as the sweep's own.
-  const client = new Client({
+  client = new Client({
     connection: env.connection,
     interceptors: {
       workflow: [
@@ -124,5 +126,28 @@ describe('the stuck-workflow sweep', () => {
     queried.length = 0;
     await watcher.sweep();
     expect(queried).toEqual([]);
+  });
+
+  it('asks at most queriesPerSweep workflows a sweep; the ones left over go first next time', async () => {
+    const small = watchStuckWorkflows(client, prisma, {
+      intervalMs: 3_600_000,
+      firstSweepMs: 3_600_000,
+      queriesPerSweep: 1,
+    });
+    try {
+      queried.length = 0;
+      await small.sweep();
+      expect(queried).toHaveLength(1);
+      const first = queried[0]!;
+      queried.length = 0;
+      await small.sweep();
+      expect(queried).toHaveLength(1);
+      expect(queried[0]).not.toBe(first);
+      queried.length = 0;
+      await small.sweep();
+      expect(queried).toEqual([]);
+    } finally {
+      small.stop();
+    }
   });
 });
