@@ -107,6 +107,9 @@ export interface PlanTimingSettings {
   evidence?: { requiredForClosure?: boolean };
 }
 
+/** A plan's settings as a task's workflow takes them (loadPlanSettings, or the starter's ReformTaskInput.startWith). */
+export type PlanSettings = PlanTimingSettings & { reportDueWorkingDays: number };
+
 export interface DeliveryResult {
   notifications: number;
   emails: number;
@@ -131,7 +134,7 @@ export interface DubanActivities {
   projectTask(input: ProjectTaskInput): Promise<void>;
   deliverNotice(notice: NoticeToSend): Promise<DeliveryResult>;
   loadCalendar(): Promise<CalendarData>;
-  loadPlanSettings(planId: string): Promise<PlanTimingSettings & { reportDueWorkingDays: number }>;
+  loadPlanSettings(planId: string): Promise<PlanSettings>;
   openRound(input: OpenRoundInput): Promise<{ roundId: string; taskCount: number }>;
   roundProgress(roundId: string): Promise<RoundProgress>;
   closeRound(roundId: string): Promise<{ departments: number }>;

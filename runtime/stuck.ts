@@ -64,7 +64,8 @@ export function watchStuckWorkflows(
     });
     const t0 = Date.now();
     const found: StuckWorkflow[] = [];
-    const queue = [...open].sort((a, b) => Number(deferred.has(b.workflowId!)) - Number(deferred.has(a.workflowId!)));
+    const left = (t: (typeof open)[number]) => deferred.has(t.workflowId!);
+    const queue = [...open.filter(left), ...open.filter((t) => !left(t))];
     deferred.clear();
     let queries = 0;
     const openIds = new Set(open.map((t) => t.workflowId!));

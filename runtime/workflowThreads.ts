@@ -25,13 +25,11 @@ const threads = require('node:worker_threads') as typeof import('node:worker_thr
 /** The script every SDK workflow thread runs (threaded-vm.js starts it by its path). */
 const SDK_THREAD = /[\\/]@temporalio[\\/]worker[\\/]lib[\\/]workflow[\\/]workflow-worker-thread\.js$/;
 
-export const workflowStackTraces = (): boolean => process.env.WORKER_WORKFLOW_STACK_TRACES === '1';
-
 let installed = false;
 
 /** From now on, workflow threads the SDK starts in this process run without the promise hook. Idempotent. */
 export function withoutWorkflowStackTraces(): void {
-  if (installed || workflowStackTraces()) return;
+  if (installed || process.env.WORKER_WORKFLOW_STACK_TRACES === '1') return;
   installed = true;
   const Original = threads.Worker;
   class WorkflowThread extends Original {

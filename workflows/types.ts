@@ -3,7 +3,7 @@
  * the task snapshot (query result and projection), and notices. Plain data
  * only: the API, activities and workflows all import these.
  */
-import type { CalendarData, PlanTimingSettings } from '../activities/types';
+import type { CalendarData, PlanSettings } from '../activities/types';
 import type { DayOverride } from '../domain/calendar';
 import type { PreviousLight } from '../domain/health';
 import type { OrderRules } from '../domain/orders';
@@ -45,7 +45,7 @@ export interface IndicatorRef {
 /** The calendar and a plan's settings as the settings activities return them. */
 export interface StartReads {
   calendar: CalendarData;
-  settings: PlanTimingSettings & { reportDueWorkingDays: number };
+  settings: PlanSettings;
 }
 
 export interface ReformTaskInput {
